@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file strata/v1/history.proto.
  */
 export const file_strata_v1_history: GenFile = /*@__PURE__*/
-  fileDesc("ChdzdHJhdGEvdjEvaGlzdG9yeS5wcm90bxIJc3RyYXRhLnYxIuoTCgxIaXN0b3J5RXZlbnQSFAoIZXZlbnRfaWQYASABKANCAjACEhkKDWV2ZW50X3RpbWVfbXMYAiABKANCAjACEigKCmV2ZW50X3R5cGUYAyABKA4yFC5zdHJhdGEudjEuRXZlbnRUeXBlEmkKK3dvcmtmbG93X2V4ZWN1dGlvbl9zdGFydGVkX2V2ZW50X2F0dHJpYnV0ZXMYCiABKAsyMi5zdHJhdGEudjEuV29ya2Zsb3dFeGVjdXRpb25TdGFydGVkRXZlbnRBdHRyaWJ1dGVzSAASbQotd29ya2Zsb3dfZXhlY3V0aW9uX2NvbXBsZXRlZF9ldmVudF9hdHRyaWJ1dGVzGAsgASgLMjQuc3RyYXRhLnYxLldvcmtmbG93RXhlY3V0aW9uQ29tcGxldGVkRXZlbnRBdHRyaWJ1dGVzSAASZwoqd29ya2Zsb3dfZXhlY3V0aW9uX2ZhaWxlZF9ldmVudF9hdHRyaWJ1dGVzGAwgASgLMjEuc3RyYXRhLnYxLldvcmtmbG93RXhlY3V0aW9uRmFpbGVkRXZlbnRBdHRyaWJ1dGVzSAASbAotd29ya2Zsb3dfZXhlY3V0aW9uX3RpbWVkX291dF9ldmVudF9hdHRyaWJ1dGVzGA0gASgLMjMuc3RyYXRhLnYxLldvcmtmbG93RXhlY3V0aW9uVGltZWRPdXRFdmVudEF0dHJpYnV0ZXNIABJjCih3b3JrZmxvd190YXNrX3NjaGVkdWxlZF9ldmVudF9hdHRyaWJ1dGVzGA4gASgLMi8uc3RyYXRhLnYxLldvcmtmbG93VGFza1NjaGVkdWxlZEV2ZW50QXR0cmlidXRlc0gAEl8KJndvcmtmbG93X3Rhc2tfc3RhcnRlZF9ldmVudF9hdHRyaWJ1dGVzGA8gASgLMi0uc3RyYXRhLnYxLldvcmtmbG93VGFza1N0YXJ0ZWRFdmVudEF0dHJpYnV0ZXNIABJjCih3b3JrZmxvd190YXNrX2NvbXBsZXRlZF9ldmVudF9hdHRyaWJ1dGVzGBAgASgLMi8uc3RyYXRhLnYxLldvcmtmbG93VGFza0NvbXBsZXRlZEV2ZW50QXR0cmlidXRlc0gAEmIKKHdvcmtmbG93X3Rhc2tfdGltZWRfb3V0X2V2ZW50X2F0dHJpYnV0ZXMYESABKAsyLi5zdHJhdGEudjEuV29ya2Zsb3dUYXNrVGltZWRPdXRFdmVudEF0dHJpYnV0ZXNIABJdCiV3b3JrZmxvd190YXNrX2ZhaWxlZF9ldmVudF9hdHRyaWJ1dGVzGBIgASgLMiwuc3RyYXRhLnYxLldvcmtmbG93VGFza0ZhaWxlZEV2ZW50QXR0cmlidXRlc0gAEmMKKGFjdGl2aXR5X3Rhc2tfc2NoZWR1bGVkX2V2ZW50X2F0dHJpYnV0ZXMYEyABKAsyLy5zdHJhdGEudjEuQWN0aXZpdHlUYXNrU2NoZWR1bGVkRXZlbnRBdHRyaWJ1dGVzSAASXwomYWN0aXZpdHlfdGFza19zdGFydGVkX2V2ZW50X2F0dHJpYnV0ZXMYFCABKAsyLS5zdHJhdGEudjEuQWN0aXZpdHlUYXNrU3RhcnRlZEV2ZW50QXR0cmlidXRlc0gAEmMKKGFjdGl2aXR5X3Rhc2tfY29tcGxldGVkX2V2ZW50X2F0dHJpYnV0ZXMYFSABKAsyLy5zdHJhdGEudjEuQWN0aXZpdHlUYXNrQ29tcGxldGVkRXZlbnRBdHRyaWJ1dGVzSAASXQolYWN0aXZpdHlfdGFza19mYWlsZWRfZXZlbnRfYXR0cmlidXRlcxgWIAEoCzIsLnN0cmF0YS52MS5BY3Rpdml0eVRhc2tGYWlsZWRFdmVudEF0dHJpYnV0ZXNIABJiCihhY3Rpdml0eV90YXNrX3RpbWVkX291dF9ldmVudF9hdHRyaWJ1dGVzGBcgASgLMi4uc3RyYXRhLnYxLkFjdGl2aXR5VGFza1RpbWVkT3V0RXZlbnRBdHRyaWJ1dGVzSAAScAovYWN0aXZpdHlfdGFza19jYW5jZWxfcmVxdWVzdGVkX2V2ZW50X2F0dHJpYnV0ZXMYGCABKAsyNS5zdHJhdGEudjEuQWN0aXZpdHlUYXNrQ2FuY2VsUmVxdWVzdGVkRXZlbnRBdHRyaWJ1dGVzSAASYQonYWN0aXZpdHlfdGFza19jYW5jZWxlZF9ldmVudF9hdHRyaWJ1dGVzGBkgASgLMi4uc3RyYXRhLnYxLkFjdGl2aXR5VGFza0NhbmNlbGVkRXZlbnRBdHRyaWJ1dGVzSAASUAoedGltZXJfc3RhcnRlZF9ldmVudF9hdHRyaWJ1dGVzGBogASgLMiYuc3RyYXRhLnYxLlRpbWVyU3RhcnRlZEV2ZW50QXR0cmlidXRlc0gAEkwKHHRpbWVyX2ZpcmVkX2V2ZW50X2F0dHJpYnV0ZXMYGyABKAsyJC5zdHJhdGEudjEuVGltZXJGaXJlZEV2ZW50QXR0cmlidXRlc0gAElIKH3RpbWVyX2NhbmNlbGVkX2V2ZW50X2F0dHJpYnV0ZXMYHCABKAsyJy5zdHJhdGEudjEuVGltZXJDYW5jZWxlZEV2ZW50QXR0cmlidXRlc0gAEnoKNHdvcmtmbG93X2V4ZWN1dGlvbl9jYW5jZWxfcmVxdWVzdGVkX2V2ZW50X2F0dHJpYnV0ZXMYHSABKAsyOi5zdHJhdGEudjEuV29ya2Zsb3dFeGVjdXRpb25DYW5jZWxSZXF1ZXN0ZWRFdmVudEF0dHJpYnV0ZXNIABJrCix3b3JrZmxvd19leGVjdXRpb25fY2FuY2VsZWRfZXZlbnRfYXR0cmlidXRlcxgeIAEoCzIzLnN0cmF0YS52MS5Xb3JrZmxvd0V4ZWN1dGlvbkNhbmNlbGVkRXZlbnRBdHRyaWJ1dGVzSAASVAogbWFya2VyX3JlY29yZGVkX2V2ZW50X2F0dHJpYnV0ZXMYHyABKAsyKC5zdHJhdGEudjEuTWFya2VyUmVjb3JkZWRFdmVudEF0dHJpYnV0ZXNIABJrCix3b3JrZmxvd19leGVjdXRpb25fc2lnbmFsZWRfZXZlbnRfYXR0cmlidXRlcxggIAEoCzIzLnN0cmF0YS52MS5Xb3JrZmxvd0V4ZWN1dGlvblNpZ25hbGVkRXZlbnRBdHRyaWJ1dGVzSAASbwoud29ya2Zsb3dfZXhlY3V0aW9uX3Rlcm1pbmF0ZWRfZXZlbnRfYXR0cmlidXRlcxghIAEoCzI1LnN0cmF0YS52MS5Xb3JrZmxvd0V4ZWN1dGlvblRlcm1pbmF0ZWRFdmVudEF0dHJpYnV0ZXNIAEIMCgphdHRyaWJ1dGVzIjIKB0hpc3RvcnkSJwoGZXZlbnRzGAEgAygLMhcuc3RyYXRhLnYxLkhpc3RvcnlFdmVudCKfAwonV29ya2Zsb3dFeGVjdXRpb25TdGFydGVkRXZlbnRBdHRyaWJ1dGVzEi4KDXdvcmtmbG93X3R5cGUYASABKAsyFy5zdHJhdGEudjEuV29ya2Zsb3dUeXBlEhIKCnRhc2tfcXVldWUYAiABKAkSIgoFaW5wdXQYAyABKAsyEy5zdHJhdGEudjEuUGF5bG9hZHMSKQodd29ya2Zsb3dfZXhlY3V0aW9uX3RpbWVvdXRfbXMYBCABKANCAjACEiMKF3dvcmtmbG93X3J1bl90aW1lb3V0X21zGAUgASgDQgIwAhIkChh3b3JrZmxvd190YXNrX3RpbWVvdXRfbXMYBiABKANCAjACEhAKCGlkZW50aXR5GAcgASgJEg8KB2F0dGVtcHQYCCABKAUSHgoWZmlyc3RfZXhlY3V0aW9uX3J1bl9pZBgJIAEoCRIhChlvcmlnaW5hbF9leGVjdXRpb25fcnVuX2lkGAogASgJEhMKC3dvcmtmbG93X2lkGAsgASgJEhsKD3JhbmRvbW5lc3Nfc2VlZBgMIAEoA0ICMAIifgopV29ya2Zsb3dFeGVjdXRpb25Db21wbGV0ZWRFdmVudEF0dHJpYnV0ZXMSIwoGcmVzdWx0GAEgASgLMhMuc3RyYXRhLnYxLlBheWxvYWRzEiwKIHdvcmtmbG93X3Rhc2tfY29tcGxldGVkX2V2ZW50X2lkGAIgASgDQgIwAiKnAQomV29ya2Zsb3dFeGVjdXRpb25GYWlsZWRFdmVudEF0dHJpYnV0ZXMSIwoHZmFpbHVyZRgBIAEoCzISLnN0cmF0YS52MS5GYWlsdXJlEioKC3JldHJ5X3N0YXRlGAIgASgOMhUuc3RyYXRhLnYxLlJldHJ5U3RhdGUSLAogd29ya2Zsb3dfdGFza19jb21wbGV0ZWRfZXZlbnRfaWQYAyABKANCAjACIlYKKFdvcmtmbG93RXhlY3V0aW9uVGltZWRPdXRFdmVudEF0dHJpYnV0ZXMSKgoLcmV0cnlfc3RhdGUYASABKA4yFS5zdHJhdGEudjEuUmV0cnlTdGF0ZSJyCiRXb3JrZmxvd1Rhc2tTY2hlZHVsZWRFdmVudEF0dHJpYnV0ZXMSEgoKdGFza19xdWV1ZRgBIAEoCRIlChlzdGFydF90b19jbG9zZV90aW1lb3V0X21zGAIgASgDQgIwAhIPCgdhdHRlbXB0GAMgASgFImoKIldvcmtmbG93VGFza1N0YXJ0ZWRFdmVudEF0dHJpYnV0ZXMSHgoSc2NoZWR1bGVkX2V2ZW50X2lkGAEgASgDQgIwAhIQCghpZGVudGl0eRgCIAEoCRISCgpyZXF1ZXN0X2lkGAMgASgJIo8BCiRXb3JrZmxvd1Rhc2tDb21wbGV0ZWRFdmVudEF0dHJpYnV0ZXMSHgoSc2NoZWR1bGVkX2V2ZW50X2lkGAEgASgDQgIwAhIcChBzdGFydGVkX2V2ZW50X2lkGAIgASgDQgIwAhIQCghpZGVudGl0eRgDIAEoCRIXCg9iaW5hcnlfY2hlY2tzdW0YBCABKAkikQEKI1dvcmtmbG93VGFza1RpbWVkT3V0RXZlbnRBdHRyaWJ1dGVzEh4KEnNjaGVkdWxlZF9ldmVudF9pZBgBIAEoA0ICMAISHAoQc3RhcnRlZF9ldmVudF9pZBgCIAEoA0ICMAISLAoMdGltZW91dF90eXBlGAMgASgOMhYuc3RyYXRhLnYxLlRpbWVvdXRUeXBlIssBCiFXb3JrZmxvd1Rhc2tGYWlsZWRFdmVudEF0dHJpYnV0ZXMSHgoSc2NoZWR1bGVkX2V2ZW50X2lkGAEgASgDQgIwAhIcChBzdGFydGVkX2V2ZW50X2lkGAIgASgDQgIwAhIxCgVjYXVzZRgDIAEoDjIiLnN0cmF0YS52MS5Xb3JrZmxvd1Rhc2tGYWlsZWRDYXVzZRIjCgdmYWlsdXJlGAQgASgLMhIuc3RyYXRhLnYxLkZhaWx1cmUSEAoIaWRlbnRpdHkYBSABKAkinAMKJEFjdGl2aXR5VGFza1NjaGVkdWxlZEV2ZW50QXR0cmlidXRlcxITCgthY3Rpdml0eV9pZBgBIAEoCRIuCg1hY3Rpdml0eV90eXBlGAIgASgLMhcuc3RyYXRhLnYxLkFjdGl2aXR5VHlwZRISCgp0YXNrX3F1ZXVlGAMgASgJEiIKBWlucHV0GAQgASgLMhMuc3RyYXRhLnYxLlBheWxvYWRzEigKHHNjaGVkdWxlX3RvX2Nsb3NlX3RpbWVvdXRfbXMYBSABKANCAjACEigKHHNjaGVkdWxlX3RvX3N0YXJ0X3RpbWVvdXRfbXMYBiABKANCAjACEiUKGXN0YXJ0X3RvX2Nsb3NlX3RpbWVvdXRfbXMYByABKANCAjACEiAKFGhlYXJ0YmVhdF90aW1lb3V0X21zGAggASgDQgIwAhIsCiB3b3JrZmxvd190YXNrX2NvbXBsZXRlZF9ldmVudF9pZBgJIAEoA0ICMAISLAoMcmV0cnlfcG9saWN5GAogASgLMhYuc3RyYXRhLnYxLlJldHJ5UG9saWN5IpEBCiJBY3Rpdml0eVRhc2tTdGFydGVkRXZlbnRBdHRyaWJ1dGVzEh4KEnNjaGVkdWxlZF9ldmVudF9pZBgBIAEoA0ICMAISEAoIaWRlbnRpdHkYAiABKAkSDwoHYXR0ZW1wdBgDIAEoBRIoCgxsYXN0X2ZhaWx1cmUYBCABKAsyEi5zdHJhdGEudjEuRmFpbHVyZSKbAQokQWN0aXZpdHlUYXNrQ29tcGxldGVkRXZlbnRBdHRyaWJ1dGVzEiMKBnJlc3VsdBgBIAEoCzITLnN0cmF0YS52MS5QYXlsb2FkcxIeChJzY2hlZHVsZWRfZXZlbnRfaWQYAiABKANCAjACEhwKEHN0YXJ0ZWRfZXZlbnRfaWQYAyABKANCAjACEhAKCGlkZW50aXR5GAQgASgJIsQBCiFBY3Rpdml0eVRhc2tGYWlsZWRFdmVudEF0dHJpYnV0ZXMSIwoHZmFpbHVyZRgBIAEoCzISLnN0cmF0YS52MS5GYWlsdXJlEh4KEnNjaGVkdWxlZF9ldmVudF9pZBgCIAEoA0ICMAISHAoQc3RhcnRlZF9ldmVudF9pZBgDIAEoA0ICMAISEAoIaWRlbnRpdHkYBCABKAkSKgoLcmV0cnlfc3RhdGUYBSABKA4yFS5zdHJhdGEudjEuUmV0cnlTdGF0ZSK0AQojQWN0aXZpdHlUYXNrVGltZWRPdXRFdmVudEF0dHJpYnV0ZXMSIwoHZmFpbHVyZRgBIAEoCzISLnN0cmF0YS52MS5GYWlsdXJlEh4KEnNjaGVkdWxlZF9ldmVudF9pZBgCIAEoA0ICMAISHAoQc3RhcnRlZF9ldmVudF9pZBgDIAEoA0ICMAISKgoLcmV0cnlfc3RhdGUYBCABKA4yFS5zdHJhdGEudjEuUmV0cnlTdGF0ZSJ6CipBY3Rpdml0eVRhc2tDYW5jZWxSZXF1ZXN0ZWRFdmVudEF0dHJpYnV0ZXMSHgoSc2NoZWR1bGVkX2V2ZW50X2lkGAEgASgDQgIwAhIsCiB3b3JrZmxvd190YXNrX2NvbXBsZXRlZF9ldmVudF9pZBgCIAEoA0ICMAIiyQEKI0FjdGl2aXR5VGFza0NhbmNlbGVkRXZlbnRBdHRyaWJ1dGVzEiQKB2RldGFpbHMYASABKAsyEy5zdHJhdGEudjEuUGF5bG9hZHMSLAogbGF0ZXN0X2NhbmNlbF9yZXF1ZXN0ZWRfZXZlbnRfaWQYAiABKANCAjACEh4KEnNjaGVkdWxlZF9ldmVudF9pZBgDIAEoA0ICMAISHAoQc3RhcnRlZF9ldmVudF9pZBgEIAEoA0ICMAISEAoIaWRlbnRpdHkYBSABKAkigwEKG1RpbWVyU3RhcnRlZEV2ZW50QXR0cmlidXRlcxIQCgh0aW1lcl9pZBgBIAEoCRIkChhzdGFydF90b19maXJlX3RpbWVvdXRfbXMYAiABKANCAjACEiwKIHdvcmtmbG93X3Rhc2tfY29tcGxldGVkX2V2ZW50X2lkGAMgASgDQgIwAiJLChlUaW1lckZpcmVkRXZlbnRBdHRyaWJ1dGVzEhAKCHRpbWVyX2lkGAEgASgJEhwKEHN0YXJ0ZWRfZXZlbnRfaWQYAiABKANCAjACInwKHFRpbWVyQ2FuY2VsZWRFdmVudEF0dHJpYnV0ZXMSEAoIdGltZXJfaWQYASABKAkSHAoQc3RhcnRlZF9ldmVudF9pZBgCIAEoA0ICMAISLAogd29ya2Zsb3dfdGFza19jb21wbGV0ZWRfZXZlbnRfaWQYAyABKANCAjACIlIKL1dvcmtmbG93RXhlY3V0aW9uQ2FuY2VsUmVxdWVzdGVkRXZlbnRBdHRyaWJ1dGVzEg0KBWNhdXNlGAEgASgJEhAKCGlkZW50aXR5GAIgASgJIn4KKFdvcmtmbG93RXhlY3V0aW9uQ2FuY2VsZWRFdmVudEF0dHJpYnV0ZXMSLAogd29ya2Zsb3dfdGFza19jb21wbGV0ZWRfZXZlbnRfaWQYASABKANCAjACEiQKB2RldGFpbHMYAiABKAsyEy5zdHJhdGEudjEuUGF5bG9hZHMilAIKHU1hcmtlclJlY29yZGVkRXZlbnRBdHRyaWJ1dGVzEhMKC21hcmtlcl9uYW1lGAEgASgJEkYKB2RldGFpbHMYAiADKAsyNS5zdHJhdGEudjEuTWFya2VyUmVjb3JkZWRFdmVudEF0dHJpYnV0ZXMuRGV0YWlsc0VudHJ5EiwKIHdvcmtmbG93X3Rhc2tfY29tcGxldGVkX2V2ZW50X2lkGAMgASgDQgIwAhIjCgdmYWlsdXJlGAQgASgLMhIuc3RyYXRhLnYxLkZhaWx1cmUaQwoMRGV0YWlsc0VudHJ5EgsKA2tleRgBIAEoCRIiCgV2YWx1ZRgCIAEoCzITLnN0cmF0YS52MS5QYXlsb2FkczoCOAEidQooV29ya2Zsb3dFeGVjdXRpb25TaWduYWxlZEV2ZW50QXR0cmlidXRlcxITCgtzaWduYWxfbmFtZRgBIAEoCRIiCgVpbnB1dBgCIAEoCzITLnN0cmF0YS52MS5QYXlsb2FkcxIQCghpZGVudGl0eRgDIAEoCSJ0CipXb3JrZmxvd0V4ZWN1dGlvblRlcm1pbmF0ZWRFdmVudEF0dHJpYnV0ZXMSDgoGcmVhc29uGAEgASgJEiQKB2RldGFpbHMYAiABKAsyEy5zdHJhdGEudjEuUGF5bG9hZHMSEAoIaWRlbnRpdHkYAyABKAkqmQgKCUV2ZW50VHlwZRIaChZFVkVOVF9UWVBFX1VOU1BFQ0lGSUVEEAASKQolRVZFTlRfVFlQRV9XT1JLRkxPV19FWEVDVVRJT05fU1RBUlRFRBABEisKJ0VWRU5UX1RZUEVfV09SS0ZMT1dfRVhFQ1VUSU9OX0NPTVBMRVRFRBACEigKJEVWRU5UX1RZUEVfV09SS0ZMT1dfRVhFQ1VUSU9OX0ZBSUxFRBADEisKJ0VWRU5UX1RZUEVfV09SS0ZMT1dfRVhFQ1VUSU9OX1RJTUVEX09VVBAEEiYKIkVWRU5UX1RZUEVfV09SS0ZMT1dfVEFTS19TQ0hFRFVMRUQQBRIkCiBFVkVOVF9UWVBFX1dPUktGTE9XX1RBU0tfU1RBUlRFRBAGEiYKIkVWRU5UX1RZUEVfV09SS0ZMT1dfVEFTS19DT01QTEVURUQQBxImCiJFVkVOVF9UWVBFX1dPUktGTE9XX1RBU0tfVElNRURfT1VUEAgSIwofRVZFTlRfVFlQRV9XT1JLRkxPV19UQVNLX0ZBSUxFRBAJEiYKIkVWRU5UX1RZUEVfQUNUSVZJVFlfVEFTS19TQ0hFRFVMRUQQChIkCiBFVkVOVF9UWVBFX0FDVElWSVRZX1RBU0tfU1RBUlRFRBALEiYKIkVWRU5UX1RZUEVfQUNUSVZJVFlfVEFTS19DT01QTEVURUQQDBIjCh9FVkVOVF9UWVBFX0FDVElWSVRZX1RBU0tfRkFJTEVEEA0SJgoiRVZFTlRfVFlQRV9BQ1RJVklUWV9UQVNLX1RJTUVEX09VVBAOEi0KKUVWRU5UX1RZUEVfQUNUSVZJVFlfVEFTS19DQU5DRUxfUkVRVUVTVEVEEA8SJQohRVZFTlRfVFlQRV9BQ1RJVklUWV9UQVNLX0NBTkNFTEVEEBASHAoYRVZFTlRfVFlQRV9USU1FUl9TVEFSVEVEEBESGgoWRVZFTlRfVFlQRV9USU1FUl9GSVJFRBASEh0KGUVWRU5UX1RZUEVfVElNRVJfQ0FOQ0VMRUQQExIyCi5FVkVOVF9UWVBFX1dPUktGTE9XX0VYRUNVVElPTl9DQU5DRUxfUkVRVUVTVEVEEBQSKgomRVZFTlRfVFlQRV9XT1JLRkxPV19FWEVDVVRJT05fQ0FOQ0VMRUQQFRIeChpFVkVOVF9UWVBFX01BUktFUl9SRUNPUkRFRBAZEioKJkVWRU5UX1RZUEVfV09SS0ZMT1dfRVhFQ1VUSU9OX1NJR05BTEVEEBoSLAooRVZFTlRfVFlQRV9XT1JLRkxPV19FWEVDVVRJT05fVEVSTUlOQVRFRBAbEjIKLkVWRU5UX1RZUEVfV09SS0ZMT1dfRVhFQ1VUSU9OX0NPTlRJTlVFRF9BU19ORVcQHCrTAgoXV29ya2Zsb3dUYXNrRmFpbGVkQ2F1c2USKgomV09SS0ZMT1dfVEFTS19GQUlMRURfQ0FVU0VfVU5TUEVDSUZJRUQQABJACjxXT1JLRkxPV19UQVNLX0ZBSUxFRF9DQVVTRV9XT1JLRkxPV19XT1JLRVJfVU5IQU5ETEVEX0ZBSUxVUkUQARI2CjJXT1JLRkxPV19UQVNLX0ZBSUxFRF9DQVVTRV9OT05fREVURVJNSU5JU1RJQ19FUlJPUhACEioKJldPUktGTE9XX1RBU0tfRkFJTEVEX0NBVVNFX0JBRF9DT01NQU5EEAMSNAowV09SS0ZMT1dfVEFTS19GQUlMRURfQ0FVU0VfVU5LTk9XTl9XT1JLRkxPV19UWVBFEAQSMAosV09SS0ZMT1dfVEFTS19GQUlMRURfQ0FVU0VfUEFZTE9BRF9UT09fTEFSR0UQBWIGcHJvdG8z", [file_strata_v1_common]);
+  fileDesc("ChdzdHJhdGEvdjEvaGlzdG9yeS5wcm90bxIJc3RyYXRhLnYxIuITCgxIaXN0b3J5RXZlbnQSEAoIZXZlbnRfaWQYASABKAUSFQoNZXZlbnRfdGltZV9tcxgCIAEoARIoCgpldmVudF90eXBlGAMgASgOMhQuc3RyYXRhLnYxLkV2ZW50VHlwZRJpCit3b3JrZmxvd19leGVjdXRpb25fc3RhcnRlZF9ldmVudF9hdHRyaWJ1dGVzGAogASgLMjIuc3RyYXRhLnYxLldvcmtmbG93RXhlY3V0aW9uU3RhcnRlZEV2ZW50QXR0cmlidXRlc0gAEm0KLXdvcmtmbG93X2V4ZWN1dGlvbl9jb21wbGV0ZWRfZXZlbnRfYXR0cmlidXRlcxgLIAEoCzI0LnN0cmF0YS52MS5Xb3JrZmxvd0V4ZWN1dGlvbkNvbXBsZXRlZEV2ZW50QXR0cmlidXRlc0gAEmcKKndvcmtmbG93X2V4ZWN1dGlvbl9mYWlsZWRfZXZlbnRfYXR0cmlidXRlcxgMIAEoCzIxLnN0cmF0YS52MS5Xb3JrZmxvd0V4ZWN1dGlvbkZhaWxlZEV2ZW50QXR0cmlidXRlc0gAEmwKLXdvcmtmbG93X2V4ZWN1dGlvbl90aW1lZF9vdXRfZXZlbnRfYXR0cmlidXRlcxgNIAEoCzIzLnN0cmF0YS52MS5Xb3JrZmxvd0V4ZWN1dGlvblRpbWVkT3V0RXZlbnRBdHRyaWJ1dGVzSAASYwood29ya2Zsb3dfdGFza19zY2hlZHVsZWRfZXZlbnRfYXR0cmlidXRlcxgOIAEoCzIvLnN0cmF0YS52MS5Xb3JrZmxvd1Rhc2tTY2hlZHVsZWRFdmVudEF0dHJpYnV0ZXNIABJfCiZ3b3JrZmxvd190YXNrX3N0YXJ0ZWRfZXZlbnRfYXR0cmlidXRlcxgPIAEoCzItLnN0cmF0YS52MS5Xb3JrZmxvd1Rhc2tTdGFydGVkRXZlbnRBdHRyaWJ1dGVzSAASYwood29ya2Zsb3dfdGFza19jb21wbGV0ZWRfZXZlbnRfYXR0cmlidXRlcxgQIAEoCzIvLnN0cmF0YS52MS5Xb3JrZmxvd1Rhc2tDb21wbGV0ZWRFdmVudEF0dHJpYnV0ZXNIABJiCih3b3JrZmxvd190YXNrX3RpbWVkX291dF9ldmVudF9hdHRyaWJ1dGVzGBEgASgLMi4uc3RyYXRhLnYxLldvcmtmbG93VGFza1RpbWVkT3V0RXZlbnRBdHRyaWJ1dGVzSAASXQold29ya2Zsb3dfdGFza19mYWlsZWRfZXZlbnRfYXR0cmlidXRlcxgSIAEoCzIsLnN0cmF0YS52MS5Xb3JrZmxvd1Rhc2tGYWlsZWRFdmVudEF0dHJpYnV0ZXNIABJjCihhY3Rpdml0eV90YXNrX3NjaGVkdWxlZF9ldmVudF9hdHRyaWJ1dGVzGBMgASgLMi8uc3RyYXRhLnYxLkFjdGl2aXR5VGFza1NjaGVkdWxlZEV2ZW50QXR0cmlidXRlc0gAEl8KJmFjdGl2aXR5X3Rhc2tfc3RhcnRlZF9ldmVudF9hdHRyaWJ1dGVzGBQgASgLMi0uc3RyYXRhLnYxLkFjdGl2aXR5VGFza1N0YXJ0ZWRFdmVudEF0dHJpYnV0ZXNIABJjCihhY3Rpdml0eV90YXNrX2NvbXBsZXRlZF9ldmVudF9hdHRyaWJ1dGVzGBUgASgLMi8uc3RyYXRhLnYxLkFjdGl2aXR5VGFza0NvbXBsZXRlZEV2ZW50QXR0cmlidXRlc0gAEl0KJWFjdGl2aXR5X3Rhc2tfZmFpbGVkX2V2ZW50X2F0dHJpYnV0ZXMYFiABKAsyLC5zdHJhdGEudjEuQWN0aXZpdHlUYXNrRmFpbGVkRXZlbnRBdHRyaWJ1dGVzSAASYgooYWN0aXZpdHlfdGFza190aW1lZF9vdXRfZXZlbnRfYXR0cmlidXRlcxgXIAEoCzIuLnN0cmF0YS52MS5BY3Rpdml0eVRhc2tUaW1lZE91dEV2ZW50QXR0cmlidXRlc0gAEnAKL2FjdGl2aXR5X3Rhc2tfY2FuY2VsX3JlcXVlc3RlZF9ldmVudF9hdHRyaWJ1dGVzGBggASgLMjUuc3RyYXRhLnYxLkFjdGl2aXR5VGFza0NhbmNlbFJlcXVlc3RlZEV2ZW50QXR0cmlidXRlc0gAEmEKJ2FjdGl2aXR5X3Rhc2tfY2FuY2VsZWRfZXZlbnRfYXR0cmlidXRlcxgZIAEoCzIuLnN0cmF0YS52MS5BY3Rpdml0eVRhc2tDYW5jZWxlZEV2ZW50QXR0cmlidXRlc0gAElAKHnRpbWVyX3N0YXJ0ZWRfZXZlbnRfYXR0cmlidXRlcxgaIAEoCzImLnN0cmF0YS52MS5UaW1lclN0YXJ0ZWRFdmVudEF0dHJpYnV0ZXNIABJMChx0aW1lcl9maXJlZF9ldmVudF9hdHRyaWJ1dGVzGBsgASgLMiQuc3RyYXRhLnYxLlRpbWVyRmlyZWRFdmVudEF0dHJpYnV0ZXNIABJSCh90aW1lcl9jYW5jZWxlZF9ldmVudF9hdHRyaWJ1dGVzGBwgASgLMicuc3RyYXRhLnYxLlRpbWVyQ2FuY2VsZWRFdmVudEF0dHJpYnV0ZXNIABJ6CjR3b3JrZmxvd19leGVjdXRpb25fY2FuY2VsX3JlcXVlc3RlZF9ldmVudF9hdHRyaWJ1dGVzGB0gASgLMjouc3RyYXRhLnYxLldvcmtmbG93RXhlY3V0aW9uQ2FuY2VsUmVxdWVzdGVkRXZlbnRBdHRyaWJ1dGVzSAASawosd29ya2Zsb3dfZXhlY3V0aW9uX2NhbmNlbGVkX2V2ZW50X2F0dHJpYnV0ZXMYHiABKAsyMy5zdHJhdGEudjEuV29ya2Zsb3dFeGVjdXRpb25DYW5jZWxlZEV2ZW50QXR0cmlidXRlc0gAElQKIG1hcmtlcl9yZWNvcmRlZF9ldmVudF9hdHRyaWJ1dGVzGB8gASgLMiguc3RyYXRhLnYxLk1hcmtlclJlY29yZGVkRXZlbnRBdHRyaWJ1dGVzSAASawosd29ya2Zsb3dfZXhlY3V0aW9uX3NpZ25hbGVkX2V2ZW50X2F0dHJpYnV0ZXMYICABKAsyMy5zdHJhdGEudjEuV29ya2Zsb3dFeGVjdXRpb25TaWduYWxlZEV2ZW50QXR0cmlidXRlc0gAEm8KLndvcmtmbG93X2V4ZWN1dGlvbl90ZXJtaW5hdGVkX2V2ZW50X2F0dHJpYnV0ZXMYISABKAsyNS5zdHJhdGEudjEuV29ya2Zsb3dFeGVjdXRpb25UZXJtaW5hdGVkRXZlbnRBdHRyaWJ1dGVzSABCDAoKYXR0cmlidXRlcyIyCgdIaXN0b3J5EicKBmV2ZW50cxgBIAMoCzIXLnN0cmF0YS52MS5IaXN0b3J5RXZlbnQijwMKJ1dvcmtmbG93RXhlY3V0aW9uU3RhcnRlZEV2ZW50QXR0cmlidXRlcxIuCg13b3JrZmxvd190eXBlGAEgASgLMhcuc3RyYXRhLnYxLldvcmtmbG93VHlwZRISCgp0YXNrX3F1ZXVlGAIgASgJEiIKBWlucHV0GAMgASgLMhMuc3RyYXRhLnYxLlBheWxvYWRzEiUKHXdvcmtmbG93X2V4ZWN1dGlvbl90aW1lb3V0X21zGAQgASgBEh8KF3dvcmtmbG93X3J1bl90aW1lb3V0X21zGAUgASgBEiAKGHdvcmtmbG93X3Rhc2tfdGltZW91dF9tcxgGIAEoARIQCghpZGVudGl0eRgHIAEoCRIPCgdhdHRlbXB0GAggASgFEh4KFmZpcnN0X2V4ZWN1dGlvbl9ydW5faWQYCSABKAkSIQoZb3JpZ2luYWxfZXhlY3V0aW9uX3J1bl9pZBgKIAEoCRITCgt3b3JrZmxvd19pZBgLIAEoCRIXCg9yYW5kb21uZXNzX3NlZWQYDCABKAEiegopV29ya2Zsb3dFeGVjdXRpb25Db21wbGV0ZWRFdmVudEF0dHJpYnV0ZXMSIwoGcmVzdWx0GAEgASgLMhMuc3RyYXRhLnYxLlBheWxvYWRzEigKIHdvcmtmbG93X3Rhc2tfY29tcGxldGVkX2V2ZW50X2lkGAIgASgFIqMBCiZXb3JrZmxvd0V4ZWN1dGlvbkZhaWxlZEV2ZW50QXR0cmlidXRlcxIjCgdmYWlsdXJlGAEgASgLMhIuc3RyYXRhLnYxLkZhaWx1cmUSKgoLcmV0cnlfc3RhdGUYAiABKA4yFS5zdHJhdGEudjEuUmV0cnlTdGF0ZRIoCiB3b3JrZmxvd190YXNrX2NvbXBsZXRlZF9ldmVudF9pZBgDIAEoBSJWCihXb3JrZmxvd0V4ZWN1dGlvblRpbWVkT3V0RXZlbnRBdHRyaWJ1dGVzEioKC3JldHJ5X3N0YXRlGAEgASgOMhUuc3RyYXRhLnYxLlJldHJ5U3RhdGUibgokV29ya2Zsb3dUYXNrU2NoZWR1bGVkRXZlbnRBdHRyaWJ1dGVzEhIKCnRhc2tfcXVldWUYASABKAkSIQoZc3RhcnRfdG9fY2xvc2VfdGltZW91dF9tcxgCIAEoARIPCgdhdHRlbXB0GAMgASgFImYKIldvcmtmbG93VGFza1N0YXJ0ZWRFdmVudEF0dHJpYnV0ZXMSGgoSc2NoZWR1bGVkX2V2ZW50X2lkGAEgASgFEhAKCGlkZW50aXR5GAIgASgJEhIKCnJlcXVlc3RfaWQYAyABKAkihwEKJFdvcmtmbG93VGFza0NvbXBsZXRlZEV2ZW50QXR0cmlidXRlcxIaChJzY2hlZHVsZWRfZXZlbnRfaWQYASABKAUSGAoQc3RhcnRlZF9ldmVudF9pZBgCIAEoBRIQCghpZGVudGl0eRgDIAEoCRIXCg9iaW5hcnlfY2hlY2tzdW0YBCABKAkiiQEKI1dvcmtmbG93VGFza1RpbWVkT3V0RXZlbnRBdHRyaWJ1dGVzEhoKEnNjaGVkdWxlZF9ldmVudF9pZBgBIAEoBRIYChBzdGFydGVkX2V2ZW50X2lkGAIgASgFEiwKDHRpbWVvdXRfdHlwZRgDIAEoDjIWLnN0cmF0YS52MS5UaW1lb3V0VHlwZSLDAQohV29ya2Zsb3dUYXNrRmFpbGVkRXZlbnRBdHRyaWJ1dGVzEhoKEnNjaGVkdWxlZF9ldmVudF9pZBgBIAEoBRIYChBzdGFydGVkX2V2ZW50X2lkGAIgASgFEjEKBWNhdXNlGAMgASgOMiIuc3RyYXRhLnYxLldvcmtmbG93VGFza0ZhaWxlZENhdXNlEiMKB2ZhaWx1cmUYBCABKAsyEi5zdHJhdGEudjEuRmFpbHVyZRIQCghpZGVudGl0eRgFIAEoCSKIAwokQWN0aXZpdHlUYXNrU2NoZWR1bGVkRXZlbnRBdHRyaWJ1dGVzEhMKC2FjdGl2aXR5X2lkGAEgASgJEi4KDWFjdGl2aXR5X3R5cGUYAiABKAsyFy5zdHJhdGEudjEuQWN0aXZpdHlUeXBlEhIKCnRhc2tfcXVldWUYAyABKAkSIgoFaW5wdXQYBCABKAsyEy5zdHJhdGEudjEuUGF5bG9hZHMSJAocc2NoZWR1bGVfdG9fY2xvc2VfdGltZW91dF9tcxgFIAEoARIkChxzY2hlZHVsZV90b19zdGFydF90aW1lb3V0X21zGAYgASgBEiEKGXN0YXJ0X3RvX2Nsb3NlX3RpbWVvdXRfbXMYByABKAESHAoUaGVhcnRiZWF0X3RpbWVvdXRfbXMYCCABKAESKAogd29ya2Zsb3dfdGFza19jb21wbGV0ZWRfZXZlbnRfaWQYCSABKAUSLAoMcmV0cnlfcG9saWN5GAogASgLMhYuc3RyYXRhLnYxLlJldHJ5UG9saWN5Io0BCiJBY3Rpdml0eVRhc2tTdGFydGVkRXZlbnRBdHRyaWJ1dGVzEhoKEnNjaGVkdWxlZF9ldmVudF9pZBgBIAEoBRIQCghpZGVudGl0eRgCIAEoCRIPCgdhdHRlbXB0GAMgASgFEigKDGxhc3RfZmFpbHVyZRgEIAEoCzISLnN0cmF0YS52MS5GYWlsdXJlIpMBCiRBY3Rpdml0eVRhc2tDb21wbGV0ZWRFdmVudEF0dHJpYnV0ZXMSIwoGcmVzdWx0GAEgASgLMhMuc3RyYXRhLnYxLlBheWxvYWRzEhoKEnNjaGVkdWxlZF9ldmVudF9pZBgCIAEoBRIYChBzdGFydGVkX2V2ZW50X2lkGAMgASgFEhAKCGlkZW50aXR5GAQgASgJIrwBCiFBY3Rpdml0eVRhc2tGYWlsZWRFdmVudEF0dHJpYnV0ZXMSIwoHZmFpbHVyZRgBIAEoCzISLnN0cmF0YS52MS5GYWlsdXJlEhoKEnNjaGVkdWxlZF9ldmVudF9pZBgCIAEoBRIYChBzdGFydGVkX2V2ZW50X2lkGAMgASgFEhAKCGlkZW50aXR5GAQgASgJEioKC3JldHJ5X3N0YXRlGAUgASgOMhUuc3RyYXRhLnYxLlJldHJ5U3RhdGUirAEKI0FjdGl2aXR5VGFza1RpbWVkT3V0RXZlbnRBdHRyaWJ1dGVzEiMKB2ZhaWx1cmUYASABKAsyEi5zdHJhdGEudjEuRmFpbHVyZRIaChJzY2hlZHVsZWRfZXZlbnRfaWQYAiABKAUSGAoQc3RhcnRlZF9ldmVudF9pZBgDIAEoBRIqCgtyZXRyeV9zdGF0ZRgEIAEoDjIVLnN0cmF0YS52MS5SZXRyeVN0YXRlInIKKkFjdGl2aXR5VGFza0NhbmNlbFJlcXVlc3RlZEV2ZW50QXR0cmlidXRlcxIaChJzY2hlZHVsZWRfZXZlbnRfaWQYASABKAUSKAogd29ya2Zsb3dfdGFza19jb21wbGV0ZWRfZXZlbnRfaWQYAiABKAUivQEKI0FjdGl2aXR5VGFza0NhbmNlbGVkRXZlbnRBdHRyaWJ1dGVzEiQKB2RldGFpbHMYASABKAsyEy5zdHJhdGEudjEuUGF5bG9hZHMSKAogbGF0ZXN0X2NhbmNlbF9yZXF1ZXN0ZWRfZXZlbnRfaWQYAiABKAUSGgoSc2NoZWR1bGVkX2V2ZW50X2lkGAMgASgFEhgKEHN0YXJ0ZWRfZXZlbnRfaWQYBCABKAUSEAoIaWRlbnRpdHkYBSABKAkiewobVGltZXJTdGFydGVkRXZlbnRBdHRyaWJ1dGVzEhAKCHRpbWVyX2lkGAEgASgJEiAKGHN0YXJ0X3RvX2ZpcmVfdGltZW91dF9tcxgCIAEoARIoCiB3b3JrZmxvd190YXNrX2NvbXBsZXRlZF9ldmVudF9pZBgDIAEoBSJHChlUaW1lckZpcmVkRXZlbnRBdHRyaWJ1dGVzEhAKCHRpbWVyX2lkGAEgASgJEhgKEHN0YXJ0ZWRfZXZlbnRfaWQYAiABKAUidAocVGltZXJDYW5jZWxlZEV2ZW50QXR0cmlidXRlcxIQCgh0aW1lcl9pZBgBIAEoCRIYChBzdGFydGVkX2V2ZW50X2lkGAIgASgFEigKIHdvcmtmbG93X3Rhc2tfY29tcGxldGVkX2V2ZW50X2lkGAMgASgFIlIKL1dvcmtmbG93RXhlY3V0aW9uQ2FuY2VsUmVxdWVzdGVkRXZlbnRBdHRyaWJ1dGVzEg0KBWNhdXNlGAEgASgJEhAKCGlkZW50aXR5GAIgASgJInoKKFdvcmtmbG93RXhlY3V0aW9uQ2FuY2VsZWRFdmVudEF0dHJpYnV0ZXMSKAogd29ya2Zsb3dfdGFza19jb21wbGV0ZWRfZXZlbnRfaWQYASABKAUSJAoHZGV0YWlscxgCIAEoCzITLnN0cmF0YS52MS5QYXlsb2FkcyKQAgodTWFya2VyUmVjb3JkZWRFdmVudEF0dHJpYnV0ZXMSEwoLbWFya2VyX25hbWUYASABKAkSRgoHZGV0YWlscxgCIAMoCzI1LnN0cmF0YS52MS5NYXJrZXJSZWNvcmRlZEV2ZW50QXR0cmlidXRlcy5EZXRhaWxzRW50cnkSKAogd29ya2Zsb3dfdGFza19jb21wbGV0ZWRfZXZlbnRfaWQYAyABKAUSIwoHZmFpbHVyZRgEIAEoCzISLnN0cmF0YS52MS5GYWlsdXJlGkMKDERldGFpbHNFbnRyeRILCgNrZXkYASABKAkSIgoFdmFsdWUYAiABKAsyEy5zdHJhdGEudjEuUGF5bG9hZHM6AjgBInUKKFdvcmtmbG93RXhlY3V0aW9uU2lnbmFsZWRFdmVudEF0dHJpYnV0ZXMSEwoLc2lnbmFsX25hbWUYASABKAkSIgoFaW5wdXQYAiABKAsyEy5zdHJhdGEudjEuUGF5bG9hZHMSEAoIaWRlbnRpdHkYAyABKAkidAoqV29ya2Zsb3dFeGVjdXRpb25UZXJtaW5hdGVkRXZlbnRBdHRyaWJ1dGVzEg4KBnJlYXNvbhgBIAEoCRIkCgdkZXRhaWxzGAIgASgLMhMuc3RyYXRhLnYxLlBheWxvYWRzEhAKCGlkZW50aXR5GAMgASgJKpkICglFdmVudFR5cGUSGgoWRVZFTlRfVFlQRV9VTlNQRUNJRklFRBAAEikKJUVWRU5UX1RZUEVfV09SS0ZMT1dfRVhFQ1VUSU9OX1NUQVJURUQQARIrCidFVkVOVF9UWVBFX1dPUktGTE9XX0VYRUNVVElPTl9DT01QTEVURUQQAhIoCiRFVkVOVF9UWVBFX1dPUktGTE9XX0VYRUNVVElPTl9GQUlMRUQQAxIrCidFVkVOVF9UWVBFX1dPUktGTE9XX0VYRUNVVElPTl9USU1FRF9PVVQQBBImCiJFVkVOVF9UWVBFX1dPUktGTE9XX1RBU0tfU0NIRURVTEVEEAUSJAogRVZFTlRfVFlQRV9XT1JLRkxPV19UQVNLX1NUQVJURUQQBhImCiJFVkVOVF9UWVBFX1dPUktGTE9XX1RBU0tfQ09NUExFVEVEEAcSJgoiRVZFTlRfVFlQRV9XT1JLRkxPV19UQVNLX1RJTUVEX09VVBAIEiMKH0VWRU5UX1RZUEVfV09SS0ZMT1dfVEFTS19GQUlMRUQQCRImCiJFVkVOVF9UWVBFX0FDVElWSVRZX1RBU0tfU0NIRURVTEVEEAoSJAogRVZFTlRfVFlQRV9BQ1RJVklUWV9UQVNLX1NUQVJURUQQCxImCiJFVkVOVF9UWVBFX0FDVElWSVRZX1RBU0tfQ09NUExFVEVEEAwSIwofRVZFTlRfVFlQRV9BQ1RJVklUWV9UQVNLX0ZBSUxFRBANEiYKIkVWRU5UX1RZUEVfQUNUSVZJVFlfVEFTS19USU1FRF9PVVQQDhItCilFVkVOVF9UWVBFX0FDVElWSVRZX1RBU0tfQ0FOQ0VMX1JFUVVFU1RFRBAPEiUKIUVWRU5UX1RZUEVfQUNUSVZJVFlfVEFTS19DQU5DRUxFRBAQEhwKGEVWRU5UX1RZUEVfVElNRVJfU1RBUlRFRBAREhoKFkVWRU5UX1RZUEVfVElNRVJfRklSRUQQEhIdChlFVkVOVF9UWVBFX1RJTUVSX0NBTkNFTEVEEBMSMgouRVZFTlRfVFlQRV9XT1JLRkxPV19FWEVDVVRJT05fQ0FOQ0VMX1JFUVVFU1RFRBAUEioKJkVWRU5UX1RZUEVfV09SS0ZMT1dfRVhFQ1VUSU9OX0NBTkNFTEVEEBUSHgoaRVZFTlRfVFlQRV9NQVJLRVJfUkVDT1JERUQQGRIqCiZFVkVOVF9UWVBFX1dPUktGTE9XX0VYRUNVVElPTl9TSUdOQUxFRBAaEiwKKEVWRU5UX1RZUEVfV09SS0ZMT1dfRVhFQ1VUSU9OX1RFUk1JTkFURUQQGxIyCi5FVkVOVF9UWVBFX1dPUktGTE9XX0VYRUNVVElPTl9DT05USU5VRURfQVNfTkVXEBwq0wIKF1dvcmtmbG93VGFza0ZhaWxlZENhdXNlEioKJldPUktGTE9XX1RBU0tfRkFJTEVEX0NBVVNFX1VOU1BFQ0lGSUVEEAASQAo8V09SS0ZMT1dfVEFTS19GQUlMRURfQ0FVU0VfV09SS0ZMT1dfV09SS0VSX1VOSEFORExFRF9GQUlMVVJFEAESNgoyV09SS0ZMT1dfVEFTS19GQUlMRURfQ0FVU0VfTk9OX0RFVEVSTUlOSVNUSUNfRVJST1IQAhIqCiZXT1JLRkxPV19UQVNLX0ZBSUxFRF9DQVVTRV9CQURfQ09NTUFORBADEjQKMFdPUktGTE9XX1RBU0tfRkFJTEVEX0NBVVNFX1VOS05PV05fV09SS0ZMT1dfVFlQRRAEEjAKLFdPUktGTE9XX1RBU0tfRkFJTEVEX0NBVVNFX1BBWUxPQURfVE9PX0xBUkdFEAViBnByb3RvMw", [file_strata_v1_common]);
 
 /**
  * One step of a workflow execution. Event ids run 1..n without gaps.
@@ -21,14 +21,14 @@ export const file_strata_v1_history: GenFile = /*@__PURE__*/
  */
 export type HistoryEvent = Message<"strata.v1.HistoryEvent"> & {
   /**
-   * @generated from field: int64 event_id = 1 [jstype = JS_NUMBER];
+   * @generated from field: int32 event_id = 1;
    */
-  eventId: bigint;
+  eventId: number;
 
   /**
-   * @generated from field: int64 event_time_ms = 2 [jstype = JS_NUMBER];
+   * @generated from field: double event_time_ms = 2;
    */
-  eventTimeMs: bigint;
+  eventTimeMs: number;
 
   /**
    * @generated from field: strata.v1.EventType event_type = 3;
@@ -229,19 +229,19 @@ export type WorkflowExecutionStartedEventAttributes = Message<"strata.v1.Workflo
   input?: Payloads | undefined;
 
   /**
-   * @generated from field: int64 workflow_execution_timeout_ms = 4 [jstype = JS_NUMBER];
+   * @generated from field: double workflow_execution_timeout_ms = 4;
    */
-  workflowExecutionTimeoutMs: bigint;
+  workflowExecutionTimeoutMs: number;
 
   /**
-   * @generated from field: int64 workflow_run_timeout_ms = 5 [jstype = JS_NUMBER];
+   * @generated from field: double workflow_run_timeout_ms = 5;
    */
-  workflowRunTimeoutMs: bigint;
+  workflowRunTimeoutMs: number;
 
   /**
-   * @generated from field: int64 workflow_task_timeout_ms = 6 [jstype = JS_NUMBER];
+   * @generated from field: double workflow_task_timeout_ms = 6;
    */
-  workflowTaskTimeoutMs: bigint;
+  workflowTaskTimeoutMs: number;
 
   /**
    * @generated from field: string identity = 7;
@@ -271,9 +271,9 @@ export type WorkflowExecutionStartedEventAttributes = Message<"strata.v1.Workflo
   /**
    * The seed of the run's deterministic random generator (Math.random, uuid4).
    *
-   * @generated from field: int64 randomness_seed = 12 [jstype = JS_NUMBER];
+   * @generated from field: double randomness_seed = 12;
    */
-  randomnessSeed: bigint;
+  randomnessSeed: number;
 };
 
 /**
@@ -293,9 +293,9 @@ export type WorkflowExecutionCompletedEventAttributes = Message<"strata.v1.Workf
   result?: Payloads | undefined;
 
   /**
-   * @generated from field: int64 workflow_task_completed_event_id = 2 [jstype = JS_NUMBER];
+   * @generated from field: int32 workflow_task_completed_event_id = 2;
    */
-  workflowTaskCompletedEventId: bigint;
+  workflowTaskCompletedEventId: number;
 };
 
 /**
@@ -320,9 +320,9 @@ export type WorkflowExecutionFailedEventAttributes = Message<"strata.v1.Workflow
   retryState: RetryState;
 
   /**
-   * @generated from field: int64 workflow_task_completed_event_id = 3 [jstype = JS_NUMBER];
+   * @generated from field: int32 workflow_task_completed_event_id = 3;
    */
-  workflowTaskCompletedEventId: bigint;
+  workflowTaskCompletedEventId: number;
 };
 
 /**
@@ -359,9 +359,9 @@ export type WorkflowTaskScheduledEventAttributes = Message<"strata.v1.WorkflowTa
   taskQueue: string;
 
   /**
-   * @generated from field: int64 start_to_close_timeout_ms = 2 [jstype = JS_NUMBER];
+   * @generated from field: double start_to_close_timeout_ms = 2;
    */
-  startToCloseTimeoutMs: bigint;
+  startToCloseTimeoutMs: number;
 
   /**
    * @generated from field: int32 attempt = 3;
@@ -381,9 +381,9 @@ export const WorkflowTaskScheduledEventAttributesSchema: GenMessage<WorkflowTask
  */
 export type WorkflowTaskStartedEventAttributes = Message<"strata.v1.WorkflowTaskStartedEventAttributes"> & {
   /**
-   * @generated from field: int64 scheduled_event_id = 1 [jstype = JS_NUMBER];
+   * @generated from field: int32 scheduled_event_id = 1;
    */
-  scheduledEventId: bigint;
+  scheduledEventId: number;
 
   /**
    * @generated from field: string identity = 2;
@@ -408,14 +408,14 @@ export const WorkflowTaskStartedEventAttributesSchema: GenMessage<WorkflowTaskSt
  */
 export type WorkflowTaskCompletedEventAttributes = Message<"strata.v1.WorkflowTaskCompletedEventAttributes"> & {
   /**
-   * @generated from field: int64 scheduled_event_id = 1 [jstype = JS_NUMBER];
+   * @generated from field: int32 scheduled_event_id = 1;
    */
-  scheduledEventId: bigint;
+  scheduledEventId: number;
 
   /**
-   * @generated from field: int64 started_event_id = 2 [jstype = JS_NUMBER];
+   * @generated from field: int32 started_event_id = 2;
    */
-  startedEventId: bigint;
+  startedEventId: number;
 
   /**
    * @generated from field: string identity = 3;
@@ -442,14 +442,14 @@ export const WorkflowTaskCompletedEventAttributesSchema: GenMessage<WorkflowTask
  */
 export type WorkflowTaskTimedOutEventAttributes = Message<"strata.v1.WorkflowTaskTimedOutEventAttributes"> & {
   /**
-   * @generated from field: int64 scheduled_event_id = 1 [jstype = JS_NUMBER];
+   * @generated from field: int32 scheduled_event_id = 1;
    */
-  scheduledEventId: bigint;
+  scheduledEventId: number;
 
   /**
-   * @generated from field: int64 started_event_id = 2 [jstype = JS_NUMBER];
+   * @generated from field: int32 started_event_id = 2;
    */
-  startedEventId: bigint;
+  startedEventId: number;
 
   /**
    * @generated from field: strata.v1.TimeoutType timeout_type = 3;
@@ -469,14 +469,14 @@ export const WorkflowTaskTimedOutEventAttributesSchema: GenMessage<WorkflowTaskT
  */
 export type WorkflowTaskFailedEventAttributes = Message<"strata.v1.WorkflowTaskFailedEventAttributes"> & {
   /**
-   * @generated from field: int64 scheduled_event_id = 1 [jstype = JS_NUMBER];
+   * @generated from field: int32 scheduled_event_id = 1;
    */
-  scheduledEventId: bigint;
+  scheduledEventId: number;
 
   /**
-   * @generated from field: int64 started_event_id = 2 [jstype = JS_NUMBER];
+   * @generated from field: int32 started_event_id = 2;
    */
-  startedEventId: bigint;
+  startedEventId: number;
 
   /**
    * @generated from field: strata.v1.WorkflowTaskFailedCause cause = 3;
@@ -526,29 +526,29 @@ export type ActivityTaskScheduledEventAttributes = Message<"strata.v1.ActivityTa
   input?: Payloads | undefined;
 
   /**
-   * @generated from field: int64 schedule_to_close_timeout_ms = 5 [jstype = JS_NUMBER];
+   * @generated from field: double schedule_to_close_timeout_ms = 5;
    */
-  scheduleToCloseTimeoutMs: bigint;
+  scheduleToCloseTimeoutMs: number;
 
   /**
-   * @generated from field: int64 schedule_to_start_timeout_ms = 6 [jstype = JS_NUMBER];
+   * @generated from field: double schedule_to_start_timeout_ms = 6;
    */
-  scheduleToStartTimeoutMs: bigint;
+  scheduleToStartTimeoutMs: number;
 
   /**
-   * @generated from field: int64 start_to_close_timeout_ms = 7 [jstype = JS_NUMBER];
+   * @generated from field: double start_to_close_timeout_ms = 7;
    */
-  startToCloseTimeoutMs: bigint;
+  startToCloseTimeoutMs: number;
 
   /**
-   * @generated from field: int64 heartbeat_timeout_ms = 8 [jstype = JS_NUMBER];
+   * @generated from field: double heartbeat_timeout_ms = 8;
    */
-  heartbeatTimeoutMs: bigint;
+  heartbeatTimeoutMs: number;
 
   /**
-   * @generated from field: int64 workflow_task_completed_event_id = 9 [jstype = JS_NUMBER];
+   * @generated from field: int32 workflow_task_completed_event_id = 9;
    */
-  workflowTaskCompletedEventId: bigint;
+  workflowTaskCompletedEventId: number;
 
   /**
    * @generated from field: strata.v1.RetryPolicy retry_policy = 10;
@@ -568,9 +568,9 @@ export const ActivityTaskScheduledEventAttributesSchema: GenMessage<ActivityTask
  */
 export type ActivityTaskStartedEventAttributes = Message<"strata.v1.ActivityTaskStartedEventAttributes"> & {
   /**
-   * @generated from field: int64 scheduled_event_id = 1 [jstype = JS_NUMBER];
+   * @generated from field: int32 scheduled_event_id = 1;
    */
-  scheduledEventId: bigint;
+  scheduledEventId: number;
 
   /**
    * @generated from field: string identity = 2;
@@ -605,14 +605,14 @@ export type ActivityTaskCompletedEventAttributes = Message<"strata.v1.ActivityTa
   result?: Payloads | undefined;
 
   /**
-   * @generated from field: int64 scheduled_event_id = 2 [jstype = JS_NUMBER];
+   * @generated from field: int32 scheduled_event_id = 2;
    */
-  scheduledEventId: bigint;
+  scheduledEventId: number;
 
   /**
-   * @generated from field: int64 started_event_id = 3 [jstype = JS_NUMBER];
+   * @generated from field: int32 started_event_id = 3;
    */
-  startedEventId: bigint;
+  startedEventId: number;
 
   /**
    * @generated from field: string identity = 4;
@@ -637,14 +637,14 @@ export type ActivityTaskFailedEventAttributes = Message<"strata.v1.ActivityTaskF
   failure?: Failure | undefined;
 
   /**
-   * @generated from field: int64 scheduled_event_id = 2 [jstype = JS_NUMBER];
+   * @generated from field: int32 scheduled_event_id = 2;
    */
-  scheduledEventId: bigint;
+  scheduledEventId: number;
 
   /**
-   * @generated from field: int64 started_event_id = 3 [jstype = JS_NUMBER];
+   * @generated from field: int32 started_event_id = 3;
    */
-  startedEventId: bigint;
+  startedEventId: number;
 
   /**
    * @generated from field: string identity = 4;
@@ -674,14 +674,14 @@ export type ActivityTaskTimedOutEventAttributes = Message<"strata.v1.ActivityTas
   failure?: Failure | undefined;
 
   /**
-   * @generated from field: int64 scheduled_event_id = 2 [jstype = JS_NUMBER];
+   * @generated from field: int32 scheduled_event_id = 2;
    */
-  scheduledEventId: bigint;
+  scheduledEventId: number;
 
   /**
-   * @generated from field: int64 started_event_id = 3 [jstype = JS_NUMBER];
+   * @generated from field: int32 started_event_id = 3;
    */
-  startedEventId: bigint;
+  startedEventId: number;
 
   /**
    * @generated from field: strata.v1.RetryState retry_state = 4;
@@ -701,14 +701,14 @@ export const ActivityTaskTimedOutEventAttributesSchema: GenMessage<ActivityTaskT
  */
 export type ActivityTaskCancelRequestedEventAttributes = Message<"strata.v1.ActivityTaskCancelRequestedEventAttributes"> & {
   /**
-   * @generated from field: int64 scheduled_event_id = 1 [jstype = JS_NUMBER];
+   * @generated from field: int32 scheduled_event_id = 1;
    */
-  scheduledEventId: bigint;
+  scheduledEventId: number;
 
   /**
-   * @generated from field: int64 workflow_task_completed_event_id = 2 [jstype = JS_NUMBER];
+   * @generated from field: int32 workflow_task_completed_event_id = 2;
    */
-  workflowTaskCompletedEventId: bigint;
+  workflowTaskCompletedEventId: number;
 };
 
 /**
@@ -728,19 +728,19 @@ export type ActivityTaskCanceledEventAttributes = Message<"strata.v1.ActivityTas
   details?: Payloads | undefined;
 
   /**
-   * @generated from field: int64 latest_cancel_requested_event_id = 2 [jstype = JS_NUMBER];
+   * @generated from field: int32 latest_cancel_requested_event_id = 2;
    */
-  latestCancelRequestedEventId: bigint;
+  latestCancelRequestedEventId: number;
 
   /**
-   * @generated from field: int64 scheduled_event_id = 3 [jstype = JS_NUMBER];
+   * @generated from field: int32 scheduled_event_id = 3;
    */
-  scheduledEventId: bigint;
+  scheduledEventId: number;
 
   /**
-   * @generated from field: int64 started_event_id = 4 [jstype = JS_NUMBER];
+   * @generated from field: int32 started_event_id = 4;
    */
-  startedEventId: bigint;
+  startedEventId: number;
 
   /**
    * @generated from field: string identity = 5;
@@ -765,14 +765,14 @@ export type TimerStartedEventAttributes = Message<"strata.v1.TimerStartedEventAt
   timerId: string;
 
   /**
-   * @generated from field: int64 start_to_fire_timeout_ms = 2 [jstype = JS_NUMBER];
+   * @generated from field: double start_to_fire_timeout_ms = 2;
    */
-  startToFireTimeoutMs: bigint;
+  startToFireTimeoutMs: number;
 
   /**
-   * @generated from field: int64 workflow_task_completed_event_id = 3 [jstype = JS_NUMBER];
+   * @generated from field: int32 workflow_task_completed_event_id = 3;
    */
-  workflowTaskCompletedEventId: bigint;
+  workflowTaskCompletedEventId: number;
 };
 
 /**
@@ -792,9 +792,9 @@ export type TimerFiredEventAttributes = Message<"strata.v1.TimerFiredEventAttrib
   timerId: string;
 
   /**
-   * @generated from field: int64 started_event_id = 2 [jstype = JS_NUMBER];
+   * @generated from field: int32 started_event_id = 2;
    */
-  startedEventId: bigint;
+  startedEventId: number;
 };
 
 /**
@@ -814,14 +814,14 @@ export type TimerCanceledEventAttributes = Message<"strata.v1.TimerCanceledEvent
   timerId: string;
 
   /**
-   * @generated from field: int64 started_event_id = 2 [jstype = JS_NUMBER];
+   * @generated from field: int32 started_event_id = 2;
    */
-  startedEventId: bigint;
+  startedEventId: number;
 
   /**
-   * @generated from field: int64 workflow_task_completed_event_id = 3 [jstype = JS_NUMBER];
+   * @generated from field: int32 workflow_task_completed_event_id = 3;
    */
-  workflowTaskCompletedEventId: bigint;
+  workflowTaskCompletedEventId: number;
 };
 
 /**
@@ -858,9 +858,9 @@ export const WorkflowExecutionCancelRequestedEventAttributesSchema: GenMessage<W
  */
 export type WorkflowExecutionCanceledEventAttributes = Message<"strata.v1.WorkflowExecutionCanceledEventAttributes"> & {
   /**
-   * @generated from field: int64 workflow_task_completed_event_id = 1 [jstype = JS_NUMBER];
+   * @generated from field: int32 workflow_task_completed_event_id = 1;
    */
-  workflowTaskCompletedEventId: bigint;
+  workflowTaskCompletedEventId: number;
 
   /**
    * @generated from field: strata.v1.Payloads details = 2;
@@ -890,9 +890,9 @@ export type MarkerRecordedEventAttributes = Message<"strata.v1.MarkerRecordedEve
   details: { [key: string]: Payloads };
 
   /**
-   * @generated from field: int64 workflow_task_completed_event_id = 3 [jstype = JS_NUMBER];
+   * @generated from field: int32 workflow_task_completed_event_id = 3;
    */
-  workflowTaskCompletedEventId: bigint;
+  workflowTaskCompletedEventId: number;
 
   /**
    * @generated from field: strata.v1.Failure failure = 4;
