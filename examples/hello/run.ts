@@ -1,0 +1,41 @@
+/**
+ * The quickstart in one command: starts a dev server, a worker and the client as three processes, prints
+ * what each says, then stops them. `STRATA_PORT` picks the port (default 7233).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const port = process.env.STRATA_PORT ?? '7233';
+const env = { ...process.env, STRATA_ADDRESS: `127.0.0.1:${port}` };
+
+function start(name: string, args: string[]): ChildProcess {
+  const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  child.stdout?.on('data', (chunk: Buffer) => {
+    for (const line of chunk.toString().trimEnd().split('\n')) console.log(`[${name}] ${line}`);
+  });
+  return child;
+}
+
+async function waitForLine(child: ChildProcess, pattern: RegExp): Promise<void> {
+  let seen = '';
+  for await (const chunk of child.stdout!) {
+    seen += String(chunk);
+    if (pattern.test(seen)) return;
+  }
+  throw new Error(`process exited before printing ${pattern}`);
+}
+
+const server = start('server', ['bin/strata.js', 'server', 'start-dev', '--port', port]);
+await waitForLine(server, /listening/);
+const worker = start('worker', ['--import', 'tsx', 'examples/hello/worker.ts']);
+await waitForLine(worker, /polling/);
+const client = start('client', ['--import', 'tsx', 'examples/hello/client.ts']);
+const [code] = await once(client, 'exit');
+
+for (const child of [worker, server]) {
+  child.kill('SIGTERM');
+  await once(child, 'exit');
+}
+process.exit(code ?? 1);
