@@ -1,0 +1,128 @@
+/**
+ * Friendly views of the server's execution records: statuses by name, times as `Date`s.
+ */
+
+import { failureToError, type StrataFailure } from '../common/failure.js';
+import { fromProtoFailure } from '../common/failure-proto.js';
+import { WorkflowExecutionStatus } from '../gen/strata/v1/common_pb.js';
+import {
+  type DescribeWorkflowExecutionResponse,
+  PendingActivityState,
+  type WorkflowExecutionInfo as ProtoWorkflowExecutionInfo,
+} from '../gen/strata/v1/service_pb.js';
+
+export type WorkflowExecutionStatusName =
+  | 'UNSPECIFIED'
+  | 'RUNNING'
+  | 'COMPLETED'
+  | 'FAILED'
+  | 'CANCELLED'
+  | 'TERMINATED'
+  | 'CONTINUED_AS_NEW'
+  | 'TIMED_OUT';
+
+/** One workflow execution as listed by `client.workflow.list`. */
+export interface WorkflowExecutionInfo {
+  workflowId: string;
+  runId: string;
+  /** The workflow type (function name). */
+  type: string;
+  taskQueue: string;
+  /** `code` is the wire enum value; `name` is what to compare against, e.g. `'RUNNING'`. */
+  status: { code: WorkflowExecutionStatus; name: WorkflowExecutionStatusName };
+  historyLength: number;
+  startTime: Date;
+  executionTime: Date | undefined;
+  /** Set once the execution closed. */
+  closeTime: Date | undefined;
+  raw: ProtoWorkflowExecutionInfo;
+}
+
+export type PendingActivityStateName = 'SCHEDULED' | 'STARTED' | 'CANCEL_REQUESTED' | 'UNSPECIFIED';
+
+/** An activity the workflow is waiting for. */
+export interface PendingActivity {
+  activityId: string;
+  activityType: string;
+  state: PendingActivityStateName;
+  attempt: number;
+  /** Why the previous attempt failed, when it did. */
+  lastFailure: StrataFailure | undefined;
+  lastHeartbeatTime: Date | undefined;
+}
+
+/** The workflow task the server is waiting on a worker for. */
+export interface PendingWorkflowTask {
+  attempt: number;
+  scheduledTime: Date | undefined;
+  /** Why the previous attempt failed, e.g. a non-determinism error after a code change. */
+  lastFailure: StrataFailure | undefined;
+}
+
+/** What `handle.describe()` returns. `raw` keeps the full server response. */
+export interface WorkflowExecutionDescription extends Omit<WorkflowExecutionInfo, 'raw'> {
+  pendingActivities: PendingActivity[];
+  pendingWorkflowTask: PendingWorkflowTask | undefined;
+  raw: DescribeWorkflowExecutionResponse;
+}
+
+const STATUS_NAMES: Record<WorkflowExecutionStatus, WorkflowExecutionStatusName> = {
+  [WorkflowExecutionStatus.UNSPECIFIED]: 'UNSPECIFIED',
+  [WorkflowExecutionStatus.RUNNING]: 'RUNNING',
+  [WorkflowExecutionStatus.COMPLETED]: 'COMPLETED',
+  [WorkflowExecutionStatus.FAILED]: 'FAILED',
+  [WorkflowExecutionStatus.CANCELED]: 'CANCELLED',
+  [WorkflowExecutionStatus.TERMINATED]: 'TERMINATED',
+  [WorkflowExecutionStatus.CONTINUED_AS_NEW]: 'CONTINUED_AS_NEW',
+  [WorkflowExecutionStatus.TIMED_OUT]: 'TIMED_OUT',
+};
+
+/** The status name users compare against (Temporal spells the cancelled status `CANCELLED`). */
+export function statusName(status: WorkflowExecutionStatus): WorkflowExecutionStatusName {
+  return STATUS_NAMES[status] ?? 'UNSPECIFIED';
+}
+
+export function toWorkflowExecutionInfo(raw: ProtoWorkflowExecutionInfo): WorkflowExecutionInfo {
+  return {
+    workflowId: raw.execution?.workflowId ?? '',
+    runId: raw.execution?.runId ?? '',
+    type: raw.type?.name ?? '',
+    taskQueue: raw.taskQueue,
+    status: { code: raw.status, name: statusName(raw.status) },
+    historyLength: raw.historyLength,
+    startTime: new Date(raw.startTimeMs),
+    executionTime: optionalDate(raw.executionTimeMs),
+    closeTime: optionalDate(raw.closeTimeMs),
+    raw,
+  };
+}
+
+export function toDescription(raw: DescribeWorkflowExecutionResponse): WorkflowExecutionDescription {
+  const info = raw.workflowExecutionInfo;
+  if (info === undefined)
+    throw new TypeError('DescribeWorkflowExecution returned no workflow_execution_info');
+  const { raw: _rawInfo, ...friendly } = toWorkflowExecutionInfo(info);
+  const task = raw.pendingWorkflowTask;
+  return {
+    ...friendly,
+    pendingActivities: raw.pendingActivities.map((activity) => ({
+      activityId: activity.activityId,
+      activityType: activity.activityType?.name ?? '',
+      state: (PendingActivityState[activity.state] ?? 'UNSPECIFIED') as PendingActivityStateName,
+      attempt: activity.attempt,
+      lastFailure: activity.lastFailure ? failureToError(fromProtoFailure(activity.lastFailure)) : undefined,
+      lastHeartbeatTime: optionalDate(activity.lastHeartbeatTimeMs),
+    })),
+    pendingWorkflowTask: task && {
+      attempt: task.attempt,
+      scheduledTime: optionalDate(task.scheduledTimeMs),
+      lastFailure: task.lastFailure ? failureToError(fromProtoFailure(task.lastFailure)) : undefined,
+    },
+    raw,
+  };
+}
+
+/** Zero means "not set" on the wire. */
+export function optionalDate(epochMs: number): Date | undefined {
+  return epochMs > 0 ? new Date(epochMs) : undefined;
+}

@@ -1,0 +1,121 @@
+/**
+ * Errors thrown by the client. `*Error` classes are local to the caller; the `cause` of a
+ * {@link WorkflowFailedError} is the typed `*Failure` chain that crossed from the workflow.
+ */
+import { Code, ConnectError } from '@connectrpc/connect';
+import type { RetryState } from '../common/failure.js';
+
+/** Options shared by the client's error constructors. */
+export interface ClientErrorOptions {
+  cause?: unknown;
+}
+
+/** The workflow closed without a result: failed, cancelled, terminated or timed out. The reason is in `cause`. */
+export class WorkflowFailedError extends Error {
+  override name = 'WorkflowFailedError';
+  /** Whether the server would still retry the workflow; `'RETRY_POLICY_NOT_SET'` for one-off runs. */
+  readonly retryState: RetryState;
+
+  constructor(message: string, options: ClientErrorOptions & { retryState?: RetryState } = {}) {
+    super(message, { cause: options.cause });
+    this.retryState = options.retryState ?? 'RETRY_POLICY_NOT_SET';
+  }
+}
+
+/** No workflow execution with this id (and run id, when given) exists in the namespace. */
+export class WorkflowNotFoundError extends Error {
+  override name = 'WorkflowNotFoundError';
+  readonly workflowId: string;
+  readonly runId: string | undefined;
+
+  constructor(
+    message: string,
+    options: ClientErrorOptions & { workflowId: string; runId?: string | undefined },
+  ) {
+    super(message, { cause: options.cause });
+    this.workflowId = options.workflowId;
+    this.runId = options.runId;
+  }
+}
+
+/** A start was refused because a workflow with this id is already running. */
+export class WorkflowExecutionAlreadyStartedError extends Error {
+  override name = 'WorkflowExecutionAlreadyStartedError';
+  readonly workflowId: string;
+  readonly workflowType: string;
+
+  constructor(message: string, options: ClientErrorOptions & { workflowId: string; workflowType: string }) {
+    super(message, { cause: options.cause });
+    this.workflowId = options.workflowId;
+    this.workflowType = options.workflowType;
+  }
+}
+
+/** The workflow has no handler for the query type asked for. */
+export class QueryNotRegisteredError extends Error {
+  override name = 'QueryNotRegisteredError';
+  readonly queryType: string;
+
+  constructor(message: string, options: ClientErrorOptions & { queryType: string }) {
+    super(message, { cause: options.cause });
+    this.queryType = options.queryType;
+  }
+}
+
+/** The query handler threw, or the query could not be answered; the failure, when known, is in `cause`. */
+export class QueryFailedError extends Error {
+  override name = 'QueryFailedError';
+  readonly queryType: string;
+
+  constructor(message: string, options: ClientErrorOptions & { queryType: string }) {
+    super(message, { cause: options.cause });
+    this.queryType = options.queryType;
+  }
+}
+
+/**
+ * Any other error the server returned, or a failure to reach it. `code` is the Connect status code
+ * (e.g. `Code.Unavailable`), `message` the server's own message.
+ */
+export class ServiceError extends Error {
+  override name = 'ServiceError';
+  readonly code: Code;
+
+  constructor(message: string, options: ClientErrorOptions & { code?: Code } = {}) {
+    super(message, { cause: options.cause });
+    this.code = options.code ?? Code.Unknown;
+  }
+}
+
+/** What an RPC was about, so its error can name the workflow. */
+export interface CallContext {
+  workflowId?: string | undefined;
+  runId?: string | undefined;
+  workflowType?: string | undefined;
+}
+
+/** Maps an RPC error to the client's typed errors; anything that is not a Connect error is returned as is. */
+export function toClientError(err: unknown, context: CallContext = {}): unknown {
+  if (!(err instanceof ConnectError)) return err;
+  const { workflowId, runId, workflowType } = context;
+  if (err.code === Code.NotFound && workflowId !== undefined) {
+    const run = runId ? ` (run ${runId})` : '';
+    return new WorkflowNotFoundError(`workflow "${workflowId}"${run} not found: ${err.rawMessage}`, {
+      cause: err,
+      workflowId,
+      runId: runId || undefined,
+    });
+  }
+  if (err.code === Code.AlreadyExists && workflowId !== undefined) {
+    return new WorkflowExecutionAlreadyStartedError(
+      `workflow "${workflowId}" is already running: ${err.rawMessage}`,
+      { cause: err, workflowId, workflowType: workflowType ?? '' },
+    );
+  }
+  return new ServiceError(err.message, { cause: err, code: err.code });
+}
+
+/** True for errors worth retrying after a pause: the server is restarting or briefly unreachable. */
+export function isTransient(err: unknown): boolean {
+  return err instanceof ConnectError && err.code === Code.Unavailable;
+}

@@ -1,0 +1,72 @@
+/**
+ * `strata/client`: start workflows, signal, query, cancel, terminate, describe and list them, from any
+ * Node.js program. The API follows Temporal's `@temporalio/client`, so porting is an import change.
+ *
+ * @example
+ * import { Client, Connection, WorkflowFailedError } from 'strata/client';
+ * import { greet } from './workflows.js';
+ *
+ * const connection = await Connection.connect({ address: '127.0.0.1:7233' });
+ * const client = new Client({ connection });
+ * try {
+ *   const greeting = await client.workflow.execute(greet, { taskQueue: 'hello', workflowId: 'greet-1', args: ['Ada'] });
+ * } catch (err) {
+ *   if (err instanceof WorkflowFailedError) console.error('failed because', err.cause);
+ * } finally {
+ *   connection.close();
+ * }
+ *
+ * @module
+ */
+export type { Duration } from '../common/duration.js';
+export type { RetryState, TimeoutType } from '../common/failure.js';
+export {
+  ActivityFailure,
+  ApplicationFailure,
+  CancelledFailure,
+  ServerFailure,
+  StrataFailure,
+  StrataFailure as TemporalFailure,
+  TerminatedFailure,
+  TimeoutFailure,
+} from '../common/failure.js';
+export { Client, type ClientOptions } from './client.js';
+export {
+  Connection,
+  ConnectionError,
+  type ConnectionOptions,
+  type WorkflowServiceClient,
+} from './connection.js';
+export type {
+  PendingActivity,
+  PendingActivityStateName,
+  PendingWorkflowTask,
+  WorkflowExecutionDescription,
+  WorkflowExecutionInfo,
+  WorkflowExecutionStatusName,
+} from './description.js';
+export {
+  QueryFailedError,
+  QueryNotRegisteredError,
+  ServiceError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+} from './errors.js';
+export type {
+  QueryDefinition,
+  SignalDefinition,
+  UntypedWorkflow,
+  WithWorkflowArgs,
+  Workflow,
+  WorkflowOptions,
+  WorkflowResultType,
+  WorkflowSignalWithStartOptions,
+  WorkflowStartOptions,
+} from './types.js';
+export { type CountWorkflowExecution, type ListOptions, WorkflowClient } from './workflow-client.js';
+export type {
+  WorkflowHandle,
+  WorkflowHandleWithFirstExecutionRunId,
+  WorkflowHandleWithSignaledRunId,
+} from './workflow-handle.js';

@@ -1,0 +1,165 @@
+import { randomUUID } from 'node:crypto';
+import { msOptional } from '../common/duration.js';
+import { valuesToPayloads } from '../common/payload-proto.js';
+import type { StartWorkflowExecutionRequest } from '../gen/strata/v1/service_pb.js';
+import { toWorkflowExecutionInfo, type WorkflowExecutionInfo } from './description.js';
+import { toClientError } from './errors.js';
+import type {
+  UntypedWorkflow,
+  Workflow,
+  WorkflowResultType,
+  WorkflowSignalWithStartOptions,
+  WorkflowStartOptions,
+} from './types.js';
+import type {
+  WorkflowHandle,
+  WorkflowHandleWithFirstExecutionRunId,
+  WorkflowHandleWithSignaledRunId,
+} from './workflow-handle.js';
+import { type HandleContext, WorkflowHandleImpl } from './workflow-handle-impl.js';
+
+/** Options of {@link WorkflowClient.list}. */
+export interface ListOptions {
+  /**
+   * Visibility query, e.g. `WorkflowType = "order" AND ExecutionStatus = "Running"`.
+   * @default every execution of the namespace
+   */
+  query?: string;
+  /**
+   * Executions fetched per request; iteration fetches further pages as needed.
+   * @default 100
+   */
+  pageSize?: number;
+}
+
+/** The result of {@link WorkflowClient.count}. */
+export interface CountWorkflowExecution {
+  count: number;
+}
+
+/**
+ * Starts workflows and makes handles to them. Reached as `client.workflow`.
+ *
+ * @example
+ * const result = await client.workflow.execute(greet, { taskQueue: 'hello', workflowId: 'greet-1', args: ['Ada'] });
+ */
+export class WorkflowClient {
+  constructor(private readonly context: HandleContext) {}
+
+  /** Starts a workflow and returns its handle without waiting for it to run. */
+  async start<W extends Workflow = UntypedWorkflow>(
+    workflowTypeOrFunc: string | W,
+    options: WorkflowStartOptions<W>,
+  ): Promise<WorkflowHandleWithFirstExecutionRunId<W>> {
+    const request = this.startRequest(workflowTypeOrFunc, options);
+    try {
+      const { runId } = await this.context.service.startWorkflowExecution(request);
+      return new WorkflowHandleImpl<W>(this.context, {
+        workflowId: options.workflowId,
+        firstExecutionRunId: runId,
+      });
+    } catch (err) {
+      throw toClientError(err, { workflowId: options.workflowId, workflowType: request.workflowType?.name });
+    }
+  }
+
+  /** Starts a workflow and waits for its result; throws `WorkflowFailedError` when it does not complete. */
+  async execute<W extends Workflow = UntypedWorkflow>(
+    workflowTypeOrFunc: string | W,
+    options: WorkflowStartOptions<W>,
+  ): Promise<WorkflowResultType<W>> {
+    const handle = await this.start(workflowTypeOrFunc, options);
+    return handle.result();
+  }
+
+  /**
+   * Sends a signal to the running workflow with this id, starting it first when none is running.
+   */
+  async signalWithStart<W extends Workflow = UntypedWorkflow, SignalArgs extends unknown[] = unknown[]>(
+    workflowTypeOrFunc: string | W,
+    options: WorkflowSignalWithStartOptions<W, SignalArgs>,
+  ): Promise<WorkflowHandleWithSignaledRunId<W>> {
+    const start = this.startRequest(workflowTypeOrFunc, options);
+    const signalName = typeof options.signal === 'string' ? options.signal : options.signal.name;
+    try {
+      const { runId } = await this.context.service.signalWithStartWorkflowExecution({
+        start,
+        signalName,
+        signalInput: valuesToPayloads(options.signalArgs ?? [], `signal "${signalName}" argument`),
+      });
+      const handle = new WorkflowHandleImpl<W>(this.context, { workflowId: options.workflowId });
+      return Object.assign(handle, { signaledRunId: runId });
+    } catch (err) {
+      throw toClientError(err, { workflowId: options.workflowId, workflowType: start.workflowType?.name });
+    }
+  }
+
+  /**
+   * A handle to an existing workflow. No call is made until the handle is used.
+   * @param runId targets one run; without it the handle targets the latest run of `workflowId`.
+   */
+  getHandle<W extends Workflow = UntypedWorkflow>(workflowId: string, runId?: string): WorkflowHandle<W> {
+    return new WorkflowHandleImpl<W>(this.context, { workflowId, runId });
+  }
+
+  /** Lists executions matching a visibility query, fetching pages as the iteration goes. */
+  async *list(options: ListOptions = {}): AsyncIterable<WorkflowExecutionInfo> {
+    let nextPageToken: Uint8Array = new Uint8Array();
+    do {
+      const token = nextPageToken;
+      const page = await this.context.service
+        .listWorkflowExecutions({
+          namespace: this.context.namespace,
+          query: options.query ?? '',
+          pageSize: options.pageSize ?? 100,
+          nextPageToken: token,
+        })
+        .catch((err: unknown) => {
+          throw toClientError(err);
+        });
+      for (const raw of page.executions) yield toWorkflowExecutionInfo(raw);
+      nextPageToken = page.nextPageToken;
+    } while (nextPageToken.length > 0);
+  }
+
+  /** Counts executions matching a visibility query (all of the namespace's when omitted). */
+  async count(query?: string): Promise<CountWorkflowExecution> {
+    try {
+      const { count } = await this.context.service.countWorkflowExecutions({
+        namespace: this.context.namespace,
+        query: query ?? '',
+      });
+      return { count };
+    } catch (err) {
+      throw toClientError(err);
+    }
+  }
+
+  private startRequest<W extends Workflow>(
+    workflowTypeOrFunc: string | W,
+    options: WorkflowStartOptions<W>,
+  ): StartWorkflowExecutionRequest {
+    const workflowType =
+      typeof workflowTypeOrFunc === 'string' ? workflowTypeOrFunc : workflowTypeOrFunc.name;
+    if (!workflowType) {
+      throw new TypeError(
+        '[INVALID_ARGUMENT] the workflow type is empty: pass a named function or a type name',
+      );
+    }
+    if (!options.taskQueue) throw new TypeError('[INVALID_ARGUMENT] options.taskQueue is required');
+    if (!options.workflowId) throw new TypeError('[INVALID_ARGUMENT] options.workflowId is required');
+    return {
+      $typeName: 'strata.v1.StartWorkflowExecutionRequest',
+      namespace: this.context.namespace,
+      workflowId: options.workflowId,
+      workflowType: { $typeName: 'strata.v1.WorkflowType', name: workflowType },
+      taskQueue: options.taskQueue,
+      input: valuesToPayloads(options.args ?? [], `workflow "${workflowType}" argument`),
+      workflowExecutionTimeoutMs: msOptional(options.workflowExecutionTimeout) ?? 0,
+      workflowRunTimeoutMs: msOptional(options.workflowRunTimeout) ?? 0,
+      workflowTaskTimeoutMs: msOptional(options.workflowTaskTimeout) ?? 0,
+      identity: this.context.identity,
+      requestId: randomUUID(),
+    };
+  }
+}

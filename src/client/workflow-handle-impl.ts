@@ -1,0 +1,207 @@
+import { randomUUID } from 'node:crypto';
+import { create } from '@bufbuild/protobuf';
+import { Code, ConnectError } from '@connectrpc/connect';
+import { failureToError } from '../common/failure.js';
+import { fromProtoFailure } from '../common/failure-proto.js';
+import { payloadsToValue, valuesToPayloads } from '../common/payload-proto.js';
+import { FailureSchema, type WorkflowExecution } from '../gen/strata/v1/common_pb.js';
+import { type History, type HistoryEvent, HistorySchema } from '../gen/strata/v1/history_pb.js';
+import type { WorkflowServiceClient } from './connection.js';
+import { toDescription, type WorkflowExecutionDescription } from './description.js';
+import { QueryFailedError, QueryNotRegisteredError, toClientError } from './errors.js';
+import { closeEventToOutcome } from './result.js';
+import { callWithRetry } from './retry.js';
+import type {
+  QueryDefinition,
+  SignalDefinition,
+  UntypedWorkflow,
+  Workflow,
+  WorkflowResultType,
+} from './types.js';
+import type { WorkflowHandleWithFirstExecutionRunId } from './workflow-handle.js';
+
+/** What every handle of one client shares. */
+export interface HandleContext {
+  service: WorkflowServiceClient;
+  namespace: string;
+  identity: string;
+}
+
+export interface HandleTarget {
+  workflowId: string;
+  runId?: string | undefined;
+  firstExecutionRunId?: string | undefined;
+}
+
+const QUERY_NOT_REGISTERED = /unknown query|not registered|no query handler|QUERY_NOT_REGISTERED/i;
+
+export class WorkflowHandleImpl<W extends Workflow = UntypedWorkflow>
+  implements WorkflowHandleWithFirstExecutionRunId<W>
+{
+  readonly workflowId: string;
+  readonly runId: string | undefined;
+  readonly firstExecutionRunId: string;
+
+  constructor(
+    private readonly context: HandleContext,
+    target: HandleTarget,
+  ) {
+    this.workflowId = target.workflowId;
+    this.runId = target.runId || undefined;
+    this.firstExecutionRunId = target.firstExecutionRunId ?? '';
+  }
+
+  async result(): Promise<WorkflowResultType<W>> {
+    let runId = this.runId ?? this.firstExecutionRunId;
+    for (;;) {
+      const closing = await this.waitForClose(runId);
+      const outcome = closeEventToOutcome(closing);
+      if (outcome.kind === 'completed') return outcome.value as WorkflowResultType<W>;
+      if (outcome.kind === 'failed') throw outcome.error;
+      // The next run has a new id the closing event does not carry: an empty run id means the latest run.
+      runId = '';
+    }
+  }
+
+  async signal<Args extends unknown[] = []>(
+    def: SignalDefinition<Args> | string,
+    ...args: Args
+  ): Promise<void> {
+    const signalName = typeof def === 'string' ? def : def.name;
+    await this.call(() =>
+      this.context.service.signalWorkflowExecution({
+        namespace: this.context.namespace,
+        workflowExecution: this.execution(),
+        signalName,
+        input: valuesToPayloads(args, `signal "${signalName}" argument`),
+        identity: this.context.identity,
+        requestId: randomUUID(),
+      }),
+    );
+  }
+
+  async query<Ret = unknown, Args extends unknown[] = []>(
+    def: QueryDefinition<Ret, Args> | string,
+    ...args: Args
+  ): Promise<Ret> {
+    const queryType = typeof def === 'string' ? def : def.name;
+    try {
+      const response = await this.context.service.queryWorkflow({
+        namespace: this.context.namespace,
+        execution: this.execution(),
+        query: { queryType, queryArgs: valuesToPayloads(args, `query "${queryType}" argument`) },
+      });
+      return payloadsToValue(response.queryResult) as Ret;
+    } catch (err) {
+      throw this.queryError(err, queryType);
+    }
+  }
+
+  async cancel(reason = ''): Promise<void> {
+    await this.call(() =>
+      this.context.service.requestCancelWorkflowExecution({
+        namespace: this.context.namespace,
+        workflowExecution: this.execution(),
+        identity: this.context.identity,
+        reason,
+      }),
+    );
+  }
+
+  async terminate(reason = ''): Promise<void> {
+    await this.call(() =>
+      this.context.service.terminateWorkflowExecution({
+        namespace: this.context.namespace,
+        workflowExecution: this.execution(),
+        reason,
+        identity: this.context.identity,
+      }),
+    );
+  }
+
+  async describe(): Promise<WorkflowExecutionDescription> {
+    const response = await this.call(() =>
+      this.context.service.describeWorkflowExecution({
+        namespace: this.context.namespace,
+        execution: this.execution(),
+      }),
+    );
+    return toDescription(response);
+  }
+
+  async fetchHistory(): Promise<History> {
+    const events: HistoryEvent[] = [];
+    let nextPageToken: Uint8Array = new Uint8Array();
+    do {
+      const token = nextPageToken;
+      const page = await this.call(() =>
+        this.context.service.getWorkflowExecutionHistory({
+          namespace: this.context.namespace,
+          execution: this.execution(),
+          nextPageToken: token,
+        }),
+      );
+      events.push(...(page.history?.events ?? []));
+      nextPageToken = page.nextPageToken;
+    } while (nextPageToken.length > 0);
+    return create(HistorySchema, { events });
+  }
+
+  /** Long-polls until the run closes; an empty answer means the poll timed out, so it polls again. */
+  private async waitForClose(runId: string): Promise<HistoryEvent> {
+    for (;;) {
+      const response = await callWithRetry(() =>
+        this.context.service.getWorkflowExecutionHistory({
+          namespace: this.context.namespace,
+          execution: { workflowId: this.workflowId, runId },
+          waitForClose: true,
+        }),
+      ).catch((err: unknown) => {
+        throw toClientError(err, { workflowId: this.workflowId, runId });
+      });
+      const last = response.history?.events.at(-1);
+      if (last !== undefined && closeEventToOutcome(last).kind !== 'open') return last;
+    }
+  }
+
+  private execution(): WorkflowExecution {
+    return { $typeName: 'strata.v1.WorkflowExecution', workflowId: this.workflowId, runId: this.runId ?? '' };
+  }
+
+  private async call<R>(rpc: () => Promise<R>): Promise<R> {
+    try {
+      return await rpc();
+    } catch (err) {
+      throw toClientError(err, { workflowId: this.workflowId, runId: this.runId });
+    }
+  }
+
+  private queryError(err: unknown, queryType: string): unknown {
+    if (!(err instanceof ConnectError)) return err;
+    if (QUERY_NOT_REGISTERED.test(err.rawMessage)) {
+      return new QueryNotRegisteredError(err.rawMessage, { cause: err, queryType });
+    }
+    const failure = err.findDetails(FailureSchema)[0];
+    if (failure !== undefined) {
+      return new QueryFailedError(`query "${queryType}" failed: ${failure.message}`, {
+        cause: failureToError(fromProtoFailure(failure)),
+        queryType,
+      });
+    }
+    if (QUERY_FAILURE_CODES.has(err.code)) {
+      return new QueryFailedError(`query "${queryType}" failed: ${err.rawMessage}`, {
+        cause: err,
+        queryType,
+      });
+    }
+    return toClientError(err, { workflowId: this.workflowId, runId: this.runId });
+  }
+}
+
+/** Codes a server uses for "the handler threw" rather than "the call could not be made". */
+const QUERY_FAILURE_CODES: ReadonlySet<Code> = new Set([
+  Code.InvalidArgument,
+  Code.FailedPrecondition,
+  Code.Unknown,
+  Code.Aborted,
+]);
