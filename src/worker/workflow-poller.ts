@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto';
+import { errorToFailure } from '../common/failure.js';
+import { toProtoFailure } from '../common/failure-proto.js';
+import type { HistoryEvent } from '../gen/strata/v1/history_pb.js';
+import { WorkflowTaskFailedCause } from '../gen/strata/v1/history_pb.js';
+import { type PollWorkflowTaskQueueResponse, TaskQueueKind } from '../gen/strata/v1/service_pb.js';
+import { runPollLoop } from './poll-loop.js';
+import { callWithRetry, describeRpcError, PollBackoff } from './rpc-retry.js';
+import { Slots } from './slots.js';
+import type { CompiledWorkerOptions } from './worker-options.js';
+import type { WorkflowTaskProcessor, WorkflowTaskResult } from './workflow-tasks.js';
+
+/**
+ * Long-polls the task queue and the worker's sticky queue for workflow tasks, hands each to the
+ * {@link WorkflowTaskProcessor} and sends back its answer, within `maxConcurrentWorkflowTaskExecutions`.
+ */
+export class WorkflowPoller {
+  /** `<taskQueue>/sticky/<identity>-<uuid>`, or `undefined` when the cache is off. */
+  readonly stickyQueue: string | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly stopPolling = new AbortController();
+  private loops: Promise<void> | undefined;
+
+  constructor(
+    private readonly options: CompiledWorkerOptions,
+    private readonly processor: WorkflowTaskProcessor,
+  ) {
+    this.stickyQueue =
+      options.maxCachedWorkflows > 0
+        ? `${options.taskQueue}/sticky/${options.identity}-${randomUUID()}`
+        : undefined;
+  }
+
+  /** Number of workflow tasks being processed or answered now. */
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  /** Starts the polls; resolves when they stop, rejects on a fatal poll error. */
+  start(): Promise<void> {
+    const { options } = this;
+    const slots = new Slots(options.maxConcurrentWorkflowTaskExecutions);
+    const backoff = new PollBackoff(`workflow task queue "${options.taskQueue}"`, options.logger);
+    const totalPolls = options.maxConcurrentWorkflowTaskPolls;
+    // A new run always arrives on the normal queue, a cached run's next task on the sticky one: both need a poll.
+    const normalPolls = this.stickyQueue === undefined ? totalPolls : Math.max(1, Math.ceil(totalPolls / 2));
+    const stickyPolls = this.stickyQueue === undefined ? 0 : Math.max(1, totalPolls - normalPolls);
+    const queues = [
+      ...Array.from({ length: normalPolls }, () => ({ name: options.taskQueue, kind: TaskQueueKind.NORMAL })),
+      ...Array.from({ length: stickyPolls }, () => ({
+        name: this.stickyQueue ?? '',
+        kind: TaskQueueKind.STICKY,
+      })),
+    ];
+    const loops = queues.map((queue) =>
+      runPollLoop({
+        slots,
+        backoff,
+        stopSignal: this.stopPolling.signal,
+        poll: async (signal) => {
+          const task = await options.connection.workflowService.pollWorkflowTaskQueue(
+            {
+              namespace: options.namespace,
+              taskQueue: queue.name,
+              taskQueueKind: queue.kind,
+              identity: options.identity,
+            },
+            { signal },
+          );
+          return task.taskToken.length > 0 ? task : undefined;
+        },
+        handle: (task) => this.track(this.handle(task)),
+      }),
+    );
+    this.loops = Promise.all(loops).then(() => undefined);
+    return this.loops;
+  }
+
+  /** Stops polling and waits for the workflow tasks in flight to be answered. */
+  async shutdown(): Promise<void> {
+    this.stopPolling.abort();
+    await this.loops?.catch(() => undefined);
+    await Promise.all(this.inFlight);
+  }
+
+  private track(work: Promise<void>): Promise<void> {
+    this.inFlight.add(work);
+    return work.finally(() => this.inFlight.delete(work));
+  }
+
+  private async handle(task: PollWorkflowTaskQueueResponse): Promise<void> {
+    const runId = task.workflowExecution?.runId ?? '';
+    const meta = {
+      workflowId: task.workflowExecution?.workflowId,
+      runId,
+      workflowType: task.workflowType?.name,
+    };
+    let result: WorkflowTaskResult;
+    try {
+      result = await this.processor.process(task, this.fetchHistory);
+    } catch (err) {
+      // The processor turns workflow-code problems into results; reaching here is a bug on the worker side.
+      this.options.logger.error('Workflow task processing crashed', { ...meta, error: String(err) });
+      result = {
+        kind: 'failed',
+        cause: WorkflowTaskFailedCause.WORKFLOW_WORKER_UNHANDLED_FAILURE,
+        failure: toProtoFailure(errorToFailure(err)),
+      };
+    }
+    try {
+      await this.respond(task, result);
+    } catch (err) {
+      // Typically NotFound: the task timed out on the server and went to another worker. Our cached state
+      // may now be behind the server's, so drop it; the next task replays from history.
+      this.options.logger.warn(
+        'The server rejected a workflow task answer; evicting the run from the cache',
+        {
+          ...meta,
+          error: describeRpcError(err),
+        },
+      );
+      if (result.kind === 'completed') this.processor.evict(runId);
+    }
+  }
+
+  private async respond(task: PollWorkflowTaskQueueResponse, result: WorkflowTaskResult): Promise<void> {
+    const { options, processor } = this;
+    const service = options.connection.workflowService;
+    const common = { taskToken: task.taskToken, namespace: options.namespace };
+    const what = `answer to the workflow task of run ${task.workflowExecution?.runId}`;
+    const retry = { what, logger: options.logger };
+    switch (result.kind) {
+      case 'completed':
+        await callWithRetry(
+          () =>
+            service.respondWorkflowTaskCompleted({
+              ...common,
+              commands: result.commands,
+              identity: options.identity,
+              stickyTaskQueue: this.stickyQueue ?? '',
+              stickyScheduleToStartTimeoutMs: this.stickyQueue
+                ? options.stickyQueueScheduleToStartTimeoutMs
+                : 0,
+              binaryChecksum: processor.bundleHash,
+            }),
+          retry,
+        );
+        return;
+      case 'failed':
+        processor.evict(task.workflowExecution?.runId ?? '');
+        await callWithRetry(
+          () =>
+            service.respondWorkflowTaskFailed({
+              ...common,
+              cause: result.cause,
+              failure: result.failure,
+              identity: options.identity,
+              binaryChecksum: processor.bundleHash,
+            }),
+          retry,
+        );
+        return;
+      case 'query':
+        await callWithRetry(
+          () => service.respondQueryTaskCompleted({ ...common, queryResult: result.result }),
+          retry,
+        );
+        return;
+      case 'queryFailed':
+        await callWithRetry(
+          () => service.respondQueryTaskCompleted({ ...common, failure: result.failure }),
+          retry,
+        );
+        return;
+      default: {
+        const unknownResult: never = result;
+        throw new TypeError(`unknown workflow task result ${JSON.stringify(unknownResult)}`);
+      }
+    }
+  }
+
+  /** Pages through a run's whole history. */
+  private readonly fetchHistory = async (workflowId: string, runId: string): Promise<HistoryEvent[]> => {
+    const { options } = this;
+    const events: HistoryEvent[] = [];
+    let nextPageToken: Uint8Array = new Uint8Array();
+    do {
+      const page = await callWithRetry(
+        () =>
+          options.connection.workflowService.getWorkflowExecutionHistory({
+            namespace: options.namespace,
+            execution: { workflowId, runId },
+            nextPageToken,
+          }),
+        { what: `GetWorkflowExecutionHistory of run ${runId}`, logger: options.logger },
+      );
+      events.push(...(page.history?.events ?? []));
+      nextPageToken = page.nextPageToken;
+    } while (nextPageToken.length > 0);
+    return events;
+  };
+}
