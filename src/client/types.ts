@@ -19,12 +19,15 @@ export type WorkflowResultType<W extends Workflow> = W extends (...args: never[]
   : never;
 
 /**
- * `args` is required when the workflow declares required parameters, optional otherwise.
+ * `args` is required when the workflow declares required parameters, optional otherwise. A workflow named
+ * by a string leaves `W` at its constraint {@link Workflow}, which accepts any arguments.
  */
 export type WithWorkflowArgs<W extends Workflow, T> = T &
-  (Parameters<W> extends [unknown, ...unknown[]]
-    ? { /** Arguments passed to the workflow function. */ args: Parameters<W> | Readonly<Parameters<W>> }
-    : { /** Arguments passed to the workflow function. */ args?: Parameters<W> | Readonly<Parameters<W>> });
+  (Workflow extends W
+    ? { /** Arguments passed to the workflow function. */ args?: unknown[] | readonly unknown[] }
+    : Parameters<W> extends [unknown, ...unknown[]]
+      ? { /** Arguments passed to the workflow function. */ args: Parameters<W> | Readonly<Parameters<W>> }
+      : { /** Arguments passed to the workflow function. */ args?: Parameters<W> | Readonly<Parameters<W>> });
 
 /** Options shared by every way of starting a workflow. */
 export interface WorkflowOptions {

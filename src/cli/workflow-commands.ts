@@ -1,0 +1,10 @@
+import type { Command } from 'commander';
+import { registerWorkflowInspectCommands } from './workflow-inspect-commands.js';
+import { registerWorkflowRunCommands } from './workflow-run-commands.js';
+
+/** `strata workflow ...`: the same commands and flags as `temporal workflow ...`. */
+export function registerWorkflowCommands(program: Command): void {
+  const workflow = program.command('workflow').description('Start, inspect and act on workflow executions');
+  registerWorkflowRunCommands(workflow);
+  registerWorkflowInspectCommands(workflow);
+}

@@ -1,0 +1,211 @@
+/**
+ * Commands that act on workflows: start, execute, result, signal, query, cancel, terminate.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Command } from 'commander';
+import type { Client } from '../client/client.js';
+import { WorkflowFailedError } from '../client/errors.js';
+import type { WorkflowHandle } from '../client/workflow-handle.js';
+import {
+  addExecutionOptions,
+  addGlobalOptions,
+  addInputOption,
+  type GlobalOptions,
+  parseInputs,
+  print,
+  withClient,
+} from './common-options.js';
+import { EXIT_FAILED, ReportedFailure } from './errors.js';
+import { failureToJson, formatFailureChain } from './failure-format.js';
+import { compactJson, formatKeyValues, toJsonDocument } from './output.js';
+import { statusOfFailure } from './workflow-views.js';
+
+interface StartFlags extends GlobalOptions {
+  type: string;
+  taskQueue: string;
+  workflowId?: string;
+  input?: string[];
+  executionTimeout?: string;
+  runTimeout?: string;
+  taskTimeout?: string;
+}
+
+interface ExecutionFlags extends GlobalOptions {
+  workflowId: string;
+  runId?: string;
+}
+
+interface NamedCallFlags extends ExecutionFlags {
+  name: string;
+  input?: string[];
+}
+
+interface ReasonFlags extends ExecutionFlags {
+  reason?: string;
+}
+
+export function registerWorkflowRunCommands(workflow: Command): void {
+  addStartOptions(
+    workflow.command('start').description('Start a workflow and print its ids, without waiting'),
+  ).action((flags: StartFlags) => startCommand(flags, false));
+
+  addStartOptions(
+    workflow.command('execute').description('Start a workflow, wait for it to close and print its result'),
+  ).action((flags: StartFlags) => startCommand(flags, true));
+
+  addGlobalOptions(
+    addExecutionOptions(workflow.command('result').description('Wait for a workflow and print its result')),
+  ).action((flags: ExecutionFlags) =>
+    withClient(flags, async (client) => {
+      const handle = client.workflow.getHandle(flags.workflowId, flags.runId);
+      await printResult(handle, flags, { workflowId: flags.workflowId, runId: flags.runId });
+    }),
+  );
+
+  addGlobalOptions(
+    addInputOption(
+      addExecutionOptions(
+        workflow.command('signal').description('Send a signal to a workflow'),
+      ).requiredOption('--name <signal>', 'signal name'),
+    ),
+  ).action((flags: NamedCallFlags) => {
+    const args = parseInputs(flags.input);
+    return withClient(flags, async (client) => {
+      await client.workflow.getHandle(flags.workflowId, flags.runId).signal(flags.name, ...args);
+      output(
+        flags,
+        { workflowId: flags.workflowId, signal: flags.name },
+        `Signal "${flags.name}" sent to ${flags.workflowId}`,
+      );
+    });
+  });
+
+  addGlobalOptions(
+    addInputOption(
+      addExecutionOptions(
+        workflow.command('query').description("Ask a workflow's query handler"),
+      ).requiredOption('--name <query>', 'query name'),
+    ),
+  ).action((flags: NamedCallFlags) => {
+    const args = parseInputs(flags.input);
+    return withClient(flags, async (client) => {
+      const result = await client.workflow
+        .getHandle(flags.workflowId, flags.runId)
+        .query(flags.name, ...args);
+      output(flags, { queryResult: result }, `Query result:\n${toJsonDocument(result) ?? 'undefined'}`);
+    });
+  });
+
+  addGlobalOptions(
+    addExecutionOptions(workflow.command('cancel').description('Request cancellation of a workflow')).option(
+      '--reason <text>',
+      'why, recorded in history',
+    ),
+  ).action((flags: ReasonFlags) =>
+    withClient(flags, async (client) => {
+      await client.workflow.getHandle(flags.workflowId, flags.runId).cancel(flags.reason);
+      output(
+        flags,
+        { workflowId: flags.workflowId, cancelRequested: true },
+        `Cancellation requested for ${flags.workflowId}`,
+      );
+    }),
+  );
+
+  addGlobalOptions(
+    addExecutionOptions(workflow.command('terminate').description('Stop a workflow at once')).option(
+      '--reason <text>',
+      'why, recorded in history',
+    ),
+  ).action((flags: ReasonFlags) =>
+    withClient(flags, async (client) => {
+      await client.workflow.getHandle(flags.workflowId, flags.runId).terminate(flags.reason);
+      output(
+        flags,
+        { workflowId: flags.workflowId, terminated: true },
+        `Workflow ${flags.workflowId} terminated`,
+      );
+    }),
+  );
+}
+
+function addStartOptions(command: Command): Command {
+  return addGlobalOptions(
+    addInputOption(
+      command
+        .requiredOption('--type <name>', 'workflow type (the exported function name)')
+        .requiredOption('-t, --task-queue <name>', 'task queue a worker polls')
+        .option('-w, --workflow-id <id>', 'workflow id (default: a random UUID)')
+        .option('--execution-timeout <duration>', "limit for the whole workflow, e.g. '1h'")
+        .option('--run-timeout <duration>', "limit for one run, e.g. '30m'")
+        .option('--task-timeout <duration>', "limit for one workflow task, e.g. '10s'"),
+    ),
+  );
+}
+
+async function startCommand(flags: StartFlags, wait: boolean): Promise<void> {
+  const args = parseInputs(flags.input);
+  const workflowId = flags.workflowId ?? randomUUID();
+  await withClient(flags, async (client: Client) => {
+    const handle = await client.workflow.start(flags.type, {
+      taskQueue: flags.taskQueue,
+      workflowId,
+      args,
+      workflowExecutionTimeout: flags.executionTimeout,
+      workflowRunTimeout: flags.runTimeout,
+      workflowTaskTimeout: flags.taskTimeout,
+    });
+    const started = {
+      workflowId,
+      runId: handle.firstExecutionRunId,
+      type: flags.type,
+      namespace: flags.namespace,
+      taskQueue: flags.taskQueue,
+    };
+    if (!wait) {
+      output(flags, started, `Running execution:\n${formatKeyValues(titleCase(started), '  ')}`);
+      return;
+    }
+    if (flags.output === 'table') print(`Running execution:\n${formatKeyValues(titleCase(started), '  ')}\n`);
+    await printResult(handle, flags, started);
+  });
+}
+
+/** Waits for the result; a workflow that did not complete is reported and exits 1. */
+async function printResult(handle: WorkflowHandle, flags: GlobalOptions, about: object): Promise<void> {
+  try {
+    const result = await handle.result();
+    output(
+      flags,
+      { ...about, status: 'COMPLETED', result },
+      `Results:\n${formatKeyValues(
+        [
+          ['Status', 'COMPLETED'],
+          ['Result', compactJson(result) || 'undefined'],
+        ],
+        '  ',
+      )}`,
+    );
+  } catch (err) {
+    if (!(err instanceof WorkflowFailedError)) throw err;
+    const status = statusOfFailure(err);
+    const cause = err.cause instanceof Error ? err.cause : err;
+    if (flags.output === 'json') {
+      print(toJsonDocument({ ...about, status, failure: failureToJson(cause) }));
+    } else {
+      print(`Results:\n${formatKeyValues([['Status', status]], '  ')}`);
+      process.stderr.write(`error: ${err.message}\n${formatFailureChain(cause)}\n`);
+    }
+    throw new ReportedFailure(EXIT_FAILED);
+  }
+}
+
+/** Prints `json` as one document with `-o json`, else the text. */
+function output(flags: GlobalOptions, json: unknown, text: string): void {
+  print(flags.output === 'json' ? toJsonDocument(json) : text);
+}
+
+/** `{ workflowId: 'x' }` as `[['WorkflowId', 'x']]` for key/value blocks. */
+function titleCase(record: Record<string, string | undefined>): [string, string | undefined][] {
+  return Object.entries(record).map(([key, value]) => [key.charAt(0).toUpperCase() + key.slice(1), value]);
+}

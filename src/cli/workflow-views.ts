@@ -1,0 +1,122 @@
+/**
+ * How workflow records are shown: plain objects for `-o json`, text blocks for tables.
+ */
+import type {
+  WorkflowExecutionDescription,
+  WorkflowExecutionInfo,
+  WorkflowExecutionStatusName,
+} from '../client/description.js';
+import type { WorkflowFailedError } from '../client/errors.js';
+import { CancelledFailure, TerminatedFailure, TimeoutFailure } from '../common/failure.js';
+import { failureToJson, formatFailureInline } from './failure-format.js';
+import { type Column, formatKeyValues, formatTable, formatTime, truncate } from './output.js';
+
+/** A listed execution as JSON: dates as ISO strings, the status by name. */
+export function executionInfoToJson(info: WorkflowExecutionInfo | WorkflowExecutionDescription) {
+  return {
+    workflowId: info.workflowId,
+    runId: info.runId,
+    type: info.type,
+    taskQueue: info.taskQueue,
+    status: info.status.name,
+    startTime: formatTime(info.startTime),
+    closeTime: formatTime(info.closeTime),
+    historyLength: info.historyLength,
+  };
+}
+
+export function descriptionToJson(description: WorkflowExecutionDescription, namespace: string) {
+  const task = description.pendingWorkflowTask;
+  return {
+    ...executionInfoToJson(description),
+    namespace,
+    pendingActivities: description.pendingActivities.map((activity) => ({
+      activityId: activity.activityId,
+      activityType: activity.activityType,
+      state: activity.state,
+      attempt: activity.attempt,
+      lastFailure: activity.lastFailure ? failureToJson(activity.lastFailure) : undefined,
+    })),
+    pendingWorkflowTask: task && {
+      attempt: task.attempt,
+      scheduledTime: formatTime(task.scheduledTime),
+      lastFailure: task.lastFailure ? failureToJson(task.lastFailure) : undefined,
+    },
+  };
+}
+
+export function formatDescription(description: WorkflowExecutionDescription, namespace: string): string {
+  const blocks = [
+    'Execution Info:',
+    formatKeyValues(
+      [
+        ['WorkflowId', description.workflowId],
+        ['RunId', description.runId],
+        ['Type', description.type],
+        ['Namespace', namespace],
+        ['TaskQueue', description.taskQueue],
+        ['Status', description.status.name],
+        ['StartTime', formatTime(description.startTime)],
+        ['CloseTime', formatTime(description.closeTime)],
+        ['HistoryLength', String(description.historyLength)],
+      ],
+      '  ',
+    ),
+  ];
+  const activities = description.pendingActivities;
+  blocks.push('', `Pending Activities: ${activities.length}`);
+  if (activities.length > 0) {
+    const columns: Column<(typeof activities)[number]>[] = [
+      { header: 'ActivityId', value: (a) => a.activityId },
+      { header: 'Type', value: (a) => a.activityType },
+      { header: 'State', value: (a) => a.state },
+      { header: 'Attempt', value: (a) => String(a.attempt) },
+      {
+        header: 'LastFailure',
+        value: (a) => (a.lastFailure ? truncate(formatFailureInline(a.lastFailure), 100) : ''),
+      },
+    ];
+    blocks.push(indent(formatTable(columns, activities)));
+  }
+  const task = description.pendingWorkflowTask;
+  if (task !== undefined) {
+    blocks.push(
+      '',
+      'Pending Workflow Task:',
+      formatKeyValues(
+        [
+          ['Attempt', String(task.attempt)],
+          ['ScheduledTime', formatTime(task.scheduledTime)],
+          ['LastFailure', task.lastFailure ? formatFailureInline(task.lastFailure) : undefined],
+        ],
+        '  ',
+      ),
+    );
+  }
+  return blocks.join('\n');
+}
+
+export const LIST_COLUMNS: Column<WorkflowExecutionInfo>[] = [
+  { header: 'Status', value: (w) => w.status.name },
+  { header: 'WorkflowId', value: (w) => w.workflowId },
+  { header: 'RunId', value: (w) => w.runId },
+  { header: 'Type', value: (w) => w.type },
+  { header: 'TaskQueue', value: (w) => w.taskQueue },
+  { header: 'StartTime', value: (w) => formatTime(w.startTime) ?? '' },
+  { header: 'CloseTime', value: (w) => formatTime(w.closeTime) ?? '' },
+];
+
+/** The status a failed result stands for, read from the cause as Temporal's client reports it. */
+export function statusOfFailure(err: WorkflowFailedError): WorkflowExecutionStatusName {
+  if (err.cause instanceof CancelledFailure) return 'CANCELLED';
+  if (err.cause instanceof TerminatedFailure) return 'TERMINATED';
+  if (err.cause instanceof TimeoutFailure) return 'TIMED_OUT';
+  return 'FAILED';
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n');
+}
