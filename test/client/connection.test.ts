@@ -1,0 +1,65 @@
+import { createServer } from 'node:net';
+import { Code, ConnectError } from '@connectrpc/connect';
+import { describe, expect, it } from 'vitest';
+import { Connection, ConnectionError } from '../../src/client/connection.js';
+import {
+  ServiceError,
+  toClientError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+} from '../../src/client/errors.js';
+
+/** A port nothing listens on: bind one, then free it. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+describe('Connection.connect', () => {
+  it('says which address is unreachable and how to start a server', async () => {
+    const port = await freePort();
+    const attempt = Connection.connect({ address: `http://127.0.0.1:${port}` });
+    await expect(attempt).rejects.toBeInstanceOf(ConnectionError);
+    await expect(attempt).rejects.toThrow(
+      `[CONNECTION] cannot reach a Strata server at 127.0.0.1:${port}: connect ECONNREFUSED. ` +
+        'Start one with `strata server start-dev`',
+    );
+  });
+});
+
+describe('toClientError', () => {
+  it('maps NotFound on a workflow to WorkflowNotFoundError naming it', () => {
+    const err = toClientError(new ConnectError('no such execution', Code.NotFound), {
+      workflowId: 'w1',
+      runId: 'r1',
+    });
+    expect(err).toBeInstanceOf(WorkflowNotFoundError);
+    expect(err).toMatchObject({ workflowId: 'w1', runId: 'r1' });
+    expect((err as Error).message).toBe('workflow "w1" (run r1) not found: no such execution');
+  });
+
+  it('maps AlreadyExists on a start to WorkflowExecutionAlreadyStartedError', () => {
+    const err = toClientError(new ConnectError('running', Code.AlreadyExists), {
+      workflowId: 'w1',
+      workflowType: 'greet',
+    });
+    expect(err).toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
+    expect(err).toMatchObject({ workflowId: 'w1', workflowType: 'greet' });
+  });
+
+  it("keeps the Connect code and the server's message in a ServiceError otherwise", () => {
+    const err = toClientError(new ConnectError('bad query: unknown field Foo', Code.InvalidArgument));
+    expect(err).toBeInstanceOf(ServiceError);
+    expect(err).toMatchObject({ code: Code.InvalidArgument });
+    expect((err as Error).message).toContain('bad query: unknown field Foo');
+  });
+
+  it('passes other errors through untouched', () => {
+    const original = new TypeError('x');
+    expect(toClientError(original)).toBe(original);
+  });
+});

@@ -1,0 +1,40 @@
+import { describe, expectTypeOf, it } from 'vitest';
+import type { WorkflowClient, WorkflowHandle, WorkflowStartOptions } from '../../src/client/index.js';
+
+async function greet(name: string): Promise<string> {
+  return `Hello, ${name}!`;
+}
+
+async function tick(): Promise<number> {
+  return 1;
+}
+
+describe('workflow functions type the start options and the result, as in Temporal', () => {
+  it('execute(fn) checks args against the parameters and types the result', () => {
+    expectTypeOf<WorkflowClient['execute']>().toBeFunction();
+    type GreetOptions = WorkflowStartOptions<typeof greet>;
+    expectTypeOf<GreetOptions['args']>().toEqualTypeOf<[name: string] | readonly [name: string]>();
+    expectTypeOf<ReturnType<WorkflowHandle<typeof greet>['result']>>().toEqualTypeOf<Promise<string>>();
+  });
+
+  it('a workflow without parameters takes no args', () => {
+    expectTypeOf<WorkflowStartOptions<typeof tick>['args']>().toEqualTypeOf<[] | readonly [] | undefined>();
+  });
+
+  it('a workflow named by a string takes any args and returns unknown', () => {
+    expectTypeOf<WorkflowStartOptions['args']>().toEqualTypeOf<unknown[] | readonly unknown[] | undefined>();
+    expectTypeOf<ReturnType<WorkflowHandle['result']>>().toEqualTypeOf<Promise<unknown>>();
+  });
+});
+
+/** Compile-time checks: this function is type-checked by `tsc`, never called. */
+export async function typedCalls(client: WorkflowClient, args: unknown[]): Promise<unknown[]> {
+  const greeting: string = await client.execute(greet, { taskQueue: 'q', workflowId: 'a', args: ['Ada'] });
+  // @ts-expect-error the argument has the wrong type
+  await client.execute(greet, { taskQueue: 'q', workflowId: 'b', args: [1] });
+  // @ts-expect-error greet requires its argument
+  await client.execute(greet, { taskQueue: 'q', workflowId: 'c' });
+  const n: number = await client.execute(tick, { taskQueue: 'q', workflowId: 'd' });
+  const byName = await client.start('greet', { taskQueue: 'q', workflowId: 'e', args });
+  return [greeting, n, byName.firstExecutionRunId];
+}
