@@ -28,7 +28,7 @@ describe('workflow functions type the start options and the result, as in Tempor
 });
 
 /** Compile-time checks: this function is type-checked by `tsc`, never called. */
-export async function typedCalls(client: WorkflowClient, args: unknown[]): Promise<unknown[]> {
+async function typedCalls(client: WorkflowClient, args: unknown[]): Promise<unknown[]> {
   const greeting: string = await client.execute(greet, { taskQueue: 'q', workflowId: 'a', args: ['Ada'] });
   // @ts-expect-error the argument has the wrong type
   await client.execute(greet, { taskQueue: 'q', workflowId: 'b', args: [1] });
@@ -38,3 +38,9 @@ export async function typedCalls(client: WorkflowClient, args: unknown[]): Promi
   const byName = await client.start('greet', { taskQueue: 'q', workflowId: 'e', args });
   return [greeting, n, byName.firstExecutionRunId];
 }
+
+describe('typed calls', () => {
+  it('type-check (see typedCalls: @ts-expect-error lines fail the build if the types loosen)', () => {
+    expectTypeOf(typedCalls).returns.resolves.toEqualTypeOf<unknown[]>();
+  });
+});
