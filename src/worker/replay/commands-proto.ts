@@ -1,0 +1,105 @@
+/** Converts the sandbox's plain commands into the wire's `Command` messages (host side). */
+import { create } from '@bufbuild/protobuf';
+import { toProtoFailure } from '../../common/failure-proto.js';
+import { toProtoPayloads } from '../../common/payload-proto.js';
+import {
+  CancelTimerCommandAttributesSchema as CancelTimer,
+  CancelWorkflowExecutionCommandAttributesSchema as CancelWorkflow,
+  type Command,
+  CommandSchema,
+  CompleteWorkflowExecutionCommandAttributesSchema as CompleteWorkflow,
+  FailWorkflowExecutionCommandAttributesSchema as FailWorkflow,
+  RecordMarkerCommandAttributesSchema as RecordMarker,
+  RequestCancelActivityTaskCommandAttributesSchema as RequestCancelActivity,
+  ScheduleActivityTaskCommandAttributesSchema as ScheduleActivity,
+  StartTimerCommandAttributesSchema as StartTimer,
+} from '../../gen/strata/v1/command_pb.js';
+import { RetryPolicySchema } from '../../gen/strata/v1/common_pb.js';
+import type { WorkflowCommand } from '../../workflow/activation.js';
+
+export interface CommandContext {
+  /** The workflow's task queue: activities default to it. */
+  taskQueue: string;
+  /** The ActivityTaskScheduled event id of activity `seq`, for RequestCancelActivityTask. */
+  scheduledEventIdOf(seq: number): number | undefined;
+}
+
+export function toProtoCommand(command: WorkflowCommand, context: CommandContext): Command {
+  return create(CommandSchema, { attributes: protoAttributes(command, context) });
+}
+
+function protoAttributes(command: WorkflowCommand, context: CommandContext): Command['attributes'] {
+  switch (command.kind) {
+    case 'scheduleActivity': {
+      const o = command.options;
+      return {
+        case: 'scheduleActivityTask',
+        value: create(ScheduleActivity, {
+          activityId: command.activityId,
+          activityType: { name: command.activityType },
+          taskQueue: o.taskQueue ?? context.taskQueue,
+          input: toProtoPayloads(command.args),
+          scheduleToCloseTimeoutMs: o.scheduleToCloseTimeoutMs ?? 0,
+          scheduleToStartTimeoutMs: o.scheduleToStartTimeoutMs ?? 0,
+          startToCloseTimeoutMs: o.startToCloseTimeoutMs ?? 0,
+          heartbeatTimeoutMs: o.heartbeatTimeoutMs ?? 0,
+          retryPolicy:
+            o.retry === undefined
+              ? undefined
+              : create(RetryPolicySchema, {
+                  initialIntervalMs: o.retry.initialIntervalMs ?? 0,
+                  backoffCoefficient: o.retry.backoffCoefficient ?? 0,
+                  maximumIntervalMs: o.retry.maximumIntervalMs ?? 0,
+                  maximumAttempts: o.retry.maximumAttempts ?? 0,
+                  nonRetryableErrorTypes: o.retry.nonRetryableErrorTypes ?? [],
+                }),
+        }),
+      };
+    }
+    case 'requestCancelActivity': {
+      const scheduledEventId = context.scheduledEventIdOf(command.seq);
+      if (scheduledEventId === undefined) {
+        throw new Error(
+          `activity ${command.seq} is cancelled but its ActivityTaskScheduled event is unknown`,
+        );
+      }
+      return {
+        case: 'requestCancelActivityTask',
+        value: create(RequestCancelActivity, { scheduledEventId }),
+      };
+    }
+    case 'startTimer':
+      return {
+        case: 'startTimer',
+        value: create(StartTimer, { timerId: command.timerId, startToFireTimeoutMs: command.durationMs }),
+      };
+    case 'cancelTimer':
+      return { case: 'cancelTimer', value: create(CancelTimer, { timerId: command.timerId }) };
+    case 'recordMarker':
+      return {
+        case: 'recordMarker',
+        value: create(RecordMarker, {
+          markerName: command.markerName,
+          details: Object.fromEntries(
+            Object.entries(command.details).map(([k, raws]) => [k, toProtoPayloads(raws)]),
+          ),
+        }),
+      };
+    case 'completeWorkflow':
+      return {
+        case: 'completeWorkflowExecution',
+        value: create(CompleteWorkflow, { result: toProtoPayloads([command.result]) }),
+      };
+    case 'failWorkflow':
+      return {
+        case: 'failWorkflowExecution',
+        value: create(FailWorkflow, { failure: toProtoFailure(command.failure) }),
+      };
+    case 'cancelWorkflow':
+      return { case: 'cancelWorkflowExecution', value: create(CancelWorkflow, {}) };
+    default: {
+      const unknownCommand: never = command;
+      throw new TypeError(`unknown command ${JSON.stringify(unknownCommand)}`);
+    }
+  }
+}

@@ -1,0 +1,97 @@
+/** Reading history events: their names, which commands produced them, and one-line descriptions for errors. */
+import type { HistoryEvent } from '../../gen/strata/v1/history_pb.js';
+import type { WorkflowCommand } from '../../workflow/activation.js';
+
+export type EventAttributes = HistoryEvent['attributes'];
+export type EventCase = NonNullable<EventAttributes['case']>;
+
+/** Events written because the workflow code sent a command, and the kind of that command (R2). */
+export const COMMAND_KIND_OF_EVENT: Partial<Record<EventCase, WorkflowCommand['kind']>> = {
+  activityTaskScheduledEventAttributes: 'scheduleActivity',
+  activityTaskCancelRequestedEventAttributes: 'requestCancelActivity',
+  timerStartedEventAttributes: 'startTimer',
+  timerCanceledEventAttributes: 'cancelTimer',
+  markerRecordedEventAttributes: 'recordMarker',
+  workflowExecutionCompletedEventAttributes: 'completeWorkflow',
+  workflowExecutionFailedEventAttributes: 'failWorkflow',
+  workflowExecutionCanceledEventAttributes: 'cancelWorkflow',
+};
+
+export function isCommandEvent(event: HistoryEvent): boolean {
+  const kind = event.attributes.case;
+  return kind !== undefined && COMMAND_KIND_OF_EVENT[kind] !== undefined;
+}
+
+/** `activityTaskScheduledEventAttributes` -> `ActivityTaskScheduled`. */
+export function eventName(event: HistoryEvent): string {
+  const kind = event.attributes.case;
+  if (kind === undefined) return 'Unknown';
+  return kind.charAt(0).toUpperCase() + kind.slice(1).replace(/EventAttributes$/, '');
+}
+
+/** The marker name of the patching API's markers (Temporal's name, so exported histories read the same). */
+export const PATCH_MARKER_NAME = 'core_patch';
+
+/** The patch id a `core_patch` marker records, from its `id` detail. */
+export function patchIdOfDetails(details: Record<string, { data: string } | undefined>): string | undefined {
+  const raw = details.id?.data;
+  if (raw === undefined) return undefined;
+  try {
+    const value: unknown = JSON.parse(raw);
+    return typeof value === 'string' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function describeEvent(event: HistoryEvent, patchId?: string): string {
+  const a = event.attributes;
+  const at = eventName(event);
+  switch (a.case) {
+    case 'activityTaskScheduledEventAttributes':
+      return `${at} (activity type "${a.value.activityType?.name ?? ''}", activity id "${a.value.activityId}")`;
+    case 'activityTaskCancelRequestedEventAttributes':
+      return `${at} (of the activity scheduled at event ${a.value.scheduledEventId})`;
+    case 'timerStartedEventAttributes':
+      return `${at} (timer id "${a.value.timerId}", ${a.value.startToFireTimeoutMs} ms)`;
+    case 'timerCanceledEventAttributes':
+      return `${at} (timer id "${a.value.timerId}")`;
+    case 'markerRecordedEventAttributes':
+      return patchId === undefined
+        ? `${at} (marker "${a.value.markerName}")`
+        : `${at} (marker "${a.value.markerName}", patch "${patchId}")`;
+    default:
+      return at;
+  }
+}
+
+const COMMAND_NAMES: Record<WorkflowCommand['kind'], string> = {
+  scheduleActivity: 'ScheduleActivityTask',
+  requestCancelActivity: 'RequestCancelActivityTask',
+  startTimer: 'StartTimer',
+  cancelTimer: 'CancelTimer',
+  recordMarker: 'RecordMarker',
+  completeWorkflow: 'CompleteWorkflowExecution',
+  failWorkflow: 'FailWorkflowExecution',
+  cancelWorkflow: 'CancelWorkflowExecution',
+};
+
+export function describeCommand(command: WorkflowCommand, patchId?: string): string {
+  const name = COMMAND_NAMES[command.kind];
+  switch (command.kind) {
+    case 'scheduleActivity':
+      return `${name} (activity type "${command.activityType}", activity id "${command.activityId}")`;
+    case 'startTimer':
+      return `${name} (timer id "${command.timerId}", ${command.durationMs} ms)`;
+    case 'cancelTimer':
+      return `${name} (timer id "${command.timerId}")`;
+    case 'requestCancelActivity':
+      return `${name} (activity ${command.seq})`;
+    case 'recordMarker':
+      return patchId === undefined
+        ? `${name} (marker "${command.markerName}")`
+        : `${name} (marker "${command.markerName}", patch "${patchId}")`;
+    default:
+      return name;
+  }
+}

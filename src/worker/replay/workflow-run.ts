@@ -1,0 +1,178 @@
+/**
+ * The host side of one cached run: feeds history events to its sandbox run as activations and checks, in
+ * order, that the commands the code produces match the command events the history recorded (R1-R3).
+ * The same path serves a full replay and the few new events of a sticky task: the commands of the last
+ * task stay pending until the events the server wrote for them arrive.
+ */
+import type { FailureShape } from '../../common/failure.js';
+import type { HistoryEvent } from '../../gen/strata/v1/history_pb.js';
+import type { ActivationJob, RunInit, WorkflowCommand, WorkflowLogEntry } from '../../workflow/activation.js';
+import { DeterminismViolationError } from '../../workflow/errors.js';
+import type { SandboxRun, WorkflowSandbox } from '../sandbox/workflow-sandbox.js';
+import { commandMismatch } from './command-matching.js';
+import { ReplayError } from './errors.js';
+import { describeCommand, describeEvent, isCommandEvent } from './history-events.js';
+import { jobOfEvent, orderJobs, type ScheduledActivity } from './history-jobs.js';
+
+export type RunStep =
+  /** The history ends with an open workflow task: these are its commands, to send to the server. */
+  | { kind: 'commands'; commands: WorkflowCommand[]; logs: WorkflowLogEntry[] }
+  /** The history ends without an open workflow task (offline replay of a finished or waiting run). */
+  | { kind: 'replayed'; logs: WorkflowLogEntry[] }
+  /** The workflow code threw a non-failure error or produced a value that cannot be serialized. */
+  | { kind: 'taskFailed'; failure: FailureShape; replaying: boolean; logs: WorkflowLogEntry[] }
+  | { kind: 'nondeterminism'; error: DeterminismViolationError; logs: WorkflowLogEntry[] };
+
+const FIX_HINT =
+  'If this change is intended, keep the old behaviour for running workflows: wrap the new code in ' +
+  "`if (patched('my-change')) { ... }`, or run the new code under a new workflow type or task queue.";
+
+export class WorkflowRun {
+  readonly init: RunInit;
+  readonly #sandboxRun: SandboxRun;
+  /** Id of the last event applied. */
+  lastEventId = 0;
+  /** Id of the WorkflowTaskStarted event of the last activation. */
+  lastStartedEventId = 0;
+  #jobs: ActivationJob[] = [];
+  /** Commands of the last activation not matched to history events yet. */
+  #pending: WorkflowCommand[] = [];
+  readonly #activities = new Map<number, ScheduledActivity>();
+  readonly #scheduledEventIdBySeq = new Map<number, number>();
+  readonly #timerSeqById = new Map<string, number>();
+
+  constructor(sandbox: WorkflowSandbox, init: RunInit) {
+    this.init = init;
+    this.#sandboxRun = sandbox.createRun(init);
+  }
+
+  get sandboxRun(): SandboxRun {
+    return this.#sandboxRun;
+  }
+
+  /** The event id of the ActivityTaskScheduled of activity `seq` (RequestCancelActivityTask needs it). */
+  scheduledEventIdOf(seq: number): number | undefined {
+    return this.#scheduledEventIdBySeq.get(seq);
+  }
+
+  /**
+   * Applies events that continue the run's history (all of it for a new run), activating the code at each
+   * completed workflow task and at the open one the history ends with.
+   */
+  applyEvents(events: readonly HistoryEvent[]): RunStep {
+    const logs: WorkflowLogEntry[] = [];
+    const completedTasks = completedTaskStartIds(events);
+    try {
+      for (const event of events) {
+        if (event.eventId !== this.lastEventId + 1) {
+          throw new ReplayError(
+            `[REPLAY] event ${event.eventId} follows event ${this.lastEventId}: the history has a gap or does not continue this run`,
+            { workflowId: this.init.workflowId, runId: this.init.runId },
+          );
+        }
+        this.lastEventId = event.eventId;
+        if (isCommandEvent(event)) {
+          this.#matchCommandEvent(event);
+          continue;
+        }
+        if (event.attributes.case !== 'workflowTaskStartedEventAttributes') {
+          const job = jobOfEvent(event, {
+            activityByScheduledEventId: (id) => this.#activities.get(id),
+            timerSeqOfId: (id) => this.#timerSeqById.get(id),
+          });
+          if (job !== undefined) this.#jobs.push(job);
+          continue;
+        }
+        const outcome = completedTasks.get(event.eventId);
+        // A failed or timed-out attempt produced nothing: its jobs go to the next attempt.
+        if (outcome === 'failed') continue;
+        const step = this.#activate(event, outcome === 'completed', logs);
+        if (step !== undefined) return step;
+        if (outcome === undefined) return { kind: 'commands', commands: [...this.#pending], logs };
+      }
+    } catch (err) {
+      if (err instanceof DeterminismViolationError) return { kind: 'nondeterminism', error: err, logs };
+      if (err instanceof ReplayError) throw err;
+      throw new ReplayError(`[REPLAY] ${err instanceof Error ? err.message : String(err)}`, {
+        workflowId: this.init.workflowId,
+        runId: this.init.runId,
+        cause: err,
+      });
+    }
+    return { kind: 'replayed', logs };
+  }
+
+  #activate(started: HistoryEvent, replaying: boolean, logs: WorkflowLogEntry[]): RunStep | undefined {
+    const extra = this.#pending[0];
+    if (extra !== undefined) {
+      throw this.#nde(
+        `before event ${started.eventId} (the next workflow task) the code produced ${describeCommand(extra)}, ` +
+          `which the history does not have after the task of event ${this.lastStartedEventId}`,
+      );
+    }
+    const completion = this.#sandboxRun.activate({
+      timestampMs: started.eventTimeMs,
+      isReplaying: replaying,
+      historyLength: started.eventId,
+      jobs: orderJobs(this.#jobs),
+    });
+    this.#jobs = [];
+    this.lastStartedEventId = started.eventId;
+    logs.push(...completion.logs);
+    if (completion.kind === 'failed')
+      return { kind: 'taskFailed', failure: completion.failure, replaying, logs };
+    this.#pending = completion.commands;
+    return undefined;
+  }
+
+  #matchCommandEvent(event: HistoryEvent): void {
+    const command = this.#pending.shift();
+    if (command === undefined) {
+      throw this.#nde(
+        `at event ${event.eventId} the history has ${describeEvent(event)}, a command the code did not produce ` +
+          `(the code produced no more commands in the task of event ${this.lastStartedEventId})`,
+      );
+    }
+    const mismatch = commandMismatch(command, event, (seq) => this.#scheduledEventIdBySeq.get(seq));
+    if (mismatch !== undefined) {
+      throw this.#nde(
+        `at event ${event.eventId} the history has ${describeEvent(event)} ` +
+          `but the code produced ${describeCommand(command)} (${mismatch})`,
+      );
+    }
+    if (command.kind === 'scheduleActivity') {
+      this.#activities.set(event.eventId, {
+        seq: command.seq,
+        activityType: command.activityType,
+        activityId: command.activityId,
+      });
+      this.#scheduledEventIdBySeq.set(command.seq, event.eventId);
+    } else if (command.kind === 'startTimer') {
+      this.#timerSeqById.set(command.timerId, command.seq);
+    }
+  }
+
+  #nde(what: string): DeterminismViolationError {
+    return new DeterminismViolationError(
+      `[NDE] workflow "${this.init.workflowId}" run "${this.init.runId}" (type "${this.init.workflowType}"): ${what}. ${FIX_HINT}`,
+    );
+  }
+}
+
+/** For each WorkflowTaskStarted in `events`, whether its task completed or failed (absent: still open). */
+function completedTaskStartIds(events: readonly HistoryEvent[]): Map<number, 'completed' | 'failed'> {
+  const outcomes = new Map<number, 'completed' | 'failed'>();
+  for (const event of events) {
+    const a = event.attributes;
+    // A task's closing event follows its started event, hence the fallback when the id is not filled in.
+    if (a.case === 'workflowTaskCompletedEventAttributes') {
+      outcomes.set(a.value.startedEventId || event.eventId - 1, 'completed');
+    } else if (
+      a.case === 'workflowTaskFailedEventAttributes' ||
+      a.case === 'workflowTaskTimedOutEventAttributes'
+    ) {
+      outcomes.set(a.value.startedEventId || event.eventId - 1, 'failed');
+    }
+  }
+  return outcomes;
+}

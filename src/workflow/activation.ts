@@ -1,0 +1,104 @@
+/**
+ * The plain data that crosses the sandbox boundary: activations (jobs) go in, commands come out. Everything
+ * here is JSON-friendly on purpose: objects made in one realm break `instanceof` in the other, so the host
+ * and the sandbox exchange these shapes as JSON text.
+ */
+import type { RawPayload } from '../common/converter.js';
+import type { FailureShape } from '../common/failure.js';
+
+/** What a run needs to know when it is created, taken from its WorkflowExecutionStarted event. */
+export interface RunInit {
+  workflowId: string;
+  runId: string;
+  workflowType: string;
+  taskQueue: string;
+  namespace: string;
+  attempt: number;
+  startTimeMs: number;
+  runStartTimeMs: number;
+  firstExecutionRunId: string;
+  randomnessSeed: number;
+}
+
+/** One workflow task's worth of work for a run. */
+export interface Activation {
+  /** Time of the workflow task (its WorkflowTaskStarted event): what `Date.now()` returns. */
+  timestampMs: number;
+  isReplaying: boolean;
+  historyLength: number;
+  jobs: ActivationJob[];
+}
+
+export type ActivityResolution =
+  | { status: 'completed'; result: RawPayload | undefined }
+  /** `failure` is the ActivityFailure, its cause the reason (application, timeout or cancellation). */
+  | { status: 'failed'; failure: FailureShape };
+
+export type ActivationJob =
+  | { kind: 'startWorkflow'; args: RawPayload[] }
+  | { kind: 'resolveActivity'; seq: number; resolution: ActivityResolution }
+  | { kind: 'fireTimer'; seq: number }
+  | { kind: 'signalWorkflow'; signalName: string; args: RawPayload[] }
+  | { kind: 'cancelWorkflow' };
+
+export interface ActivityCommandOptions {
+  taskQueue: string | undefined;
+  scheduleToCloseTimeoutMs: number | undefined;
+  scheduleToStartTimeoutMs: number | undefined;
+  startToCloseTimeoutMs: number | undefined;
+  heartbeatTimeoutMs: number | undefined;
+  retry: RetryPolicyData | undefined;
+}
+
+export interface RetryPolicyData {
+  initialIntervalMs: number | undefined;
+  backoffCoefficient: number | undefined;
+  maximumIntervalMs: number | undefined;
+  maximumAttempts: number | undefined;
+  nonRetryableErrorTypes: string[] | undefined;
+}
+
+/**
+ * A command produced by workflow code. `seq` numbers activities and timers per run in command order; the
+ * host uses it to route the matching history events back as jobs.
+ */
+export type WorkflowCommand =
+  | {
+      kind: 'scheduleActivity';
+      seq: number;
+      activityId: string;
+      activityType: string;
+      args: RawPayload[];
+      options: ActivityCommandOptions;
+    }
+  | { kind: 'requestCancelActivity'; seq: number }
+  | { kind: 'startTimer'; seq: number; timerId: string; durationMs: number }
+  | { kind: 'cancelTimer'; seq: number; timerId: string }
+  | { kind: 'recordMarker'; markerName: string; details: Record<string, RawPayload[]> }
+  | { kind: 'completeWorkflow'; result: RawPayload }
+  | { kind: 'failWorkflow'; failure: FailureShape }
+  | { kind: 'cancelWorkflow' };
+
+export type WorkflowLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+
+export interface WorkflowLogEntry {
+  level: WorkflowLogLevel;
+  message: string;
+  attributes: Record<string, unknown>;
+  timestampMs: number;
+}
+
+/**
+ * The outcome of one activation. `failed` fails the workflow task (not the workflow): the code threw an
+ * error that is not a failure class, or a value could not be serialized.
+ */
+export type ActivationCompletion =
+  | { kind: 'commands'; commands: WorkflowCommand[]; logs: WorkflowLogEntry[] }
+  | { kind: 'failed'; failure: FailureShape; logs: WorkflowLogEntry[] };
+
+export type QueryOutcome =
+  | { kind: 'answered'; result: RawPayload }
+  | { kind: 'failed'; failure: FailureShape };
+
+/** The name of the built-in query that lists what a run is waiting for. */
+export const STACK_TRACE_QUERY = '__stack_trace';

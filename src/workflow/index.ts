@@ -1,0 +1,64 @@
+/**
+ * `strata/workflow`: the API for workflow code. Workflows are plain async functions exported from one
+ * module; the worker bundles that module and runs it in a deterministic sandbox, re-running (replaying) it
+ * against its recorded history whenever it needs to rebuild a run's state.
+ *
+ * ```ts
+ * import { proxyActivities, sleep, defineSignal, setHandler, condition } from 'strata/workflow';
+ * import type * as activities from './activities.js';
+ *
+ * const { chargeCard } = proxyActivities<typeof activities>({ startToCloseTimeout: '1 minute' });
+ * export const approve = defineSignal<[approver: string]>('approve');
+ *
+ * export async function order(amount: number): Promise<string> {
+ *   let approver: string | undefined;
+ *   setHandler(approve, (name) => { approver = name; });
+ *   if (!(await condition(() => approver !== undefined, '1 day'))) return 'expired';
+ *   await sleep('5 minutes');
+ *   return chargeCard(amount, approver!);
+ * }
+ * ```
+ *
+ * Rules of the sandbox (the same as Temporal's, so code ports by changing `@temporalio/workflow` to
+ * `strata/workflow`):
+ * - Code must be deterministic: the same history must produce the same commands (activities, timers) in the
+ *   same order. `Date`, `Math.random()`, `uuid4()` and `setTimeout` are made deterministic for you; Node
+ *   built-ins, `strata/client` and `strata/worker` cannot be imported (the bundler names the import chain).
+ * - Errors: throwing an `ApplicationFailure` (or any `StrataFailure`, e.g. an unhandled `ActivityFailure`)
+ *   fails the workflow. Any other error (a `TypeError`, a plain `Error`) is treated as a bug: it fails the
+ *   workflow *task*, which is retried while the workflow stays open, so deploying fixed code resumes it.
+ *   After the workflow was cancelled, letting the `CancelledFailure` escape cancels the workflow.
+ * - Changing code that running workflows replay requires care: see the patching guide (`patched()`).
+ */
+
+export type { Duration } from '../common/duration.js';
+export {
+  ActivityFailure,
+  ApplicationFailure,
+  type ApplicationFailureOptions,
+  CancelledFailure,
+  isCancellation,
+  StrataFailure,
+  StrataFailure as TemporalFailure,
+  TerminatedFailure,
+  TimeoutFailure,
+} from '../common/failure.js';
+export {
+  type ActivityInterfaceFor,
+  type ActivityOptions,
+  proxyActivities,
+  type RetryPolicy,
+} from './activities.js';
+export { DeterminismViolationError, NotInWorkflowError } from './errors.js';
+export {
+  defineQuery,
+  defineSignal,
+  type Handler,
+  type QueryDefinition,
+  type SignalDefinition,
+  setDefaultSignalHandler,
+  setHandler,
+} from './handlers.js';
+export { uuid4, type WorkflowInfo, workflowInfo } from './info.js';
+export { type LogAttributes, log, type WorkflowLogger } from './logger.js';
+export { condition, sleep } from './timers.js';

@@ -1,0 +1,77 @@
+/**
+ * The sandbox side of the host/sandbox seam. The host calls these functions with JSON text and plain
+ * values only, and drains the context's microtasks between calls (the context runs with
+ * `microtaskMode: 'afterEvaluate'`), so an activation is fully processed when `concludeActivation` returns.
+ */
+import { decodeValues, type RawPayload } from '../common/converter.js';
+import type { Activation, RunInit } from './activation.js';
+import { Activator } from './activator.js';
+import { setCurrentActivator } from './global-state.js';
+
+/** A run as the host sees it. Methods that take or return structured data use JSON text. */
+export interface SandboxRunHandle {
+  beginActivation(activationJson: string): void;
+  applyNextJob(): boolean;
+  tryUnblockConditions(): number;
+  /** Returns the `ActivationCompletion` as JSON and detaches the run from the runtime. */
+  concludeActivation(): string;
+  /** Returns a `QueryOutcome` as JSON. */
+  query(queryType: string, argsJson: string): string;
+}
+
+/** Creates a run: evaluates its own instance of the workflow modules through `loadWorkflows`. */
+export function createRun(initJson: string, loadWorkflows: () => Record<string, unknown>): SandboxRunHandle {
+  const activator = new Activator(JSON.parse(initJson) as RunInit);
+  setCurrentActivator(activator);
+  try {
+    activator.loadWorkflows(loadWorkflows);
+  } finally {
+    setCurrentActivator(undefined);
+  }
+  return {
+    beginActivation(activationJson) {
+      setCurrentActivator(activator);
+      activator.beginActivation(JSON.parse(activationJson) as Activation);
+    },
+    applyNextJob: () => activator.applyNextJob(),
+    tryUnblockConditions: () => activator.tryUnblockConditions(),
+    concludeActivation() {
+      try {
+        return JSON.stringify(activator.concludeActivation());
+      } finally {
+        setCurrentActivator(undefined);
+      }
+    },
+    query(queryType, argsJson) {
+      setCurrentActivator(activator);
+      try {
+        return JSON.stringify(activator.query(queryType, decodeValues(JSON.parse(argsJson) as RawPayload[])));
+      } finally {
+        setCurrentActivator(undefined);
+      }
+    },
+  };
+}
+
+/** The workflow types a bundle exports: its exported functions, read from a throwaway run. */
+export function listWorkflowTypes(loadWorkflows: () => Record<string, unknown>): string {
+  const probe = new Activator({
+    workflowId: 'probe',
+    runId: 'probe',
+    workflowType: '',
+    taskQueue: '',
+    namespace: '',
+    attempt: 1,
+    startTimeMs: 0,
+    runStartTimeMs: 0,
+    firstExecutionRunId: 'probe',
+    randomnessSeed: 0,
+  });
+  setCurrentActivator(probe);
+  try {
+    const exports = loadWorkflows();
+    return JSON.stringify(Object.keys(exports).filter((name) => typeof exports[name] === 'function'));
+  } finally {
+    setCurrentActivator(undefined);
+  }
+}
