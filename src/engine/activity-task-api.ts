@@ -1,0 +1,156 @@
+import { create } from '@bufbuild/protobuf';
+import { FailureSchema, PayloadsSchema } from '../gen/strata/v1/common_pb.js';
+import {
+  type PollActivityTaskQueueRequest,
+  type PollActivityTaskQueueResponse,
+  PollActivityTaskQueueResponseSchema,
+  type RecordActivityTaskHeartbeatRequest,
+  type RespondActivityTaskCanceledRequest,
+  type RespondActivityTaskCompletedRequest,
+  type RespondActivityTaskFailedRequest,
+} from '../gen/strata/v1/service_pb.js';
+import type { EngineCore } from './engine-core.js';
+import { taskNotFound } from './errors.js';
+import { queueChannel } from './matching.js';
+import {
+  cancelActivityAfterRequest,
+  completeActivity,
+  failActivityAttempt,
+  findActivity,
+  heartbeatActivity,
+  isActivityClaimable,
+  runningActivity,
+  startActivity,
+} from './state/activity.js';
+import { decodeMessage, encodeMessage, type Mutation } from './state/mutation.js';
+import type { ActivityState } from './state/types.js';
+import { decodeTaskToken, encodeTaskToken } from './task-token.js';
+import { checkFailure, checkPayloads, requireField } from './validation.js';
+import { longPoll } from './workflow-task-api.js';
+
+const maxStaleClaims = 64;
+
+export async function pollActivityTask(
+  core: EngineCore,
+  request: PollActivityTaskQueueRequest,
+  signal?: AbortSignal,
+): Promise<PollActivityTaskQueueResponse> {
+  const namespace = core.checkNamespace(request.namespace);
+  const taskQueue = requireField(request.taskQueue, 'task_queue');
+  const channel = queueChannel(namespace, taskQueue, 'activity');
+  const response = await longPoll(core, channel, signal, () =>
+    core.transact(async (tx, effects) => {
+      for (let i = 0; i < maxStaleClaims; i++) {
+        const task = await tx.claimTask(namespace, taskQueue, 'activity');
+        if (!task) return undefined;
+        const record = await tx.getExecution(namespace, task.runId);
+        if (!record) continue;
+        const activity = await core.mutate(tx, effects, record, (m) => {
+          if (!isActivityClaimable(m, task.scheduledEventId, task.attempt)) return undefined;
+          const found = findActivity(m, task.scheduledEventId);
+          if (found) startActivity(m, found, request.identity);
+          return found ? { ...found } : undefined;
+        });
+        if (!activity) continue;
+        return create(PollActivityTaskQueueResponseSchema, {
+          taskToken: encodeTaskToken({
+            kind: 'activity',
+            namespace,
+            runId: task.runId,
+            scheduledEventId: task.scheduledEventId,
+            attempt: task.attempt,
+          }),
+          workflowNamespace: namespace,
+          workflowType: { name: record.workflowType },
+          workflowExecution: { workflowId: record.workflowId, runId: record.runId },
+          activityType: { name: activity.activityType },
+          activityId: activity.activityId,
+          input: decodeMessage(PayloadsSchema, activity.input),
+          heartbeatDetails: decodeMessage(PayloadsSchema, activity.heartbeatDetails),
+          scheduledTimeMs: activity.attemptScheduledTimeMs,
+          startedTimeMs: activity.startedTimeMs,
+          attempt: activity.attempt,
+          scheduleToCloseTimeoutMs: activity.scheduleToCloseTimeoutMs,
+          startToCloseTimeoutMs: activity.startToCloseTimeoutMs,
+          heartbeatTimeoutMs: activity.heartbeatTimeoutMs,
+          taskQueue: activity.taskQueue,
+        });
+      }
+      return undefined;
+    }),
+  );
+  return response ?? create(PollActivityTaskQueueResponseSchema, {});
+}
+
+/** Runs `apply` on the activity attempt a token names; a stale token fails with TASK_NOT_FOUND. */
+async function withRunningActivity<R>(
+  core: EngineCore,
+  taskToken: Uint8Array,
+  apply: (m: Mutation, activity: ActivityState) => R,
+): Promise<R> {
+  const token = decodeTaskToken(taskToken, 'activity');
+  if (token.kind !== 'activity') throw taskNotFound('not an activity task token');
+  core.checkNamespace(token.namespace);
+  return core.transact(async (tx, effects) => {
+    const record = await tx.getExecution(token.namespace, token.runId);
+    if (!record) throw taskNotFound(`activity task of run "${token.runId}" not found`);
+    return core.mutate(tx, effects, record, (m) => {
+      const activity = runningActivity(m, token.scheduledEventId, token.attempt);
+      if (!activity) {
+        throw taskNotFound(
+          `activity task ${token.scheduledEventId} (attempt ${token.attempt}) of workflow "${record.workflowId}" is not running`,
+        );
+      }
+      return apply(m, activity);
+    });
+  });
+}
+
+export async function recordHeartbeat(
+  core: EngineCore,
+  request: RecordActivityTaskHeartbeatRequest,
+): Promise<boolean> {
+  checkPayloads(request.details, 'details');
+  return withRunningActivity(core, request.taskToken, (m, activity) =>
+    heartbeatActivity(m, activity, request.details),
+  );
+}
+
+export async function respondActivityCompleted(
+  core: EngineCore,
+  request: RespondActivityTaskCompletedRequest,
+): Promise<void> {
+  checkPayloads(request.result, 'result');
+  await withRunningActivity(core, request.taskToken, (m, activity) =>
+    completeActivity(m, activity, request.result, request.identity),
+  );
+}
+
+export async function respondActivityFailed(
+  core: EngineCore,
+  request: RespondActivityTaskFailedRequest,
+): Promise<void> {
+  checkFailure(request.failure, 'failure');
+  checkPayloads(request.lastHeartbeatDetails, 'last_heartbeat_details');
+  const failure =
+    request.failure ??
+    create(FailureSchema, {
+      message: 'the activity failed without a failure',
+    });
+  await withRunningActivity(core, request.taskToken, (m, activity) => {
+    if (request.lastHeartbeatDetails) {
+      activity.heartbeatDetails = encodeMessage(PayloadsSchema, request.lastHeartbeatDetails);
+    }
+    failActivityAttempt(m, activity, failure, request.identity, undefined);
+  });
+}
+
+export async function respondActivityCanceled(
+  core: EngineCore,
+  request: RespondActivityTaskCanceledRequest,
+): Promise<void> {
+  checkPayloads(request.details, 'details');
+  await withRunningActivity(core, request.taskToken, (m, activity) =>
+    cancelActivityAfterRequest(m, activity, request.details, request.identity),
+  );
+}

@@ -1,0 +1,235 @@
+import { WorkflowExecutionStatus } from '../gen/strata/v1/common_pb.js';
+import {
+  ConcurrencyConflictError,
+  type ExecutionRecord,
+  type NewTask,
+  type Store,
+  type StoreTransaction,
+} from '../store/store.js';
+import type { Clock } from './clock.js';
+import { EngineError, workflowNotFound } from './errors.js';
+import type { Logger } from './logger.js';
+import { type Matching, queueChannel } from './matching.js';
+import { Mutation } from './state/mutation.js';
+import type { ExecutionState } from './state/types.js';
+
+export interface EngineLimits {
+  /** How long an empty poll waits for a task. @default 60000 */
+  longPollTimeoutMs: number;
+  /** How long a query waits for a worker's answer. @default 10000 */
+  queryTimeoutMs: number;
+  /** Default page size of GetWorkflowExecutionHistory. @default 1000 */
+  historyPageSize: number;
+  /** Default page size of ListWorkflowExecutions. @default 100 */
+  listPageSize: number;
+}
+
+export const defaultLimits: EngineLimits = {
+  longPollTimeoutMs: 60_000,
+  queryTimeoutMs: 10_000,
+  historyPageSize: 1000,
+  listPageSize: 100,
+};
+
+/** What a committed transaction must announce: queued tasks, new deadlines, closed runs. */
+export class CommitEffects {
+  readonly tasks: NewTask[] = [];
+  readonly closedRuns: string[] = [];
+  earliestTimerMs = Number.POSITIVE_INFINITY;
+
+  record(m: Mutation): void {
+    if (m.closed) {
+      this.closedRuns.push(runKey(m.state.namespace, m.state.runId));
+      return;
+    }
+    this.tasks.push(...m.tasks);
+    for (const timer of m.timers) this.earliestTimerMs = Math.min(this.earliestTimerMs, timer.dueMs);
+  }
+}
+
+export function runKey(namespace: string, runId: string): string {
+  return `${namespace}/${runId}`;
+}
+
+export interface CoreHooks {
+  onTimerSet(dueMs: number): void;
+  onCommit(): void;
+}
+
+const maxConflictRetries = 8;
+
+/** Shared plumbing of the engine's operations: transactions with retry, state decode, notifications. */
+export class EngineCore {
+  readonly closeWaiters = new Map<string, Set<() => void>>();
+  closed = false;
+  private inFlight = 0;
+  private idle: (() => void) | undefined;
+
+  constructor(
+    readonly store: Store,
+    readonly clock: Clock,
+    readonly logger: Logger,
+    readonly limits: EngineLimits,
+    readonly namespaces: ReadonlySet<string>,
+    readonly matching: Matching,
+    private readonly hooks: CoreHooks,
+  ) {}
+
+  checkNamespace(namespace: string): string {
+    const name = namespace || 'default';
+    if (!this.namespaces.has(name)) {
+      throw new EngineError({
+        code: 'NAMESPACE_NOT_FOUND',
+        kind: 'not_found',
+        message: `namespace "${name}" does not exist; start the server with --namespace ${name}`,
+      });
+    }
+    return name;
+  }
+
+  /** Runs an operation, counted so close() can wait for it. */
+  async track<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.closed) {
+      throw new EngineError({
+        code: 'SHUTTING_DOWN',
+        kind: 'unavailable',
+        message: 'the server is shutting down',
+      });
+    }
+    this.inFlight += 1;
+    try {
+      return await fn();
+    } finally {
+      this.inFlight -= 1;
+      if (this.inFlight === 0) this.idle?.();
+    }
+  }
+
+  async waitIdle(): Promise<void> {
+    if (this.inFlight === 0) return;
+    await new Promise<void>((resolve) => {
+      this.idle = resolve;
+    });
+  }
+
+  /** One store transaction; retried from scratch when another writer changed the execution. */
+  async transact<T>(fn: (tx: StoreTransaction, effects: CommitEffects) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const effects = new CommitEffects();
+      try {
+        const result = await this.store.transaction((tx) => fn(tx, effects));
+        this.announce(effects);
+        return result;
+      } catch (error) {
+        if (error instanceof ConcurrencyConflictError && attempt < maxConflictRetries) continue;
+        if (error instanceof ConcurrencyConflictError) {
+          throw new EngineError({
+            code: 'CONFLICT',
+            kind: 'unavailable',
+            message: `execution ${error.runId} kept changing during ${maxConflictRetries} attempts; retry the request`,
+            cause: error,
+          });
+        }
+        throw error;
+      }
+    }
+  }
+
+  private announce(effects: CommitEffects): void {
+    for (const task of effects.tasks) {
+      this.matching.notify(queueChannel(task.namespace, task.taskQueue, task.kind));
+    }
+    for (const key of effects.closedRuns) {
+      const waiters = this.closeWaiters.get(key);
+      this.closeWaiters.delete(key);
+      for (const wake of waiters ?? []) wake();
+    }
+    if (Number.isFinite(effects.earliestTimerMs)) this.hooks.onTimerSet(effects.earliestTimerMs);
+    this.hooks.onCommit();
+  }
+
+  /** Decodes the execution's state, lets `decide` change it, writes the result with a version check. */
+  async mutate<R>(
+    tx: StoreTransaction,
+    effects: CommitEffects,
+    record: ExecutionRecord,
+    decide: (m: Mutation) => R,
+  ): Promise<R> {
+    const m = new Mutation(parseState(record), this.clock.nowMs());
+    const result = decide(m);
+    if (m.events.length > 0 || m.tasks.length > 0 || m.timers.length > 0 || m.deleteTimerKeys.length > 0) {
+      await tx.updateExecution({
+        ...m.toWrite(),
+        namespace: record.namespace,
+        runId: record.runId,
+        expectedVersion: record.version,
+      });
+      effects.record(m);
+    } else if (JSON.stringify(m.state) !== record.state) {
+      await tx.updateExecution({
+        ...m.toWrite(),
+        namespace: record.namespace,
+        runId: record.runId,
+        expectedVersion: record.version,
+      });
+    }
+    return result;
+  }
+
+  /** The named run, or the workflow id's latest run when `runId` is empty. */
+  async resolveRun(
+    reader: Pick<StoreTransaction, 'getExecution' | 'findLatestExecution'>,
+    namespace: string,
+    workflowId: string,
+    runId: string,
+  ): Promise<ExecutionRecord> {
+    const record = runId
+      ? await reader.getExecution(namespace, runId)
+      : await reader.findLatestExecution(namespace, workflowId);
+    if (!record || record.workflowId !== workflowId) throw workflowNotFound(namespace, workflowId, runId);
+    return record;
+  }
+
+  /** Resolves when the run closes, after `timeoutMs`, or on abort. Register before checking status. */
+  waitForClose(
+    namespace: string,
+    runId: string,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): {
+    promise: Promise<void>;
+    cancel: () => void;
+  } {
+    const key = runKey(namespace, runId);
+    let cancel = (): void => {};
+    const promise = new Promise<void>((resolve) => {
+      const set = this.closeWaiters.get(key) ?? new Set<() => void>();
+      const finish = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', finish);
+        set.delete(finish);
+        if (set.size === 0 && this.closeWaiters.get(key) === set) this.closeWaiters.delete(key);
+        resolve();
+      };
+      const timer = setTimeout(finish, timeoutMs);
+      signal?.addEventListener('abort', finish);
+      set.add(finish);
+      this.closeWaiters.set(key, set);
+      cancel = finish;
+    });
+    return { promise, cancel };
+  }
+
+  wakeAllCloseWaiters(): void {
+    for (const set of this.closeWaiters.values()) for (const wake of [...set]) wake();
+    this.closeWaiters.clear();
+  }
+}
+
+export function parseState(record: ExecutionRecord): ExecutionState {
+  return JSON.parse(record.state) as ExecutionState;
+}
+
+export function isRunning(record: ExecutionRecord): boolean {
+  return record.status === WorkflowExecutionStatus.RUNNING;
+}

@@ -1,0 +1,270 @@
+import { create } from '@bufbuild/protobuf';
+import type { Command } from '../../gen/strata/v1/command_pb.js';
+import { type Failure, FailureSchema } from '../../gen/strata/v1/common_pb.js';
+import { WorkflowTaskFailedCause } from '../../gen/strata/v1/history_pb.js';
+import {
+  describeOversize,
+  largestFailurePayload,
+  largestPayload,
+  MAX_PAYLOAD_BYTES,
+} from '../payload-limit.js';
+import { findActivity, requestCancelActivity, scheduleActivity } from './activity.js';
+import { cancelExecution, completeExecution, failExecution } from './execution.js';
+import type { Mutation } from './mutation.js';
+import type { ExecutionState } from './types.js';
+import { failWorkflowTask, finishWorkflowTask, scheduleWorkflowTask } from './workflow-task.js';
+
+export interface CommandRejection {
+  cause: WorkflowTaskFailedCause;
+  message: string;
+}
+
+export interface WorkflowTaskCompletion {
+  commands: Command[];
+  identity: string;
+  binaryChecksum: string;
+  stickyTaskQueue: string;
+  stickyScheduleToStartTimeoutMs: number;
+}
+
+const closingCommands = new Set<Command['attributes']['case']>([
+  'completeWorkflowExecution',
+  'failWorkflowExecution',
+  'cancelWorkflowExecution',
+]);
+
+function badCommand(index: number, message: string): CommandRejection {
+  return {
+    cause: WorkflowTaskFailedCause.BAD_COMMAND,
+    message: `[BAD_COMMAND] command ${index}: ${message}`,
+  };
+}
+
+function tooLarge(index: number, field: string, size: number): CommandRejection | undefined {
+  if (size <= MAX_PAYLOAD_BYTES) return undefined;
+  return {
+    cause: WorkflowTaskFailedCause.PAYLOAD_TOO_LARGE,
+    message: `[PAYLOAD_TOO_LARGE] command ${index}: ${describeOversize(field, size)}`,
+  };
+}
+
+/** Checks a workflow task's commands against the run before anything is applied. Pure. */
+export function validateCommands(state: ExecutionState, commands: Command[]): CommandRejection | undefined {
+  const newTimers = new Set<string>();
+  const newActivities = new Set<string>();
+  const pendingActivityIds = new Set(Object.values(state.activities).map((activity) => activity.activityId));
+  for (const [index, command] of commands.entries()) {
+    const attributes = command.attributes;
+    if (closingCommands.has(attributes.case) && index !== commands.length - 1) {
+      return badCommand(
+        index,
+        `${attributes.case} must be the last command, but ${commands.length - 1 - index} command(s) follow it`,
+      );
+    }
+    switch (attributes.case) {
+      case 'scheduleActivityTask': {
+        const value = attributes.value;
+        if (!value.activityId) return badCommand(index, 'scheduleActivityTask.activity_id is required');
+        if (!value.activityType?.name)
+          return badCommand(index, 'scheduleActivityTask.activity_type.name is required');
+        if (value.startToCloseTimeoutMs <= 0 && value.scheduleToCloseTimeoutMs <= 0) {
+          return badCommand(
+            index,
+            `activity "${value.activityType.name}" (id "${value.activityId}") needs start_to_close_timeout_ms or schedule_to_close_timeout_ms; set startToCloseTimeout in the activity options`,
+          );
+        }
+        if (pendingActivityIds.has(value.activityId) || newActivities.has(value.activityId)) {
+          return badCommand(
+            index,
+            `activity id "${value.activityId}" is already in use by a pending activity`,
+          );
+        }
+        newActivities.add(value.activityId);
+        const rejection = tooLarge(index, 'scheduleActivityTask.input', largestPayload(value.input));
+        if (rejection) return rejection;
+        break;
+      }
+      case 'requestCancelActivityTask': {
+        const id = attributes.value.scheduledEventId;
+        if (!state.activities[String(id)]) {
+          return badCommand(
+            index,
+            `requestCancelActivityTask names scheduled event ${id}, which is no pending activity`,
+          );
+        }
+        break;
+      }
+      case 'startTimer': {
+        const { timerId, startToFireTimeoutMs } = attributes.value;
+        if (!timerId) return badCommand(index, 'startTimer.timer_id is required');
+        if (startToFireTimeoutMs <= 0) {
+          return badCommand(index, `startTimer "${timerId}" needs start_to_fire_timeout_ms > 0`);
+        }
+        if (state.timers[timerId] || newTimers.has(timerId)) {
+          return badCommand(index, `timer id "${timerId}" is already in use by a pending timer`);
+        }
+        newTimers.add(timerId);
+        break;
+      }
+      case 'cancelTimer': {
+        const { timerId } = attributes.value;
+        if (!state.timers[timerId] && !newTimers.has(timerId)) {
+          return badCommand(index, `cancelTimer names timer "${timerId}", which is not pending`);
+        }
+        newTimers.delete(timerId);
+        break;
+      }
+      case 'recordMarker': {
+        if (!attributes.value.markerName) return badCommand(index, 'recordMarker.marker_name is required');
+        for (const [name, payloads] of Object.entries(attributes.value.details)) {
+          const rejection = tooLarge(index, `recordMarker.details["${name}"]`, largestPayload(payloads));
+          if (rejection) return rejection;
+        }
+        break;
+      }
+      case 'completeWorkflowExecution': {
+        const rejection = tooLarge(
+          index,
+          'completeWorkflowExecution.result',
+          largestPayload(attributes.value.result),
+        );
+        if (rejection) return rejection;
+        break;
+      }
+      case 'failWorkflowExecution': {
+        const size = largestFailurePayload(attributes.value.failure);
+        const rejection = tooLarge(index, 'failWorkflowExecution.failure', size);
+        if (rejection) return rejection;
+        break;
+      }
+      case 'cancelWorkflowExecution': {
+        const rejection = tooLarge(
+          index,
+          'cancelWorkflowExecution.details',
+          largestPayload(attributes.value.details),
+        );
+        if (rejection) return rejection;
+        break;
+      }
+      case undefined:
+        return badCommand(index, 'the command has no attributes set');
+      default: {
+        const unexpected: never = attributes;
+        return badCommand(index, `unknown command ${JSON.stringify(unexpected)}`);
+      }
+    }
+  }
+  return undefined;
+}
+
+function serverFailure(message: string): Failure {
+  return create(FailureSchema, {
+    message,
+    source: 'strata-server',
+    failureInfo: { case: 'serverFailureInfo', value: { nonRetryable: false } },
+  });
+}
+
+/**
+ * Applies a workflow task completion: WorkflowTaskCompleted, then one event per command in order, then
+ * a new workflow task if events arrived meanwhile. Invalid commands fail the task instead (the run
+ * stays open) and the rejection is returned.
+ */
+export function completeWorkflowTask(
+  m: Mutation,
+  completion: WorkflowTaskCompletion,
+): CommandRejection | undefined {
+  const state = m.state;
+  const task = state.workflowTask;
+  if (!task) throw new Error('no workflow task to complete');
+  const rejection = validateCommands(state, completion.commands);
+  if (rejection) {
+    failWorkflowTask(m, rejection.cause, serverFailure(rejection.message), completion.identity);
+    return rejection;
+  }
+  const completed = m.addEvent({
+    case: 'workflowTaskCompletedEventAttributes',
+    value: {
+      scheduledEventId: task.scheduledEventId,
+      startedEventId: task.startedEventId,
+      identity: completion.identity,
+      binaryChecksum: completion.binaryChecksum,
+    },
+  });
+  state.previousStartedEventId = task.startedEventId;
+  state.lastBinaryChecksum = completion.binaryChecksum || state.lastBinaryChecksum;
+  state.workflowTaskAttempt = 1;
+  state.workflowTaskLastFailure = '';
+  state.stickyTaskQueue = completion.stickyTaskQueue;
+  state.stickyScheduleToStartTimeoutMs = completion.stickyScheduleToStartTimeoutMs;
+  const newEventsArrived = finishWorkflowTask(m);
+  const completedEventId = completed.eventId;
+  for (const command of completion.commands) {
+    const attributes = command.attributes;
+    switch (attributes.case) {
+      case 'scheduleActivityTask':
+        scheduleActivity(m, attributes.value, completedEventId);
+        break;
+      case 'requestCancelActivityTask': {
+        const activity = findActivity(m, attributes.value.scheduledEventId);
+        if (activity) requestCancelActivity(m, activity, completedEventId);
+        break;
+      }
+      case 'startTimer': {
+        const { timerId, startToFireTimeoutMs } = attributes.value;
+        const event = m.addEvent({
+          case: 'timerStartedEventAttributes',
+          value: { timerId, startToFireTimeoutMs, workflowTaskCompletedEventId: completedEventId },
+        });
+        const dueMs = m.nowMs + startToFireTimeoutMs;
+        state.timers[timerId] = { startedEventId: event.eventId, dueMs };
+        m.setTimer(dueMs, { type: 'user-timer', timerId, startedEventId: event.eventId });
+        break;
+      }
+      case 'cancelTimer': {
+        const { timerId } = attributes.value;
+        const timer = state.timers[timerId];
+        if (!timer) break;
+        delete state.timers[timerId];
+        m.deleteTimer({ type: 'user-timer', timerId, startedEventId: timer.startedEventId });
+        m.addEvent({
+          case: 'timerCanceledEventAttributes',
+          value: {
+            timerId,
+            startedEventId: timer.startedEventId,
+            workflowTaskCompletedEventId: completedEventId,
+          },
+        });
+        break;
+      }
+      case 'recordMarker':
+        m.addEvent({
+          case: 'markerRecordedEventAttributes',
+          value: {
+            markerName: attributes.value.markerName,
+            details: attributes.value.details,
+            failure: attributes.value.failure,
+            workflowTaskCompletedEventId: completedEventId,
+          },
+        });
+        break;
+      case 'completeWorkflowExecution':
+        completeExecution(m, attributes.value.result, completedEventId);
+        break;
+      case 'failWorkflowExecution':
+        failExecution(m, attributes.value.failure, completedEventId);
+        break;
+      case 'cancelWorkflowExecution':
+        cancelExecution(m, attributes.value.details, completedEventId);
+        break;
+      case undefined:
+        break;
+      default: {
+        const unexpected: never = attributes;
+        throw new Error(`unknown command ${JSON.stringify(unexpected)}`);
+      }
+    }
+  }
+  if (newEventsArrived) scheduleWorkflowTask(m);
+  return undefined;
+}

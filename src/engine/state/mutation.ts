@@ -1,0 +1,171 @@
+import {
+  create,
+  type DescMessage,
+  fromBinary,
+  type MessageInitShape,
+  type MessageShape,
+  toBinary,
+} from '@bufbuild/protobuf';
+import { WorkflowExecutionStatus } from '../../gen/strata/v1/common_pb.js';
+import { EventType, type HistoryEvent, HistoryEventSchema } from '../../gen/strata/v1/history_pb.js';
+import type { ExecutionWrite, NewTask, NewTimer, TaskKind } from '../../store/store.js';
+import type { ExecutionState, TimerPayload } from './types.js';
+
+type AttributesCase = Exclude<HistoryEvent['attributes']['case'], undefined>;
+type EventAttributesInit = Extract<
+  NonNullable<MessageInitShape<typeof HistoryEventSchema>['attributes']>,
+  { case: AttributesCase }
+>;
+
+const eventTypes: Record<AttributesCase, EventType> = {
+  workflowExecutionStartedEventAttributes: EventType.WORKFLOW_EXECUTION_STARTED,
+  workflowExecutionCompletedEventAttributes: EventType.WORKFLOW_EXECUTION_COMPLETED,
+  workflowExecutionFailedEventAttributes: EventType.WORKFLOW_EXECUTION_FAILED,
+  workflowExecutionTimedOutEventAttributes: EventType.WORKFLOW_EXECUTION_TIMED_OUT,
+  workflowTaskScheduledEventAttributes: EventType.WORKFLOW_TASK_SCHEDULED,
+  workflowTaskStartedEventAttributes: EventType.WORKFLOW_TASK_STARTED,
+  workflowTaskCompletedEventAttributes: EventType.WORKFLOW_TASK_COMPLETED,
+  workflowTaskTimedOutEventAttributes: EventType.WORKFLOW_TASK_TIMED_OUT,
+  workflowTaskFailedEventAttributes: EventType.WORKFLOW_TASK_FAILED,
+  activityTaskScheduledEventAttributes: EventType.ACTIVITY_TASK_SCHEDULED,
+  activityTaskStartedEventAttributes: EventType.ACTIVITY_TASK_STARTED,
+  activityTaskCompletedEventAttributes: EventType.ACTIVITY_TASK_COMPLETED,
+  activityTaskFailedEventAttributes: EventType.ACTIVITY_TASK_FAILED,
+  activityTaskTimedOutEventAttributes: EventType.ACTIVITY_TASK_TIMED_OUT,
+  activityTaskCancelRequestedEventAttributes: EventType.ACTIVITY_TASK_CANCEL_REQUESTED,
+  activityTaskCanceledEventAttributes: EventType.ACTIVITY_TASK_CANCELED,
+  timerStartedEventAttributes: EventType.TIMER_STARTED,
+  timerFiredEventAttributes: EventType.TIMER_FIRED,
+  timerCanceledEventAttributes: EventType.TIMER_CANCELED,
+  workflowExecutionCancelRequestedEventAttributes: EventType.WORKFLOW_EXECUTION_CANCEL_REQUESTED,
+  workflowExecutionCanceledEventAttributes: EventType.WORKFLOW_EXECUTION_CANCELED,
+  markerRecordedEventAttributes: EventType.MARKER_RECORDED,
+  workflowExecutionSignaledEventAttributes: EventType.WORKFLOW_EXECUTION_SIGNALED,
+  workflowExecutionTerminatedEventAttributes: EventType.WORKFLOW_EXECUTION_TERMINATED,
+};
+
+export function encodeMessage<Desc extends DescMessage>(
+  schema: Desc,
+  message: MessageShape<Desc> | undefined,
+): string {
+  return message ? Buffer.from(toBinary(schema, message)).toString('base64') : '';
+}
+
+export function decodeMessage<Desc extends DescMessage>(
+  schema: Desc,
+  text: string,
+): MessageShape<Desc> | undefined {
+  return text ? fromBinary(schema, Buffer.from(text, 'base64')) : undefined;
+}
+
+export function timerKey(payload: TimerPayload): string {
+  switch (payload.type) {
+    case 'workflow-task-start-to-close':
+    case 'workflow-task-schedule-to-start':
+    case 'workflow-task-backoff':
+    case 'run-timeout':
+      return payload.type;
+    case 'user-timer':
+      return `user-timer/${payload.timerId}`;
+    case 'activity-schedule-to-start':
+    case 'activity-start-to-close':
+    case 'activity-heartbeat':
+    case 'activity-schedule-to-close':
+    case 'activity-retry':
+      return `${payload.type}/${payload.scheduledEventId}`;
+    default: {
+      const unexpected: never = payload;
+      throw new Error(`unknown timer ${JSON.stringify(unexpected)}`);
+    }
+  }
+}
+
+/**
+ * Collects what one decision does to an execution: new history events (ids assigned in order), tasks
+ * to queue and timers to set or drop. Pure: nothing touches the store until the engine writes
+ * `toWrite()` in one transaction.
+ */
+export class Mutation {
+  readonly events: HistoryEvent[] = [];
+  readonly tasks: NewTask[] = [];
+  readonly timers: NewTimer[] = [];
+  readonly deleteTimerKeys: string[] = [];
+  closed = false;
+
+  constructor(
+    readonly state: ExecutionState,
+    readonly nowMs: number,
+  ) {}
+
+  addEvent(attributes: EventAttributesInit): HistoryEvent {
+    const event = create(HistoryEventSchema, {
+      eventId: this.state.nextEventId,
+      eventTimeMs: this.nowMs,
+      eventType: eventTypes[attributes.case],
+      attributes,
+    });
+    this.state.nextEventId += 1;
+    this.events.push(event);
+    return event;
+  }
+
+  enqueue(kind: TaskKind, taskQueue: string, scheduledEventId: number, attempt: number): void {
+    this.tasks.push({
+      namespace: this.state.namespace,
+      taskQueue,
+      kind,
+      runId: this.state.runId,
+      scheduledEventId,
+      attempt,
+    });
+  }
+
+  setTimer(dueMs: number, payload: TimerPayload): void {
+    const key = timerKey(payload);
+    const index = this.deleteTimerKeys.indexOf(key);
+    if (index >= 0) this.deleteTimerKeys.splice(index, 1);
+    this.timers.push({
+      namespace: this.state.namespace,
+      runId: this.state.runId,
+      key,
+      dueMs,
+      payload: JSON.stringify(payload),
+    });
+  }
+
+  deleteTimer(payload: TimerPayload): void {
+    const key = timerKey(payload);
+    const kept = this.timers.filter((timer) => timer.key !== key);
+    this.timers.splice(0, this.timers.length, ...kept);
+    this.deleteTimerKeys.push(key);
+  }
+
+  get running(): boolean {
+    return this.state.status === WorkflowExecutionStatus.RUNNING;
+  }
+
+  toWrite(): ExecutionWrite {
+    return {
+      status: this.state.status,
+      closeTimeMs: this.state.closeTimeMs,
+      historyLength: this.state.nextEventId - 1,
+      busy: isBusy(this.state),
+      state: JSON.stringify(this.state),
+      events: this.events.map((event) => ({
+        eventId: event.eventId,
+        data: toBinary(HistoryEventSchema, event),
+      })),
+      tasks: this.closed ? [] : this.tasks,
+      timers: this.closed ? [] : this.timers,
+      deleteTimerKeys: this.closed ? [] : this.deleteTimerKeys,
+      dropTasksAndTimers: this.closed,
+    };
+  }
+}
+
+/** Whether a workflow or activity task is queued or running (time skipping waits until none is). */
+export function isBusy(state: ExecutionState): boolean {
+  if (state.status !== WorkflowExecutionStatus.RUNNING) return false;
+  if (state.workflowTask && !state.workflowTask.backoff) return true;
+  return Object.values(state.activities).some((activity) => activity.phase !== 'backoff');
+}

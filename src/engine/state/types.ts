@@ -1,0 +1,89 @@
+/**
+ * The mutable state of one execution, stored as one JSON column. Protobuf values (payloads, failures,
+ * retry policies) are kept as base64 of their binary encoding so they round-trip exactly.
+ */
+export interface WorkflowTaskState {
+  scheduledEventId: number;
+  attempt: number;
+  /** The queue the task was put on: the normal queue or the run's sticky queue. */
+  taskQueue: string;
+  sticky: boolean;
+  scheduledTimeMs: number;
+  /** 0 until a worker picks the task up. */
+  startedEventId: number;
+  startedTimeMs: number;
+  /** True while a retry waits for its backoff timer before being queued. */
+  backoff: boolean;
+}
+
+export type ActivityPhase = 'scheduled' | 'started' | 'backoff';
+
+export interface ActivityState {
+  scheduledEventId: number;
+  activityId: string;
+  activityType: string;
+  taskQueue: string;
+  input: string;
+  scheduleToCloseTimeoutMs: number;
+  scheduleToStartTimeoutMs: number;
+  startToCloseTimeoutMs: number;
+  heartbeatTimeoutMs: number;
+  retryPolicy: string;
+  attempt: number;
+  phase: ActivityPhase;
+  firstScheduledTimeMs: number;
+  attemptScheduledTimeMs: number;
+  startedTimeMs: number;
+  startedIdentity: string;
+  heartbeatDetails: string;
+  lastHeartbeatTimeMs: number;
+  lastFailure: string;
+  cancelRequested: boolean;
+  cancelRequestedEventId: number;
+}
+
+export interface UserTimerState {
+  startedEventId: number;
+  dueMs: number;
+}
+
+export interface ExecutionState {
+  namespace: string;
+  workflowId: string;
+  runId: string;
+  workflowType: string;
+  taskQueue: string;
+  /** WorkflowExecutionStatus number. */
+  status: number;
+  startTimeMs: number;
+  closeTimeMs: number;
+  nextEventId: number;
+  workflowTaskTimeoutMs: number;
+  /** Started event id of the last completed workflow task (what a sticky worker has seen). */
+  previousStartedEventId: number;
+  workflowTask: WorkflowTaskState | undefined;
+  /** Events arrived while a workflow task was running: schedule another one when it completes. */
+  workflowTaskNeeded: boolean;
+  /** Attempt of the next workflow task; grows while tasks fail or time out. */
+  workflowTaskAttempt: number;
+  workflowTaskLastFailure: string;
+  stickyTaskQueue: string;
+  stickyScheduleToStartTimeoutMs: number;
+  activities: Record<string, ActivityState>;
+  timers: Record<string, UserTimerState>;
+  cancelRequested: boolean;
+  lastBinaryChecksum: string;
+}
+
+/** Data stored with each durable timer, telling the engine what the deadline was for. */
+export type TimerPayload =
+  | { type: 'workflow-task-start-to-close'; scheduledEventId: number; attempt: number }
+  | { type: 'workflow-task-schedule-to-start'; scheduledEventId: number }
+  | { type: 'workflow-task-backoff'; scheduledEventId: number }
+  | { type: 'run-timeout' }
+  | { type: 'user-timer'; timerId: string; startedEventId: number }
+  | { type: 'activity-schedule-to-start'; scheduledEventId: number; attempt: number }
+  | { type: 'activity-start-to-close'; scheduledEventId: number; attempt: number }
+  | { type: 'activity-heartbeat'; scheduledEventId: number; attempt: number }
+  | { type: 'activity-schedule-to-close'; scheduledEventId: number }
+  | { type: 'activity-retry'; scheduledEventId: number; attempt: number };

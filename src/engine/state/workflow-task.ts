@@ -1,0 +1,201 @@
+import { create } from '@bufbuild/protobuf';
+import { type Failure, FailureSchema, TimeoutType } from '../../gen/strata/v1/common_pb.js';
+import type { WorkflowTaskFailedCause } from '../../gen/strata/v1/history_pb.js';
+import { workflowTaskRetryDelayMs } from '../retry.js';
+import { encodeMessage, type Mutation } from './mutation.js';
+
+/** How long a sticky task waits for its worker before moving to the normal queue. */
+export const defaultStickyScheduleToStartTimeoutMs = 5_000;
+
+/**
+ * Asks for a workflow task. At most one is outstanding per run: if one is running, the new events
+ * are noted and another task follows its completion; if one is queued, it will see them anyway.
+ */
+export function scheduleWorkflowTask(m: Mutation): void {
+  const state = m.state;
+  if (!m.running) return;
+  if (state.workflowTask) {
+    if (state.workflowTask.startedEventId > 0) state.workflowTaskNeeded = true;
+    return;
+  }
+  createWorkflowTask(m);
+}
+
+function createWorkflowTask(m: Mutation): void {
+  const state = m.state;
+  const sticky = state.stickyTaskQueue !== '';
+  const taskQueue = sticky ? state.stickyTaskQueue : state.taskQueue;
+  const attempt = state.workflowTaskAttempt;
+  const event = m.addEvent({
+    case: 'workflowTaskScheduledEventAttributes',
+    value: { taskQueue, startToCloseTimeoutMs: state.workflowTaskTimeoutMs, attempt },
+  });
+  const delayMs = workflowTaskRetryDelayMs(attempt);
+  state.workflowTask = {
+    scheduledEventId: event.eventId,
+    attempt,
+    taskQueue,
+    sticky,
+    scheduledTimeMs: m.nowMs,
+    startedEventId: 0,
+    startedTimeMs: 0,
+    backoff: delayMs > 0,
+  };
+  if (delayMs > 0) {
+    m.setTimer(m.nowMs + delayMs, { type: 'workflow-task-backoff', scheduledEventId: event.eventId });
+    return;
+  }
+  enqueueWorkflowTask(m);
+}
+
+function enqueueWorkflowTask(m: Mutation): void {
+  const task = m.state.workflowTask;
+  if (!task) return;
+  task.backoff = false;
+  m.enqueue('workflow', task.taskQueue, task.scheduledEventId, task.attempt);
+  if (task.sticky) {
+    const timeoutMs = m.state.stickyScheduleToStartTimeoutMs || defaultStickyScheduleToStartTimeoutMs;
+    m.setTimer(m.nowMs + timeoutMs, {
+      type: 'workflow-task-schedule-to-start',
+      scheduledEventId: task.scheduledEventId,
+    });
+  }
+}
+
+export function workflowTaskBackoffElapsed(m: Mutation, scheduledEventId: number): void {
+  const task = m.state.workflowTask;
+  if (task?.scheduledEventId === scheduledEventId && task.backoff) enqueueWorkflowTask(m);
+}
+
+/** True if a claimed task row still matches the run's outstanding, not yet started workflow task. */
+export function isWorkflowTaskClaimable(m: Mutation, scheduledEventId: number, attempt: number): boolean {
+  const task = m.state.workflowTask;
+  return (
+    m.running &&
+    task !== undefined &&
+    task.scheduledEventId === scheduledEventId &&
+    task.attempt === attempt &&
+    task.startedEventId === 0 &&
+    !task.backoff
+  );
+}
+
+export function startWorkflowTask(m: Mutation, identity: string, requestId: string): number {
+  const task = m.state.workflowTask;
+  if (!task) throw new Error('no workflow task to start');
+  const event = m.addEvent({
+    case: 'workflowTaskStartedEventAttributes',
+    value: { scheduledEventId: task.scheduledEventId, identity, requestId },
+  });
+  task.startedEventId = event.eventId;
+  task.startedTimeMs = m.nowMs;
+  m.deleteTimer({ type: 'workflow-task-schedule-to-start', scheduledEventId: task.scheduledEventId });
+  m.setTimer(m.nowMs + m.state.workflowTaskTimeoutMs, {
+    type: 'workflow-task-start-to-close',
+    scheduledEventId: task.scheduledEventId,
+    attempt: task.attempt,
+  });
+  return event.eventId;
+}
+
+/** True if a task token names the run's running workflow task. */
+export function isWorkflowTaskRunning(m: Mutation, scheduledEventId: number, attempt: number): boolean {
+  const task = m.state.workflowTask;
+  return (
+    m.running &&
+    task !== undefined &&
+    task.scheduledEventId === scheduledEventId &&
+    task.attempt === attempt &&
+    task.startedEventId > 0
+  );
+}
+
+/** Clears the finished task's bookkeeping; returns whether events arrived while it ran. */
+export function finishWorkflowTask(m: Mutation): boolean {
+  const state = m.state;
+  const task = state.workflowTask;
+  if (task) {
+    m.deleteTimer({
+      type: 'workflow-task-start-to-close',
+      scheduledEventId: task.scheduledEventId,
+      attempt: 0,
+    });
+  }
+  state.workflowTask = undefined;
+  const needed = state.workflowTaskNeeded;
+  state.workflowTaskNeeded = false;
+  return needed;
+}
+
+/**
+ * A failed task is retried with a growing attempt and backoff; the run stays open. Stickiness is
+ * dropped because the worker's cached copy of the run can no longer be trusted.
+ */
+export function failWorkflowTask(
+  m: Mutation,
+  cause: WorkflowTaskFailedCause,
+  failure: Failure | undefined,
+  identity: string,
+): void {
+  const state = m.state;
+  const task = state.workflowTask;
+  if (!task) return;
+  m.addEvent({
+    case: 'workflowTaskFailedEventAttributes',
+    value: {
+      scheduledEventId: task.scheduledEventId,
+      startedEventId: task.startedEventId,
+      cause,
+      failure,
+      identity,
+    },
+  });
+  finishWorkflowTask(m);
+  state.workflowTaskAttempt = task.attempt + 1;
+  state.workflowTaskLastFailure = encodeMessage(FailureSchema, failure);
+  state.stickyTaskQueue = '';
+  createWorkflowTask(m);
+}
+
+export function timeOutWorkflowTask(m: Mutation, scheduledEventId: number, attempt: number): void {
+  if (!isWorkflowTaskRunning(m, scheduledEventId, attempt)) return;
+  const state = m.state;
+  const task = state.workflowTask;
+  if (!task) return;
+  m.addEvent({
+    case: 'workflowTaskTimedOutEventAttributes',
+    value: {
+      scheduledEventId: task.scheduledEventId,
+      startedEventId: task.startedEventId,
+      timeoutType: TimeoutType.START_TO_CLOSE,
+    },
+  });
+  finishWorkflowTask(m);
+  state.workflowTaskAttempt = task.attempt + 1;
+  state.workflowTaskLastFailure = encodeMessage(
+    FailureSchema,
+    create(FailureSchema, {
+      message: `workflow task timed out after ${state.workflowTaskTimeoutMs} ms (start-to-close)`,
+      source: 'strata-server',
+      failureInfo: { case: 'timeoutFailureInfo', value: { timeoutType: TimeoutType.START_TO_CLOSE } },
+    }),
+  );
+  // The worker that held the task may be gone: give the retry to any worker on the normal queue.
+  state.stickyTaskQueue = '';
+  createWorkflowTask(m);
+}
+
+/** A sticky task nobody picked up moves to the normal queue, where it carries the full history. */
+export function stickyScheduleToStartTimedOut(m: Mutation, scheduledEventId: number): void {
+  const state = m.state;
+  const task = state.workflowTask;
+  if (!m.running || !task || task.scheduledEventId !== scheduledEventId || task.startedEventId > 0) return;
+  if (!task.sticky) return;
+  m.addEvent({
+    case: 'workflowTaskTimedOutEventAttributes',
+    value: { scheduledEventId, startedEventId: 0, timeoutType: TimeoutType.SCHEDULE_TO_START },
+  });
+  state.workflowTask = undefined;
+  state.stickyTaskQueue = '';
+  createWorkflowTask(m);
+}

@@ -1,0 +1,277 @@
+import { randomUUID } from 'node:crypto';
+import { create, fromBinary } from '@bufbuild/protobuf';
+import { type HistoryEvent, HistoryEventSchema, HistorySchema } from '../gen/strata/v1/history_pb.js';
+import {
+  type PollWorkflowTaskQueueRequest,
+  type PollWorkflowTaskQueueResponse,
+  PollWorkflowTaskQueueResponseSchema,
+  type QueryWorkflowRequest,
+  type QueryWorkflowResponse,
+  type RespondQueryTaskCompletedRequest,
+  type RespondWorkflowTaskCompletedRequest,
+  type RespondWorkflowTaskFailedRequest,
+  type WorkflowQuery,
+} from '../gen/strata/v1/service_pb.js';
+import type { StoredEvent } from '../store/store.js';
+import { type EngineCore, parseState } from './engine-core.js';
+import { EngineError, taskNotFound } from './errors.js';
+import { queueChannel } from './matching.js';
+import { completeWorkflowTask } from './state/commands.js';
+import {
+  failWorkflowTask,
+  isWorkflowTaskClaimable,
+  isWorkflowTaskRunning,
+  startWorkflowTask,
+} from './state/workflow-task.js';
+import { decodeTaskToken, encodeTaskToken } from './task-token.js';
+import { checkFailure, checkPayloads, requireField } from './validation.js';
+
+export function decodeEvents(stored: StoredEvent[]): HistoryEvent[] {
+  return stored.map((event) => fromBinary(HistoryEventSchema, event.data));
+}
+
+// Stale rows (their task was retried or moved) are skipped; bound the work per transaction.
+const maxStaleClaims = 64;
+
+/** Shared long-poll loop: claim from the store, else wait for a notification on the channel. */
+export async function longPoll<T>(
+  core: EngineCore,
+  channel: string,
+  signal: AbortSignal | undefined,
+  claim: () => Promise<T | undefined>,
+): Promise<T | undefined> {
+  const deadline = Date.now() + core.limits.longPollTimeoutMs;
+  while (!core.closed && !core.matching.isClosed && !signal?.aborted) {
+    const generation = core.matching.generation(channel);
+    const result = await claim();
+    if (result !== undefined) return result;
+    if (core.matching.generation(channel) !== generation) continue;
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) return undefined;
+    await core.matching.wait(channel, remaining, signal);
+  }
+  return undefined;
+}
+
+export interface PendingQuery {
+  query: WorkflowQuery | undefined;
+  resolve: (response: Partial<QueryWorkflowResponse>) => void;
+  reject: (error: EngineError) => void;
+}
+
+export async function pollWorkflowTask(
+  core: EngineCore,
+  queries: Map<string, PendingQuery>,
+  request: PollWorkflowTaskQueueRequest,
+  signal?: AbortSignal,
+): Promise<PollWorkflowTaskQueueResponse> {
+  const namespace = core.checkNamespace(request.namespace);
+  const taskQueue = requireField(request.taskQueue, 'task_queue');
+  const channel = queueChannel(namespace, taskQueue, 'workflow');
+  const identity = request.identity;
+  const response = await longPoll(core, channel, signal, async () => {
+    const query = core.matching.takeQuery(channel);
+    const pending = query ? queries.get(query.id) : undefined;
+    if (query && pending) {
+      const record = await core.store.getExecution(query.namespace, query.runId);
+      if (!record) return undefined;
+      const state = parseState(record);
+      const history = decodeEvents(
+        await core.store.readHistory(namespace, record.runId, 1, Number.MAX_SAFE_INTEGER),
+      );
+      return create(PollWorkflowTaskQueueResponseSchema, {
+        taskToken: encodeTaskToken({ kind: 'query', namespace, queryId: query.id }),
+        workflowExecution: { workflowId: record.workflowId, runId: record.runId },
+        workflowType: { name: record.workflowType },
+        previousStartedEventId: state.previousStartedEventId,
+        startedEventId: history.at(-1)?.eventId ?? 0,
+        attempt: 1,
+        history: { events: history },
+        query: pending.query,
+        scheduledTimeMs: core.clock.nowMs(),
+        startedTimeMs: core.clock.nowMs(),
+      });
+    }
+    return core.transact(async (tx, effects) => {
+      for (let i = 0; i < maxStaleClaims; i++) {
+        const task = await tx.claimTask(namespace, taskQueue, 'workflow');
+        if (!task) return undefined;
+        const record = await tx.getExecution(namespace, task.runId);
+        if (!record) continue;
+        const started = await core.mutate(tx, effects, record, (m) => {
+          if (!isWorkflowTaskClaimable(m, task.scheduledEventId, task.attempt)) return undefined;
+          const wt = m.state.workflowTask;
+          const startedEventId = startWorkflowTask(m, identity, randomUUID());
+          return {
+            startedEventId,
+            sticky: wt?.sticky ?? false,
+            previousStartedEventId: m.state.previousStartedEventId,
+            scheduledTimeMs: wt?.scheduledTimeMs ?? 0,
+            startedTimeMs: m.nowMs,
+          };
+        });
+        if (!started) continue;
+        // A sticky worker has the run cached: send only what it has not seen.
+        const fromEventId = started.sticky ? started.previousStartedEventId + 1 : 1;
+        const events = decodeEvents(
+          await tx.readHistory(namespace, task.runId, fromEventId, Number.MAX_SAFE_INTEGER),
+        );
+        return create(PollWorkflowTaskQueueResponseSchema, {
+          taskToken: encodeTaskToken({
+            kind: 'workflow',
+            namespace,
+            runId: task.runId,
+            scheduledEventId: task.scheduledEventId,
+            attempt: task.attempt,
+          }),
+          workflowExecution: { workflowId: record.workflowId, runId: record.runId },
+          workflowType: { name: record.workflowType },
+          previousStartedEventId: started.previousStartedEventId,
+          startedEventId: started.startedEventId,
+          attempt: task.attempt,
+          history: create(HistorySchema, { events }),
+          scheduledTimeMs: started.scheduledTimeMs,
+          startedTimeMs: started.startedTimeMs,
+        });
+      }
+      return undefined;
+    });
+  });
+  return response ?? create(PollWorkflowTaskQueueResponseSchema, {});
+}
+
+export async function respondWorkflowTaskCompleted(
+  core: EngineCore,
+  request: RespondWorkflowTaskCompletedRequest,
+): Promise<void> {
+  const token = decodeTaskToken(request.taskToken, 'workflow');
+  if (token.kind !== 'workflow') return;
+  core.checkNamespace(token.namespace);
+  await core.transact(async (tx, effects) => {
+    const record = await tx.getExecution(token.namespace, token.runId);
+    if (!record) throw taskNotFound(`workflow task of run "${token.runId}" not found`);
+    await core.mutate(tx, effects, record, (m) => {
+      if (!isWorkflowTaskRunning(m, token.scheduledEventId, token.attempt)) {
+        throw taskNotFound(
+          `workflow task ${token.scheduledEventId} (attempt ${token.attempt}) of workflow "${record.workflowId}" is not running`,
+        );
+      }
+      completeWorkflowTask(m, {
+        commands: request.commands,
+        identity: request.identity,
+        binaryChecksum: request.binaryChecksum,
+        stickyTaskQueue: request.stickyTaskQueue,
+        stickyScheduleToStartTimeoutMs: request.stickyScheduleToStartTimeoutMs,
+      });
+    });
+  });
+}
+
+export async function respondWorkflowTaskFailed(
+  core: EngineCore,
+  request: RespondWorkflowTaskFailedRequest,
+): Promise<void> {
+  const token = decodeTaskToken(request.taskToken, 'workflow');
+  if (token.kind !== 'workflow') return;
+  core.checkNamespace(token.namespace);
+  checkFailure(request.failure, 'failure');
+  await core.transact(async (tx, effects) => {
+    const record = await tx.getExecution(token.namespace, token.runId);
+    if (!record) throw taskNotFound(`workflow task of run "${token.runId}" not found`);
+    await core.mutate(tx, effects, record, (m) => {
+      if (!isWorkflowTaskRunning(m, token.scheduledEventId, token.attempt)) {
+        throw taskNotFound(
+          `workflow task ${token.scheduledEventId} (attempt ${token.attempt}) of workflow "${record.workflowId}" is not running`,
+        );
+      }
+      failWorkflowTask(m, request.cause, request.failure, request.identity);
+    });
+  });
+}
+
+export async function queryWorkflow(
+  core: EngineCore,
+  queries: Map<string, PendingQuery>,
+  request: QueryWorkflowRequest,
+  signal?: AbortSignal,
+): Promise<Partial<QueryWorkflowResponse>> {
+  const namespace = core.checkNamespace(request.namespace);
+  const workflowId = requireField(request.execution?.workflowId, 'execution.workflow_id');
+  const queryType = requireField(request.query?.queryType, 'query.query_type');
+  checkPayloads(request.query?.queryArgs, 'query.query_args');
+  const record = await core.resolveRun(core.store, namespace, workflowId, request.execution?.runId ?? '');
+  const state = parseState(record);
+  const stickyChannel = state.stickyTaskQueue
+    ? queueChannel(namespace, state.stickyTaskQueue, 'workflow')
+    : '';
+  const useSticky = stickyChannel !== '' && core.matching.hasWaiter(stickyChannel);
+  const taskQueue = useSticky ? state.stickyTaskQueue : state.taskQueue;
+  const id = randomUUID();
+  const timeoutMs = core.limits.queryTimeoutMs;
+  return new Promise<Partial<QueryWorkflowResponse>>((resolve, reject) => {
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      queries.delete(id);
+      core.matching.removeQuery(id);
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(
+        new EngineError({
+          code: 'QUERY_TIMEOUT',
+          kind: 'deadline_exceeded',
+          message: `no worker answered query "${queryType}" of workflow "${workflowId}" within ${timeoutMs} ms; is a worker polling task queue "${state.taskQueue}"?`,
+        }),
+      );
+    }, timeoutMs);
+    const onAbort = (): void => {
+      cleanup();
+      reject(
+        new EngineError({
+          code: 'QUERY_TIMEOUT',
+          kind: 'deadline_exceeded',
+          message: 'the query was canceled by the caller',
+        }),
+      );
+    };
+    signal?.addEventListener('abort', onAbort);
+    queries.set(id, {
+      query: request.query,
+      resolve: (value) => {
+        cleanup();
+        resolve(value);
+      },
+      reject: (error) => {
+        cleanup();
+        reject(error);
+      },
+    });
+    core.matching.pushQuery(queueChannel(namespace, taskQueue, 'workflow'), {
+      id,
+      namespace,
+      runId: record.runId,
+      taskQueue,
+    });
+  });
+}
+
+export function respondQueryTaskCompleted(
+  core: EngineCore,
+  queries: Map<string, PendingQuery>,
+  request: RespondQueryTaskCompletedRequest,
+): void {
+  const token = decodeTaskToken(request.taskToken, 'query');
+  if (token.kind !== 'query') return;
+  core.checkNamespace(token.namespace);
+  checkPayloads(request.queryResult, 'query_result');
+  const pending = queries.get(token.queryId);
+  if (!pending) throw taskNotFound(`query task "${token.queryId}" not found (it timed out or was answered)`);
+  if (request.failure) {
+    pending.reject(
+      new EngineError({ code: 'QUERY_FAILED', kind: 'invalid_argument', message: request.failure.message }),
+    );
+    return;
+  }
+  pending.resolve({ queryResult: request.queryResult });
+}

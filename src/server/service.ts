@@ -1,0 +1,44 @@
+import type { ServiceImpl } from '@connectrpc/connect';
+import type { Engine } from '../engine/engine.js';
+import type { WorkflowService } from '../gen/strata/v1/service_pb.js';
+import { toConnectError } from './errors.js';
+
+async function mapErrors<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw toConnectError(error);
+  }
+}
+
+/** The WorkflowService on top of an Engine: every RPC delegates, errors become Connect codes. */
+export function createWorkflowService(engine: Engine): ServiceImpl<typeof WorkflowService> {
+  return {
+    getSystemInfo: () => engine.getSystemInfo(),
+    startWorkflowExecution: (request) => mapErrors(() => engine.startWorkflowExecution(request)),
+    signalWithStartWorkflowExecution: (request) =>
+      mapErrors(() => engine.signalWithStartWorkflowExecution(request)),
+    signalWorkflowExecution: (request) => mapErrors(() => engine.signalWorkflowExecution(request)),
+    queryWorkflow: (request, context) =>
+      mapErrors(() => engine.queryWorkflow(request, { signal: context.signal })),
+    requestCancelWorkflowExecution: (request) =>
+      mapErrors(() => engine.requestCancelWorkflowExecution(request)),
+    terminateWorkflowExecution: (request) => mapErrors(() => engine.terminateWorkflowExecution(request)),
+    describeWorkflowExecution: (request) => mapErrors(() => engine.describeWorkflowExecution(request)),
+    getWorkflowExecutionHistory: (request, context) =>
+      mapErrors(() => engine.getWorkflowExecutionHistory(request, { signal: context.signal })),
+    listWorkflowExecutions: (request) => mapErrors(() => engine.listWorkflowExecutions(request)),
+    countWorkflowExecutions: (request) => mapErrors(() => engine.countWorkflowExecutions(request)),
+    pollWorkflowTaskQueue: (request, context) =>
+      mapErrors(() => engine.pollWorkflowTaskQueue(request, { signal: context.signal })),
+    respondWorkflowTaskCompleted: (request) => mapErrors(() => engine.respondWorkflowTaskCompleted(request)),
+    respondWorkflowTaskFailed: (request) => mapErrors(() => engine.respondWorkflowTaskFailed(request)),
+    respondQueryTaskCompleted: (request) => mapErrors(() => engine.respondQueryTaskCompleted(request)),
+    pollActivityTaskQueue: (request, context) =>
+      mapErrors(() => engine.pollActivityTaskQueue(request, { signal: context.signal })),
+    recordActivityTaskHeartbeat: (request) => mapErrors(() => engine.recordActivityTaskHeartbeat(request)),
+    respondActivityTaskCompleted: (request) => mapErrors(() => engine.respondActivityTaskCompleted(request)),
+    respondActivityTaskFailed: (request) => mapErrors(() => engine.respondActivityTaskFailed(request)),
+    respondActivityTaskCanceled: (request) => mapErrors(() => engine.respondActivityTaskCanceled(request)),
+  };
+}

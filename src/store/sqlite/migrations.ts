@@ -1,0 +1,20 @@
+import type Database from 'better-sqlite3';
+import { sql as initial } from './migrations/0001-initial.js';
+
+/** Numbered, immutable migrations; kept as TS modules so they ship inside the compiled package. */
+const migrations: ReadonlyArray<{ version: number; sql: string }> = [{ version: 1, sql: initial }];
+
+/**
+ * Applies the migrations the database has not seen yet. `PRAGMA user_version` records the last
+ * applied number, so reopening a file is cheap.
+ */
+export function applyMigrations(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  for (const migration of migrations) {
+    if (migration.version <= current) continue;
+    db.transaction(() => {
+      db.exec(migration.sql);
+      db.pragma(`user_version = ${migration.version}`);
+    })();
+  }
+}

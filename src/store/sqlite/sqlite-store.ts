@@ -1,0 +1,183 @@
+import Database from 'better-sqlite3';
+import type {
+  ExecutionRecord,
+  ExecutionUpdate,
+  ExecutionWrite,
+  ListPage,
+  NewExecution,
+  Store,
+  StoredEvent,
+  StoreTransaction,
+  TaskKind,
+  TaskRecord,
+  TimerRecord,
+} from '../store.js';
+import type { VisibilityFilter } from '../visibility-filter.js';
+import { ExecutionsTable } from './executions.js';
+import { HistoryTable } from './history.js';
+import { applyMigrations } from './migrations.js';
+import { Mutex } from './mutex.js';
+import { TasksTable } from './tasks.js';
+import { TimersTable } from './timers.js';
+import { VisibilityQueries } from './visibility.js';
+
+export interface SqliteStoreOptions {
+  /** Database file; omitted or `:memory:` keeps everything in memory. */
+  filename?: string;
+}
+
+/**
+ * The embedded store. better-sqlite3 is synchronous and has one connection, so an async mutex
+ * serialises transactions (BEGIN IMMEDIATE ... COMMIT) and reads, which then never observe another
+ * operation's uncommitted writes. WAL with synchronous=NORMAL survives process crashes (SIGKILL).
+ */
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly mutex = new Mutex();
+  private readonly executions: ExecutionsTable;
+  private readonly history: HistoryTable;
+  private readonly tasks: TasksTable;
+  private readonly timers: TimersTable;
+  private readonly visibility: VisibilityQueries;
+  private readonly tx: StoreTransaction;
+  private readonly begin: Database.Statement;
+  private readonly commit: Database.Statement;
+  private readonly rollback: Database.Statement;
+  private closed = false;
+
+  constructor(options: SqliteStoreOptions = {}) {
+    this.db = new Database(options.filename ?? ':memory:');
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    applyMigrations(this.db);
+    this.executions = new ExecutionsTable(this.db);
+    this.history = new HistoryTable(this.db);
+    this.tasks = new TasksTable(this.db);
+    this.timers = new TimersTable(this.db);
+    this.visibility = new VisibilityQueries(this.db);
+    this.begin = this.db.prepare('BEGIN IMMEDIATE');
+    this.commit = this.db.prepare('COMMIT');
+    this.rollback = this.db.prepare('ROLLBACK');
+    this.tx = this.createTransactionView();
+  }
+
+  async transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+    const release = await this.mutex.acquire();
+    try {
+      this.assertOpen();
+      this.begin.run();
+      try {
+        const result = await fn(this.tx);
+        this.commit.run();
+        return result;
+      } catch (error) {
+        if (this.db.inTransaction) this.rollback.run();
+        throw error;
+      }
+    } finally {
+      release();
+    }
+  }
+
+  getExecution(namespace: string, runId: string): Promise<ExecutionRecord | undefined> {
+    return this.read(() => this.executions.get(namespace, runId));
+  }
+
+  findLatestExecution(namespace: string, workflowId: string): Promise<ExecutionRecord | undefined> {
+    return this.read(() => this.executions.findLatest(namespace, workflowId));
+  }
+
+  readHistory(namespace: string, runId: string, fromEventId: number, limit: number): Promise<StoredEvent[]> {
+    return this.read(() => this.history.read(namespace, runId, fromEventId, limit));
+  }
+
+  readLastEvent(namespace: string, runId: string): Promise<StoredEvent | undefined> {
+    return this.read(() => this.history.last(namespace, runId));
+  }
+
+  listExecutions(
+    namespace: string,
+    filter: VisibilityFilter | undefined,
+    pageSize: number,
+    cursor: string | undefined,
+  ): Promise<ListPage> {
+    return this.read(() => this.visibility.list(namespace, filter, pageSize, cursor));
+  }
+
+  countExecutions(namespace: string, filter: VisibilityFilter | undefined): Promise<number> {
+    return this.read(() => this.visibility.count(namespace, filter));
+  }
+
+  dueTimers(nowMs: number, limit: number): Promise<TimerRecord[]> {
+    return this.read(() => this.timers.due(nowMs, limit));
+  }
+
+  nextTimerDueMs(): Promise<number | undefined> {
+    return this.read(() => this.timers.nextDueMs());
+  }
+
+  hasBusyExecutions(): Promise<boolean> {
+    return this.read(() => this.executions.hasBusy());
+  }
+
+  async close(): Promise<void> {
+    const release = await this.mutex.acquire();
+    try {
+      if (this.closed) return;
+      this.closed = true;
+      this.db.close();
+    } finally {
+      release();
+    }
+  }
+
+  private async read<T>(fn: () => T): Promise<T> {
+    const release = await this.mutex.acquire();
+    try {
+      this.assertOpen();
+      return fn();
+    } finally {
+      release();
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('the store is closed');
+  }
+
+  private applyWrite(namespace: string, runId: string, write: ExecutionWrite): void {
+    this.history.append(namespace, runId, write.events);
+    if (write.dropTasksAndTimers) {
+      this.tasks.deleteRun(namespace, runId);
+      this.timers.deleteRun(namespace, runId);
+    }
+    for (const key of write.deleteTimerKeys) this.timers.deleteKey(namespace, runId, key);
+    for (const task of write.tasks) this.tasks.insert(task);
+    for (const timer of write.timers) this.timers.upsert(timer);
+  }
+
+  private createTransactionView(): StoreTransaction {
+    return {
+      getExecution: async (namespace, runId) => this.executions.get(namespace, runId),
+      findLatestExecution: async (namespace, workflowId) => this.executions.findLatest(namespace, workflowId),
+      insertExecution: async (execution: NewExecution) => {
+        this.executions.insert(execution);
+        this.applyWrite(execution.namespace, execution.runId, execution);
+      },
+      updateExecution: async (update: ExecutionUpdate) => {
+        const version = this.executions.update(update);
+        this.applyWrite(update.namespace, update.runId, update);
+        return version;
+      },
+      claimTask: async (
+        namespace: string,
+        taskQueue: string,
+        kind: TaskKind,
+      ): Promise<TaskRecord | undefined> => this.tasks.claim(namespace, taskQueue, kind),
+      claimTimer: async (id: number) => this.timers.claim(id),
+      readHistory: async (namespace, runId, fromEventId, limit) =>
+        this.history.read(namespace, runId, fromEventId, limit),
+    };
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * The persistence port of the engine. Adapters (SQLite now, PostgreSQL next) implement it; the engine
+ * never sees SQL. Every method is async so a networked database fits, and every change to an execution
+ * goes through one transaction that checks the execution's `version` (optimistic concurrency: several
+ * server processes may share one database). Claims of tasks and timers are atomic in the database.
+ */
+import type { VisibilityFilter } from './visibility-filter.js';
+
+/** One row of the executions table; `state` is the engine's opaque mutable state (JSON). */
+export interface ExecutionRecord {
+  namespace: string;
+  workflowId: string;
+  runId: string;
+  workflowType: string;
+  taskQueue: string;
+  /** WorkflowExecutionStatus number. */
+  status: number;
+  startTimeMs: number;
+  closeTimeMs: number;
+  historyLength: number;
+  /** True while a workflow or activity task is queued or running (time skipping waits for idle). */
+  busy: boolean;
+  startRequestId: string;
+  version: number;
+  state: string;
+}
+
+export interface StoredEvent {
+  eventId: number;
+  data: Uint8Array;
+}
+
+export type TaskKind = 'workflow' | 'activity';
+
+export interface NewTask {
+  namespace: string;
+  taskQueue: string;
+  kind: TaskKind;
+  runId: string;
+  scheduledEventId: number;
+  attempt: number;
+}
+
+export interface TaskRecord extends NewTask {
+  id: number;
+}
+
+/** A durable deadline. `key` is unique per run, so setting a timer with a used key replaces it. */
+export interface NewTimer {
+  namespace: string;
+  runId: string;
+  key: string;
+  dueMs: number;
+  /** Free-form data for the engine, e.g. the attempt the timer belongs to. */
+  payload: string;
+}
+
+export interface TimerRecord extends NewTimer {
+  id: number;
+}
+
+export interface ExecutionWrite {
+  status: number;
+  closeTimeMs: number;
+  historyLength: number;
+  busy: boolean;
+  state: string;
+  events: StoredEvent[];
+  tasks: NewTask[];
+  timers: NewTimer[];
+  deleteTimerKeys: string[];
+  /** Removes every queued task and timer of the run (used when it closes). */
+  dropTasksAndTimers: boolean;
+}
+
+export interface ExecutionUpdate extends ExecutionWrite {
+  namespace: string;
+  runId: string;
+  /** The version read; the update fails with ConcurrencyConflictError if the row changed since. */
+  expectedVersion: number;
+}
+
+export interface NewExecution extends ExecutionWrite {
+  namespace: string;
+  workflowId: string;
+  runId: string;
+  workflowType: string;
+  taskQueue: string;
+  startTimeMs: number;
+  startRequestId: string;
+}
+
+export interface ListPage {
+  records: ExecutionRecord[];
+  /** Opaque cursor for the next page, absent on the last page. */
+  nextCursor?: string;
+}
+
+/** Operations available inside one transaction. */
+export interface StoreTransaction {
+  getExecution(namespace: string, runId: string): Promise<ExecutionRecord | undefined>;
+  /** The running execution of a workflow id, else the one started last. */
+  findLatestExecution(namespace: string, workflowId: string): Promise<ExecutionRecord | undefined>;
+  /** Fails with ExecutionAlreadyRunningError if the workflow id has a running execution. */
+  insertExecution(execution: NewExecution): Promise<void>;
+  /** Fails with ConcurrencyConflictError if the version changed. Returns the new version. */
+  updateExecution(update: ExecutionUpdate): Promise<number>;
+  /** Atomically takes the oldest task of a queue off it. */
+  claimTask(namespace: string, taskQueue: string, kind: TaskKind): Promise<TaskRecord | undefined>;
+  /** Atomically takes a timer; false if another process fired it or it was replaced or deleted. */
+  claimTimer(id: number): Promise<boolean>;
+  readHistory(namespace: string, runId: string, fromEventId: number, limit: number): Promise<StoredEvent[]>;
+}
+
+export interface Store {
+  transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T>;
+  getExecution(namespace: string, runId: string): Promise<ExecutionRecord | undefined>;
+  findLatestExecution(namespace: string, workflowId: string): Promise<ExecutionRecord | undefined>;
+  readHistory(namespace: string, runId: string, fromEventId: number, limit: number): Promise<StoredEvent[]>;
+  readLastEvent(namespace: string, runId: string): Promise<StoredEvent | undefined>;
+  listExecutions(
+    namespace: string,
+    filter: VisibilityFilter | undefined,
+    pageSize: number,
+    cursor: string | undefined,
+  ): Promise<ListPage>;
+  countExecutions(namespace: string, filter: VisibilityFilter | undefined): Promise<number>;
+  dueTimers(nowMs: number, limit: number): Promise<TimerRecord[]>;
+  nextTimerDueMs(): Promise<number | undefined>;
+  /** True if any running execution has a workflow or activity task queued or running. */
+  hasBusyExecutions(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Raised when an execution row changed since it was read; the engine retries the whole operation. */
+export class ConcurrencyConflictError extends Error {
+  override readonly name = 'ConcurrencyConflictError';
+  constructor(
+    readonly namespace: string,
+    readonly runId: string,
+    readonly expectedVersion: number,
+  ) {
+    super(`execution ${namespace}/${runId} changed since version ${expectedVersion}; retry the operation`);
+  }
+}
+
+/** Raised when a workflow id already has a running execution. */
+export class ExecutionAlreadyRunningError extends Error {
+  override readonly name = 'ExecutionAlreadyRunningError';
+  constructor(
+    readonly namespace: string,
+    readonly workflowId: string,
+  ) {
+    super(`workflow id "${workflowId}" already has a running execution in namespace "${namespace}"`);
+  }
+}
