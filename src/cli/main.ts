@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { DEFAULT_ADDRESS } from '../client/connection.js';
 import { describeCliError, EXIT_OK, EXIT_USAGE, ReportedFailure } from './errors.js';
+import { registerServerCommands } from './server.js';
 import { registerWorkflowCommands } from './workflow-commands.js';
 
 export function buildProgram(): Command {
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     // Throw instead of exiting so every path ends with our exit codes.
     .exitOverride();
+  registerServerCommands(program);
   registerWorkflowCommands(program);
   return program;
 }

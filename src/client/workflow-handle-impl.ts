@@ -33,7 +33,8 @@ export interface HandleTarget {
   firstExecutionRunId?: string | undefined;
 }
 
-const QUERY_NOT_REGISTERED = /unknown query|not registered|no query handler|QUERY_NOT_REGISTERED/i;
+const QUERY_NOT_REGISTERED =
+  /unknown query|not registered|no query handler|did not register a handler|QUERY_NOT_REGISTERED/i;
 
 export class WorkflowHandleImpl<W extends Workflow = UntypedWorkflow>
   implements WorkflowHandleWithFirstExecutionRunId<W>

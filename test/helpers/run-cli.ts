@@ -18,7 +18,7 @@ export function runCli(args: readonly string[], env: Record<string, string> = {}
     execFile(
       process.execPath,
       [bin, ...args],
-      { env: { ...process.env, STRATA_CLI_FROM_SOURCE: '1', ...env }, timeout: 30_000 },
+      { env: { ...process.env, ...env }, timeout: 30_000 },
       (error, stdout, stderr) => {
         const exitCode = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         resolve({ exitCode, stdout, stderr });
