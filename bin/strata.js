@@ -27,6 +27,8 @@ if (useSource) {
 } else if (existsSync(fileURLToPath(built))) {
   await import(built.href);
 } else {
-  process.stderr.write('error: the strata CLI is not built: run `npm run build` (or install tsx to run from source)\n');
+  process.stderr.write(
+    'error: the strata CLI is not built: run `npm run build` (or install tsx to run from source)\n',
+  );
   process.exitCode = 1;
 }
