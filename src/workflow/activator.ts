@@ -218,19 +218,24 @@ export class Activator {
   }
 
   pushCommand(command: WorkflowCommand): void {
+    this.assertMayCommand(command.kind);
+    if (this.#closed) return;
+    if (CLOSING.has(command.kind)) this.#closed = true;
+    this.#commands.push(command);
+  }
+
+  /** Throws synchronously (not as a rejection nobody awaits) when this phase may not produce commands. */
+  assertMayCommand(what: string): void {
     if (this.phase === 'query') {
       throw new DeterminismViolationError(
-        `[QUERY_COMMAND] a query handler tried to ${command.kind}: query handlers must only read state`,
+        `[QUERY_COMMAND] a query handler tried to ${what}: query handlers must only read state`,
       );
     }
     if (this.phase === 'loading') {
       throw new DeterminismViolationError(
-        `[NOT_IN_WORKFLOW] ${command.kind} at module top level: start timers and activities inside the workflow function`,
+        `[NOT_IN_WORKFLOW] ${what} at module top level: start timers and activities inside the workflow function`,
       );
     }
-    if (this.#closed) return;
-    if (CLOSING.has(command.kind)) this.#closed = true;
-    this.#commands.push(command);
   }
 
   /** Drops a command not sent yet; true when it was still pending (so nothing reached the server). */
@@ -254,9 +259,15 @@ export class Activator {
     args: unknown[],
     options: ActivityCommandOptions & { activityId: string | undefined },
   ): Promise<unknown> {
+    this.assertMayCommand('scheduleActivity');
     const scope = this.rootScope;
     if (scope.reason) return Promise.reject(scope.reason);
-    const input = encodeValues(args, `argument of activity "${activityType}":`);
+    let input: RawPayload[];
+    try {
+      input = encodeValues(args, `argument of activity "${activityType}":`);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const seq = this.#nextActivitySeq++;
     const activityId = options.activityId ?? String(seq);
     const { activityId: _ignored, ...commandOptions } = options;
@@ -304,6 +315,7 @@ export class Activator {
 
   /** Starts a durable timer; `seq` lets `clearTimeout` cancel it. */
   startTimer(durationMs: number): { seq: number; promise: Promise<void> } {
+    this.assertMayCommand('startTimer');
     const scope = this.rootScope;
     const seq = this.#nextTimerSeq++;
     if (scope.reason) return { seq, promise: Promise.reject(scope.reason) };

@@ -1,0 +1,104 @@
+/**
+ * Offline replay (R7): runs workflow code against recorded histories, without a server, to prove that a
+ * new deployment can continue the workflows in flight. Use it in CI with histories exported from
+ * production.
+ */
+import { bundleWorkflowCode, type WorkflowBundle } from '../sandbox/bundler.js';
+import { WorkflowSandbox } from '../sandbox/workflow-sandbox.js';
+import { type DeterminismViolationError, ReplayError } from './errors.js';
+import { type HistoryInput, historyEventsOf } from './history-json.js';
+import { runInitOf } from './run-init.js';
+import { WorkflowRun } from './workflow-run.js';
+
+/** Where the workflow code comes from: a module to bundle, or a bundle already built. */
+export type ReplayWorkerOptions = { workflowsPath: string } | { bundle: WorkflowBundle };
+
+export interface ReplayHistoriesItem {
+  workflowId: string;
+  history: HistoryInput;
+}
+
+export interface ReplayResult {
+  workflowId: string;
+  runId: string;
+  /** `DeterminismViolationError` or `ReplayError`; absent when the history replayed cleanly. */
+  error?: DeterminismViolationError | ReplayError;
+}
+
+async function sandboxFor(options: ReplayWorkerOptions): Promise<WorkflowSandbox> {
+  const bundle = 'bundle' in options ? options.bundle : await bundleWorkflowCode(options);
+  return WorkflowSandbox.create(bundle);
+}
+
+/**
+ * Replays one history; throws `DeterminismViolationError` when the code no longer produces the recorded
+ * commands, `ReplayError` for any other failure.
+ *
+ * @example
+ * await runReplayHistory({ workflowsPath: './src/workflows.ts' }, JSON.parse(await readFile('history.json', 'utf8')));
+ */
+export async function runReplayHistory(
+  options: ReplayWorkerOptions,
+  history: HistoryInput,
+  workflowId?: string,
+): Promise<void> {
+  const result = replayOne(await sandboxFor(options), history, workflowId);
+  if (result.error) throw result.error;
+}
+
+/** Replays many histories with one sandbox; yields one result per history instead of throwing. */
+export async function* runReplayHistories(
+  options: ReplayWorkerOptions,
+  histories: AsyncIterable<ReplayHistoriesItem> | Iterable<ReplayHistoriesItem>,
+): AsyncGenerator<ReplayResult> {
+  const sandbox = await sandboxFor(options);
+  for await (const { workflowId, history } of histories) yield replayOne(sandbox, history, workflowId);
+}
+
+/** Replays with an existing sandbox; reports the failure rather than throwing it. */
+export function replayOne(
+  sandbox: WorkflowSandbox,
+  history: HistoryInput,
+  workflowId?: string,
+): ReplayResult {
+  let events: ReturnType<typeof historyEventsOf>;
+  try {
+    events = historyEventsOf(history);
+  } catch (err) {
+    const error = new ReplayError(`[REPLAY] the history cannot be read: ${String(err)}`, {
+      workflowId,
+      cause: err,
+    });
+    return { workflowId: workflowId ?? '', runId: '', error };
+  }
+  const init = runInitOf(events[0], { namespace: 'default', ...(workflowId ? { workflowId } : {}) });
+  if (init === undefined) {
+    const error = new ReplayError(
+      '[REPLAY] the history does not start with a WorkflowExecutionStarted event',
+      {
+        workflowId,
+      },
+    );
+    return { workflowId: workflowId ?? '', runId: '', error };
+  }
+  const ids = { workflowId: init.workflowId, runId: init.runId };
+  if (!sandbox.workflowTypes.includes(init.workflowType)) {
+    const error = new ReplayError(
+      `[REPLAY] workflow type "${init.workflowType}" is not exported by the workflows module; it exports: ${sandbox.workflowTypes.join(', ')}`,
+      ids,
+    );
+    return { ...ids, error };
+  }
+  try {
+    const step = new WorkflowRun(sandbox, init).applyEvents(events);
+    if (step.kind === 'nondeterminism') return { ...ids, error: step.error };
+    if (step.kind === 'taskFailed') {
+      const message = `[REPLAY] workflow "${ids.workflowId}" run "${ids.runId}": the workflow code failed its workflow task: ${step.failure.message}`;
+      return { ...ids, error: new ReplayError(message, { ...ids, cause: step.failure }) };
+    }
+    return ids;
+  } catch (err) {
+    if (err instanceof ReplayError) return { ...ids, error: err };
+    throw err;
+  }
+}

@@ -1,0 +1,274 @@
+/**
+ * The {@link WorkflowTaskProcessor} of a worker: one sandbox for the bundle, an LRU cache of runs, and the
+ * replayer. A cached run receives only the new events of a sticky task; a run not in cache is rebuilt by
+ * replaying its full history. Problems of workflow code never throw from `process`: they become failed
+ * workflow tasks (R3), and the run is evicted so the retried task replays from scratch.
+ */
+import { FAILURE_SOURCE, type FailureShape } from '../../common/failure.js';
+import { toProtoFailure } from '../../common/failure-proto.js';
+import { DefaultLogger, type LogEntry } from '../../common/logger.js';
+import { fromProtoPayloads, toProtoPayloads } from '../../common/payload-proto.js';
+import { type HistoryEvent, WorkflowTaskFailedCause } from '../../gen/strata/v1/history_pb.js';
+import type { PollWorkflowTaskQueueResponse } from '../../gen/strata/v1/service_pb.js';
+import type { WorkflowCommand, WorkflowLogEntry } from '../../workflow/activation.js';
+import { toProtoCommand } from '../replay/commands-proto.js';
+import { ReplayError } from '../replay/errors.js';
+import { runInitOf } from '../replay/run-init.js';
+import { WorkflowRun } from '../replay/workflow-run.js';
+import { bundleWorkflowCode, type WorkflowBundle } from '../sandbox/bundler.js';
+import { WorkflowSandbox } from '../sandbox/workflow-sandbox.js';
+import type { HistoryFetcher, WorkflowTaskProcessor, WorkflowTaskResult } from '../workflow-tasks.js';
+import { LruCache } from './lru-cache.js';
+
+export interface WorkflowTaskProcessorOptions {
+  /** @default 'default' */
+  namespace?: string;
+  /** The worker's task queue: activities scheduled without one go there. */
+  taskQueue: string;
+  /** Shown in failures; @default `strata-worker` */
+  identity?: string;
+  /**
+   * Runs kept in memory between tasks; 0 replays every task from its full history.
+   * @default 1000
+   */
+  maxCachedWorkflows?: number;
+  /** Receives workflow code's `log` lines (never while replaying). @default a `DefaultLogger` */
+  logSink?: (entry: LogEntry) => void;
+}
+
+/** Bundles `workflowsPath` and creates the processor; bundling errors (R6) throw here. */
+export async function createWorkflowTaskProcessor(
+  options: WorkflowTaskProcessorOptions & { workflowsPath: string },
+): Promise<WorkflowTaskProcessor> {
+  const bundle = await bundleWorkflowCode({ workflowsPath: options.workflowsPath });
+  return createWorkflowTaskProcessorFromBundle(bundle, options);
+}
+
+export function createWorkflowTaskProcessorFromBundle(
+  bundle: WorkflowBundle,
+  options: WorkflowTaskProcessorOptions,
+): WorkflowTaskProcessor {
+  return new WorkflowTaskProcessorImpl(bundle, options);
+}
+
+const Cause = WorkflowTaskFailedCause;
+/** After one of these the run is over: keeping it cached would only hold memory. */
+const CLOSING_COMMANDS = new Set<WorkflowCommand['kind']>([
+  'completeWorkflow',
+  'failWorkflow',
+  'cancelWorkflow',
+]);
+
+class WorkflowTaskProcessorImpl implements WorkflowTaskProcessor {
+  readonly bundleHash: string;
+  readonly workflowTypes: readonly string[];
+  readonly #sandbox: WorkflowSandbox;
+  readonly #cache: LruCache<string, WorkflowRun>;
+  readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #namespace: string;
+  readonly #taskQueue: string;
+  readonly #logSink: (entry: LogEntry) => void;
+
+  constructor(bundle: WorkflowBundle, options: WorkflowTaskProcessorOptions) {
+    this.bundleHash = bundle.hash;
+    this.#sandbox = WorkflowSandbox.create(bundle);
+    this.workflowTypes = this.#sandbox.workflowTypes;
+    this.#cache = new LruCache(options.maxCachedWorkflows ?? 1000);
+    this.#namespace = options.namespace ?? 'default';
+    this.#taskQueue = options.taskQueue;
+    if (options.logSink) this.#logSink = options.logSink;
+    else {
+      const logger = new DefaultLogger();
+      this.#logSink = (entry) => logger.log(entry.level, entry.message, entry.meta);
+    }
+  }
+
+  get cachedRuns(): number {
+    return this.#cache.size;
+  }
+
+  process(task: PollWorkflowTaskQueueResponse, fetchHistory: HistoryFetcher): Promise<WorkflowTaskResult> {
+    const runId = task.workflowExecution?.runId ?? '';
+    return this.#serialized(runId, () =>
+      task.query ? this.#processQuery(task, fetchHistory) : this.#processTask(task, fetchHistory),
+    );
+  }
+
+  evict(runId: string): void {
+    this.#cache.delete(runId);
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.#locks.values()]);
+    this.#cache.clear();
+  }
+
+  async #processTask(
+    task: PollWorkflowTaskQueueResponse,
+    fetchHistory: HistoryFetcher,
+  ): Promise<WorkflowTaskResult> {
+    const workflowId = task.workflowExecution?.workflowId ?? '';
+    const runId = task.workflowExecution?.runId ?? '';
+    let events = task.history?.events ?? [];
+    const isFullHistory = events[0]?.eventId === 1;
+    let run = this.#cache.get(runId);
+    // A full history for a cached run means the server moved it off our sticky queue: our state may be stale.
+    if (run !== undefined && (isFullHistory || events[0]?.eventId !== run.lastEventId + 1)) {
+      this.#cache.delete(runId);
+      run = undefined;
+    }
+    if (run === undefined) {
+      if (!isFullHistory) events = upTo(await fetchHistory(workflowId, runId), task.startedEventId);
+      const created = this.#createRun(events, workflowId, runId);
+      if ('kind' in created) return created;
+      run = created;
+    }
+    try {
+      const step = run.applyEvents(events);
+      this.#emitLogs(run, step.logs);
+      switch (step.kind) {
+        case 'commands': {
+          const context = {
+            taskQueue: run.init.taskQueue,
+            scheduledEventIdOf: (seq: number) => run?.scheduledEventIdOf(seq),
+          };
+          const commands = step.commands.map((command) => toProtoCommand(command, context));
+          const closes = step.commands.some((c) => CLOSING_COMMANDS.has(c.kind));
+          if (closes) this.#cache.delete(runId);
+          else this.#cache.set(runId, run);
+          return { kind: 'completed', commands };
+        }
+        case 'taskFailed':
+          this.#cache.delete(runId);
+          return failed(Cause.WORKFLOW_WORKER_UNHANDLED_FAILURE, step.failure);
+        case 'nondeterminism':
+          this.#cache.delete(runId);
+          return failed(Cause.NON_DETERMINISTIC_ERROR, typedFailure(step.error, 'DeterminismViolationError'));
+        case 'replayed':
+          this.#cache.delete(runId);
+          return failed(
+            Cause.WORKFLOW_WORKER_UNHANDLED_FAILURE,
+            typedFailure(
+              new ReplayError(
+                `[REPLAY] the task's history has no open workflow task (started event ${task.startedEventId})`,
+              ),
+              'ReplayError',
+            ),
+          );
+        default: {
+          const unknownStep: never = step;
+          throw new TypeError(`unknown run step ${JSON.stringify(unknownStep)}`);
+        }
+      }
+    } catch (err) {
+      this.#cache.delete(runId);
+      return failed(Cause.WORKFLOW_WORKER_UNHANDLED_FAILURE, typedFailure(err, 'ReplayError'));
+    }
+  }
+
+  #createRun(events: HistoryEvent[], workflowId: string, runId: string): WorkflowRun | WorkflowTaskResult {
+    const init = runInitOf(events[0], { namespace: this.#namespace, workflowId, runId });
+    if (init === undefined) {
+      const message = `[REPLAY] the history of run "${runId}" does not start with WorkflowExecutionStarted`;
+      return failed(
+        Cause.WORKFLOW_WORKER_UNHANDLED_FAILURE,
+        typedFailure(new ReplayError(message), 'ReplayError'),
+      );
+    }
+    if (!this.workflowTypes.includes(init.workflowType)) {
+      const message =
+        `[UNKNOWN_WORKFLOW_TYPE] workflow type "${init.workflowType}" is not registered on task queue "${this.#taskQueue}"; ` +
+        `this worker's workflows module exports: ${this.workflowTypes.map((t) => `"${t}"`).join(', ') || 'nothing'}`;
+      return failed(
+        Cause.UNKNOWN_WORKFLOW_TYPE,
+        typedFailure(new Error(message), 'UnknownWorkflowTypeError'),
+      );
+    }
+    return new WorkflowRun(this.#sandbox, init);
+  }
+
+  async #processQuery(
+    task: PollWorkflowTaskQueueResponse,
+    fetchHistory: HistoryFetcher,
+  ): Promise<WorkflowTaskResult> {
+    const query = task.query!;
+    const workflowId = task.workflowExecution?.workflowId ?? '';
+    const runId = task.workflowExecution?.runId ?? '';
+    let run = this.#cache.get(runId);
+    if (run === undefined) {
+      // Rebuilt for this query only: a replayed open task's commands must not be mistaken for sent ones.
+      let events = task.history?.events ?? [];
+      if (events[0]?.eventId !== 1) events = await fetchHistory(workflowId, runId);
+      const created = this.#createRun(events, workflowId, runId);
+      if ('kind' in created) {
+        return created.kind === 'failed' ? { kind: 'queryFailed', failure: created.failure } : created;
+      }
+      run = created;
+      try {
+        const step = run.applyEvents(events);
+        if (step.kind === 'nondeterminism')
+          return {
+            kind: 'queryFailed',
+            failure: toProtoFailure(typedFailure(step.error, 'DeterminismViolationError')),
+          };
+        if (step.kind === 'taskFailed') return { kind: 'queryFailed', failure: toProtoFailure(step.failure) };
+      } catch (err) {
+        return { kind: 'queryFailed', failure: toProtoFailure(typedFailure(err, 'ReplayError')) };
+      }
+    }
+    const outcome = run.sandboxRun.query(query.queryType, fromProtoPayloads(query.queryArgs));
+    if (outcome.kind === 'failed') return { kind: 'queryFailed', failure: toProtoFailure(outcome.failure) };
+    return { kind: 'query', result: toProtoPayloads([outcome.result]) };
+  }
+
+  #emitLogs(run: WorkflowRun, logs: WorkflowLogEntry[]): void {
+    const { workflowId, runId, workflowType, namespace, taskQueue } = run.init;
+    for (const line of logs) {
+      this.#logSink({
+        level: line.level,
+        message: line.message,
+        meta: { ...line.attributes, workflowId, runId, workflowType, namespace, taskQueue },
+        timestampMs: line.timestampMs,
+      });
+    }
+  }
+
+  /** Tasks of one run never run concurrently: each waits for the previous one of the same run. */
+  #serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.#locks.get(key) ?? Promise.resolve();
+    const next = previous.then(fn, fn);
+    const tail = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#locks.set(key, tail);
+    void tail.then(() => {
+      if (this.#locks.get(key) === tail) this.#locks.delete(key);
+    });
+    return next;
+  }
+}
+
+function upTo<E extends { eventId: number }>(events: E[], startedEventId: number): E[] {
+  return startedEventId > 0 ? events.filter((e) => e.eventId <= startedEventId) : events;
+}
+
+function failed(cause: WorkflowTaskFailedCause, failure: FailureShape): WorkflowTaskResult {
+  return { kind: 'failed', cause, failure: toProtoFailure(failure) };
+}
+
+/** A failure of type `type` (what `describe` and the history show) from any error. */
+function typedFailure(err: unknown, type: string): FailureShape {
+  const error = err instanceof Error ? err : new Error(String(err));
+  return {
+    message: error.message,
+    source: FAILURE_SOURCE,
+    stackTrace: error.stack ?? '',
+    info: {
+      kind: 'application',
+      type: error.name === 'Error' ? type : error.name,
+      nonRetryable: false,
+      details: [],
+    },
+  };
+}
