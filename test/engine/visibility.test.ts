@@ -66,7 +66,7 @@ describe('list and count', () => {
 
   it('pages through next_page_token without repeats', async () => {
     const seen: string[] = [];
-    let token = new Uint8Array();
+    let token: Uint8Array = new Uint8Array();
     do {
       const page = await t.client.listWorkflowExecutions({
         namespace: 'default',

@@ -268,7 +268,7 @@ describe('workflow lifecycle', () => {
       });
     }
     const ids: number[] = [];
-    let token = new Uint8Array();
+    let token: Uint8Array = new Uint8Array();
     do {
       const page = await client.getWorkflowExecutionHistory({
         namespace: 'default',
