@@ -4,6 +4,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { Client } from '../client/client.js';
 import { Connection, DEFAULT_ADDRESS } from '../client/connection.js';
+import { msFromDuration } from '../common/duration.js';
 import { UsageError } from './errors.js';
 import type { OutputFormat } from './output.js';
 
@@ -70,6 +71,15 @@ export function parsePositiveInt(value: string): number {
   if (!Number.isInteger(n) || n <= 0)
     throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
   return n;
+}
+
+/** Commander parser for durations (`'30s'`, `'1 day'`, ms): bad values fail before any server call. */
+export function parseDurationMs(value: string): number {
+  try {
+    return msFromDuration(value);
+  } catch (err) {
+    throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
+  }
 }
 
 /** Connects, runs `fn` with a client, and always closes the connection. */

@@ -11,6 +11,7 @@ import {
   addGlobalOptions,
   addInputOption,
   type GlobalOptions,
+  parseDurationMs,
   parseInputs,
   print,
   withClient,
@@ -25,9 +26,9 @@ interface StartFlags extends GlobalOptions {
   taskQueue: string;
   workflowId?: string;
   input?: string[];
-  executionTimeout?: string;
-  runTimeout?: string;
-  taskTimeout?: string;
+  executionTimeout?: number;
+  runTimeout?: number;
+  taskTimeout?: number;
 }
 
 interface ExecutionFlags extends GlobalOptions {
@@ -136,9 +137,9 @@ function addStartOptions(command: Command): Command {
         .requiredOption('--type <name>', 'workflow type (the exported function name)')
         .requiredOption('-t, --task-queue <name>', 'task queue a worker polls')
         .option('-w, --workflow-id <id>', 'workflow id (default: a random UUID)')
-        .option('--execution-timeout <duration>', "limit for the whole workflow, e.g. '1h'")
-        .option('--run-timeout <duration>', "limit for one run, e.g. '30m'")
-        .option('--task-timeout <duration>', "limit for one workflow task, e.g. '10s'"),
+        .option('--execution-timeout <duration>', "limit for the whole workflow, e.g. '1h'", parseDurationMs)
+        .option('--run-timeout <duration>', "limit for one run, e.g. '30m'", parseDurationMs)
+        .option('--task-timeout <duration>', "limit for one workflow task, e.g. '10s'", parseDurationMs),
     ),
   );
 }

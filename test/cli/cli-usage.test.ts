@@ -54,6 +54,23 @@ describe('strata CLI without a server', () => {
     expect(stderr).toContain("required option '-t, --task-queue <name>' not specified");
   });
 
+  it('a bad duration exits 2 naming the flag and the accepted forms', async () => {
+    const { exitCode, stderr } = await runCli([
+      'workflow',
+      'start',
+      '--type',
+      'greet',
+      '-t',
+      'q',
+      '--run-timeout',
+      'soon',
+    ]);
+    expect(exitCode).toBe(2);
+    expect(stderr).toContain(
+      "option '--run-timeout <duration>' argument 'soon' is invalid. [INVALID_DURATION]",
+    );
+  });
+
   it('an unknown --output format exits 2', async () => {
     const { exitCode, stderr } = await runCli(['workflow', 'count', '-o', 'yaml']);
     expect(exitCode).toBe(2);
