@@ -43,11 +43,11 @@ export type Handler<Ret, Args extends unknown[]> = (...args: Args) => Ret;
  */
 export function setHandler<Args extends unknown[]>(
   def: SignalDefinition<Args>,
-  handler: Handler<void | Promise<void>, Args> | undefined,
+  handler: Handler<void | Promise<void>, NoInfer<Args>> | undefined,
 ): void;
 export function setHandler<Ret, Args extends unknown[]>(
   def: QueryDefinition<Ret, Args>,
-  handler: Handler<Ret, Args> | undefined,
+  handler: Handler<NoInfer<Ret>, NoInfer<Args>> | undefined,
 ): void;
 export function setHandler(
   def: SignalDefinition<unknown[]> | QueryDefinition<unknown, unknown[]>,
