@@ -115,7 +115,25 @@ export function toClientError(err: unknown, context: CallContext = {}): unknown 
   return new ServiceError(err.message, { cause: err, code: err.code });
 }
 
-/** True for errors worth retrying after a pause: the server is restarting or briefly unreachable. */
+/**
+ * True for errors worth retrying after a pause: the server is restarting or briefly unreachable. A stream
+ * the server refused or dropped while shutting down counts too; callers only retry idempotent reads.
+ */
 export function isTransient(err: unknown): boolean {
-  return err instanceof ConnectError && err.code === Code.Unavailable;
+  if (!(err instanceof ConnectError)) return false;
+  if (err.code === Code.Unavailable) return true;
+  return err.code === Code.Internal && CONNECTION_LOST.test(causeText(err));
+}
+
+const CONNECTION_LOST =
+  /NGHTTP2_REFUSED_STREAM|ERR_HTTP2_GOAWAY_SESSION|ERR_HTTP2_STREAM_CANCEL|ECONNRESET|ECONNREFUSED/;
+
+function causeText(err: Error): string {
+  const parts: string[] = [];
+  let current: unknown = err;
+  for (let depth = 0; current instanceof Error && depth < 5; depth++) {
+    parts.push(current.message, String((current as NodeJS.ErrnoException).code ?? ''));
+    current = current.cause;
+  }
+  return parts.join(' ');
 }

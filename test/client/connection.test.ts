@@ -3,6 +3,7 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import { describe, expect, it } from 'vitest';
 import { Connection, ConnectionError } from '../../src/client/connection.js';
 import {
+  isTransient,
   ServiceError,
   toClientError,
   WorkflowExecutionAlreadyStartedError,
@@ -61,5 +62,16 @@ describe('toClientError', () => {
   it('passes other errors through untouched', () => {
     const original = new TypeError('x');
     expect(toClientError(original)).toBe(original);
+  });
+});
+
+describe('isTransient: what result() retries', () => {
+  it('retries an unavailable server and a stream refused while it shut down, nothing else', () => {
+    expect(isTransient(new ConnectError('connect ECONNREFUSED', Code.Unavailable))).toBe(true);
+    const refused = new ConnectError('Stream closed with error code NGHTTP2_REFUSED_STREAM', Code.Internal);
+    expect(isTransient(refused)).toBe(true);
+    expect(isTransient(new ConnectError('[INTERNAL] bug', Code.Internal))).toBe(false);
+    expect(isTransient(new ConnectError('no such workflow', Code.NotFound))).toBe(false);
+    expect(isTransient(new Error('Unavailable'))).toBe(false);
   });
 });

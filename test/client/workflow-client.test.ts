@@ -15,6 +15,8 @@ import {
   WorkflowFailedError,
   WorkflowNotFoundError,
 } from '../../src/client/index.js';
+import { errorToFailure } from '../../src/common/failure.js';
+import { toProtoFailure } from '../../src/common/failure-proto.js';
 import { EventType } from '../../src/gen/strata/v1/history_pb.js';
 import type { StrataServer } from '../../src/server/index.js';
 import { eventually, startTestServer } from '../helpers/strata-server.js';
@@ -26,6 +28,7 @@ import {
 } from '../helpers/workflow-task-driver.js';
 
 const taskQueue = 'client-tests';
+const activityQueue = 'client-tests-activities';
 const finishSignal: SignalDefinition<[string]> = { type: 'signal', name: 'finish' };
 const signalCountQuery: QueryDefinition<number> = { type: 'query', name: 'signalCount' };
 
@@ -55,6 +58,12 @@ function decide(task: TaskView): Decision {
       if (task.cancelRequested) return { commands: [commands.cancel()] };
       return { commands: [] };
     }
+    case 'withActivity':
+      return {
+        commands: task.events.some((e) => e.eventType === EventType.ACTIVITY_TASK_SCHEDULED)
+          ? []
+          : [commands.scheduleActivity('1', 'charge', activityQueue)],
+      };
     case 'nonDeterministic':
       return {
         failTask: new ApplicationFailure(
@@ -262,6 +271,31 @@ describe('signal, query, describe, history', () => {
     });
     expect(description.status.name).toBe('RUNNING');
     expect(description.pendingWorkflowTask?.lastFailure?.message).toMatch(/^\[NDE\] event 5/);
+    await handle.terminate();
+  });
+
+  it('describe lists pending activities with their attempt and last failure', async () => {
+    const handle = await client.workflow.start('withActivity', { taskQueue, workflowId: newId('activity') });
+    const activityTask = await connection.workflowService.pollActivityTaskQueue({
+      namespace: 'default',
+      taskQueue: activityQueue,
+      identity: 'test',
+    });
+    expect(activityTask.activityType?.name).toBe('charge');
+    await connection.workflowService.respondActivityTaskFailed({
+      namespace: 'default',
+      taskToken: activityTask.taskToken,
+      failure: toProtoFailure(errorToFailure(ApplicationFailure.retryable('gateway timeout', 'Timeout'))),
+    });
+    const description = await eventually(async () => {
+      const d = await handle.describe();
+      return d.pendingActivities[0]?.lastFailure ? d : undefined;
+    });
+    expect(description.pendingActivities).toHaveLength(1);
+    const [activity] = description.pendingActivities;
+    expect(activity).toMatchObject({ activityId: '1', activityType: 'charge', attempt: 2 });
+    expect(activity?.lastFailure).toBeInstanceOf(ApplicationFailure);
+    expect(activity?.lastFailure).toMatchObject({ message: 'gateway timeout', type: 'Timeout' });
     await handle.terminate();
   });
 

@@ -75,7 +75,10 @@ export class WorkflowTaskDriver {
         if (task.taskToken.length === 0) continue;
         await this.handle(task, namespace);
       } catch (err) {
-        if (!this.stopped) this.errors.push(err);
+        if (this.stopped) break;
+        this.errors.push(err);
+        // The server may be restarting: do not spin.
+        await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }
   }
