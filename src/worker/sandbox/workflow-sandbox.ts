@@ -54,6 +54,11 @@ export class WorkflowSandbox {
     return new SandboxRun(this, handle);
   }
 
+  /** Evaluates an expression in the context and returns it as a string; for tests of the sandbox itself. */
+  evaluateForTests(expression: string): string {
+    return String(vm.runInContext(expression, this.#context));
+  }
+
   drainMicrotasks(): void {
     this.#drain.runInContext(this.#context);
   }

@@ -1,0 +1,82 @@
+import { create } from '@bufbuild/protobuf';
+import { describe, expect, it } from 'vitest';
+import { HistoryEventSchema } from '../../gen/strata/v1/history_pb.js';
+import type { WorkflowCommand } from '../../workflow/activation.js';
+import { commandMismatch } from './command-matching.js';
+
+const scheduled = create(HistoryEventSchema, {
+  eventId: 5,
+  attributes: {
+    case: 'activityTaskScheduledEventAttributes',
+    value: { activityId: '1', activityType: { name: 'charge' } },
+  },
+});
+const activity = (
+  over: Partial<Extract<WorkflowCommand, { kind: 'scheduleActivity' }>> = {},
+): WorkflowCommand => ({
+  kind: 'scheduleActivity',
+  seq: 1,
+  activityId: '1',
+  activityType: 'charge',
+  args: [{ encoding: 'json/plain', data: '1' }],
+  options: {} as never,
+  ...over,
+});
+const noActivities = () => undefined;
+
+describe('R2: command matching', () => {
+  it('R2: same kind, type and id match; arguments are not compared (R5)', () => {
+    expect(commandMismatch(activity({ args: [] }), scheduled, noActivities)).toBeUndefined();
+  });
+
+  it('R2: a different activity type, activity id or kind is a mismatch', () => {
+    expect(commandMismatch(activity({ activityType: 'refund' }), scheduled, noActivities)).toBe(
+      'a different activity type',
+    );
+    expect(commandMismatch(activity({ activityId: '2' }), scheduled, noActivities)).toBe(
+      'a different activity id',
+    );
+    const timer: WorkflowCommand = { kind: 'startTimer', seq: 1, timerId: '1', durationMs: 5 };
+    expect(commandMismatch(timer, scheduled, noActivities)).toBe('a different kind of command');
+  });
+
+  it('R2: timers match by id; a core_patch marker by its patch id', () => {
+    const started = create(HistoryEventSchema, {
+      eventId: 5,
+      attributes: { case: 'timerStartedEventAttributes', value: { timerId: '2' } },
+    });
+    expect(
+      commandMismatch({ kind: 'startTimer', seq: 2, timerId: '2', durationMs: 1 }, started, noActivities),
+    ).toBeUndefined();
+    expect(
+      commandMismatch({ kind: 'startTimer', seq: 1, timerId: '1', durationMs: 1 }, started, noActivities),
+    ).toBe('a different timer id');
+    const marker = create(HistoryEventSchema, {
+      eventId: 5,
+      attributes: {
+        case: 'markerRecordedEventAttributes',
+        value: {
+          markerName: 'core_patch',
+          details: { id: { payloads: [{ data: new TextEncoder().encode('"my-change"') }] } },
+        },
+      },
+    });
+    const patch = (id: string): WorkflowCommand => ({
+      kind: 'recordMarker',
+      markerName: 'core_patch',
+      details: { id: [{ encoding: 'json/plain', data: JSON.stringify(id) }] },
+    });
+    expect(commandMismatch(patch('my-change'), marker, noActivities)).toBeUndefined();
+    expect(commandMismatch(patch('other'), marker, noActivities)).toBe('a different patch id');
+  });
+
+  it('R2: an activity cancellation matches the scheduled event of the same activity', () => {
+    const cancel = create(HistoryEventSchema, {
+      eventId: 9,
+      attributes: { case: 'activityTaskCancelRequestedEventAttributes', value: { scheduledEventId: 5 } },
+    });
+    const command: WorkflowCommand = { kind: 'requestCancelActivity', seq: 1 };
+    expect(commandMismatch(command, cancel, () => 5)).toBeUndefined();
+    expect(commandMismatch(command, cancel, () => 7)).toBe('the cancellation of a different activity');
+  });
+});
