@@ -103,6 +103,28 @@ describe('workflow lifecycle', () => {
     ).rejects.toThrow(/WORKFLOW_NOT_FOUND/);
   });
 
+  it('a close attempted while a signal arrived is refused, and the signal is delivered in a new task', async () => {
+    const { client } = t;
+    await startWorkflow(client, 'wf-late-signal', 'q-late-signal');
+    const first = await pollWorkflowTask(client, 'q-late-signal');
+    await client.signalWorkflowExecution({
+      namespace: 'default',
+      workflowExecution: { workflowId: 'wf-late-signal' },
+      signalName: 'last-minute',
+    });
+    await completeWorkflowTask(client, first, [command({ case: 'completeWorkflowExecution', value: {} })]);
+    const second = await pollWorkflowTask(client, 'q-late-signal');
+    expect(second.attempt).toBe(1);
+    expect(eventTypes(second.history?.events ?? []).slice(3)).toEqual([
+      'WORKFLOW_EXECUTION_SIGNALED',
+      'WORKFLOW_TASK_FAILED',
+      'WORKFLOW_TASK_SCHEDULED',
+      'WORKFLOW_TASK_STARTED',
+    ]);
+    await completeWorkflowTask(client, second, [command({ case: 'completeWorkflowExecution', value: {} })]);
+    await waitForClose(client, 'wf-late-signal');
+  });
+
   it('signal-with-start starts a workflow and delivers the signal atomically, then only signals', async () => {
     const { client } = t;
     const request = {

@@ -12,7 +12,12 @@ import { findActivity, requestCancelActivity, scheduleActivity } from './activit
 import { cancelExecution, completeExecution, failExecution } from './execution.js';
 import type { Mutation } from './mutation.js';
 import type { ExecutionState } from './types.js';
-import { failWorkflowTask, finishWorkflowTask, scheduleWorkflowTask } from './workflow-task.js';
+import {
+  failWorkflowTask,
+  finishWorkflowTask,
+  rejectUnhandledClose,
+  scheduleWorkflowTask,
+} from './workflow-task.js';
 
 export interface CommandRejection {
   cause: WorkflowTaskFailedCause;
@@ -181,6 +186,14 @@ export function completeWorkflowTask(
   if (rejection) {
     failWorkflowTask(m, rejection.cause, serverFailure(rejection.message), completion.identity);
     return rejection;
+  }
+  const closes = completion.commands.some((command) => closingCommands.has(command.attributes.case));
+  if (closes && state.workflowTaskNeeded) {
+    rejectUnhandledClose(m, completion.identity);
+    return {
+      cause: WorkflowTaskFailedCause.UNHANDLED_COMMAND,
+      message: 'new events arrived before the close',
+    };
   }
   const completed = m.addEvent({
     case: 'workflowTaskCompletedEventAttributes',

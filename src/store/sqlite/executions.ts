@@ -44,6 +44,7 @@ export function toExecutionRecord(row: ExecutionRow): ExecutionRecord {
 /** Reads and writes of the executions table; the version check is the optimistic lock. */
 export class ExecutionsTable {
   private readonly getStmt: Database.Statement<[string, string], ExecutionRow>;
+  private readonly runningStmt: Database.Statement<[string, string], ExecutionRow>;
   private readonly latestStmt: Database.Statement<[string, string], ExecutionRow>;
   private readonly insertStmt: Database.Statement;
   private readonly updateStmt: Database.Statement;
@@ -51,10 +52,13 @@ export class ExecutionsTable {
 
   constructor(db: Database.Database) {
     this.getStmt = db.prepare('SELECT * FROM executions WHERE namespace = ? AND run_id = ?');
-    // The running run wins; otherwise the most recently started one.
+    // Two simple statements, each served by an index; one ORDER BY over (status = 1) made SQLite
+    // scan the whole namespace.
+    this.runningStmt = db.prepare(
+      'SELECT * FROM executions WHERE namespace = ? AND workflow_id = ? AND status = 1',
+    );
     this.latestStmt = db.prepare(
-      `SELECT * FROM executions WHERE namespace = ? AND workflow_id = ?
-       ORDER BY (status = 1) DESC, start_time_ms DESC LIMIT 1`,
+      'SELECT * FROM executions WHERE namespace = ? AND workflow_id = ? ORDER BY start_time_ms DESC LIMIT 1',
     );
     this.insertStmt = db.prepare(
       `INSERT INTO executions (namespace, run_id, workflow_id, workflow_type, task_queue, status,
@@ -76,7 +80,8 @@ export class ExecutionsTable {
   }
 
   findLatest(namespace: string, workflowId: string): ExecutionRecord | undefined {
-    const row = this.latestStmt.get(namespace, workflowId);
+    // The running run wins; otherwise the most recently started one.
+    const row = this.runningStmt.get(namespace, workflowId) ?? this.latestStmt.get(namespace, workflowId);
     return row ? toExecutionRecord(row) : undefined;
   }
 

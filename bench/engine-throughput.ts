@@ -1,0 +1,90 @@
+/**
+ * Raw engine throughput: workflows with one activity each, driven over the RPC by a hand-written
+ * worker (no SDK), with a fixed number in flight. Run: npx tsx bench/engine-throughput.ts [total] [inFlight] [dbFile]
+ */
+import { create } from '@bufbuild/protobuf';
+import { createClient } from '@connectrpc/connect';
+import { createConnectTransport } from '@connectrpc/connect-node';
+import { CommandSchema } from '../src/gen/strata/v1/command_pb.js';
+import { WorkflowService } from '../src/gen/strata/v1/service_pb.js';
+import { startServer } from '../src/server/index.js';
+
+const total = Number(process.argv[2] ?? 3000);
+const inFlight = Number(process.argv[3] ?? 64);
+const dbFilename = process.argv[4];
+const queue = 'bench';
+
+const server = await startServer({ port: 0, logLevel: 'error', dbFilename });
+const client = createClient(
+  WorkflowService,
+  createConnectTransport({ httpVersion: '2', baseUrl: server.address }),
+);
+let stopped = false;
+
+async function workflowWorker(): Promise<void> {
+  while (!stopped) {
+    const task = await client.pollWorkflowTaskQueue({ namespace: 'default', taskQueue: queue });
+    if (task.taskToken.length === 0) continue;
+    const done = task.history?.events.some(
+      (e) => e.attributes.case === 'activityTaskCompletedEventAttributes',
+    );
+    const command = done
+      ? create(CommandSchema, { attributes: { case: 'completeWorkflowExecution', value: {} } })
+      : create(CommandSchema, {
+          attributes: {
+            case: 'scheduleActivityTask',
+            value: { activityId: '1', activityType: { name: 'a' }, startToCloseTimeoutMs: 10_000 },
+          },
+        });
+    await client.respondWorkflowTaskCompleted({
+      namespace: 'default',
+      taskToken: task.taskToken,
+      commands: [command],
+    });
+  }
+}
+
+async function activityWorker(): Promise<void> {
+  while (!stopped) {
+    const task = await client.pollActivityTaskQueue({ namespace: 'default', taskQueue: queue });
+    if (task.taskToken.length === 0) continue;
+    await client.respondActivityTaskCompleted({ namespace: 'default', taskToken: task.taskToken });
+  }
+}
+
+async function runOne(i: number): Promise<void> {
+  const workflowId = `bench-${i}`;
+  await client.startWorkflowExecution({
+    namespace: 'default',
+    workflowId,
+    workflowType: { name: 'W' },
+    taskQueue: queue,
+  });
+  for (;;) {
+    const r = await client.getWorkflowExecutionHistory({
+      namespace: 'default',
+      execution: { workflowId },
+      waitForClose: true,
+    });
+    if ((r.history?.events.length ?? 0) > 0) return;
+  }
+}
+
+const workers = [
+  ...Array.from({ length: 16 }, workflowWorker),
+  ...Array.from({ length: 16 }, activityWorker),
+];
+let next = 0;
+const started = performance.now();
+await Promise.all(
+  Array.from({ length: inFlight }, async () => {
+    while (next < total) await runOne(next++);
+  }),
+);
+const seconds = (performance.now() - started) / 1000;
+process.stdout.write(
+  `${total} workflows (1 activity each, ${inFlight} in flight, ${dbFilename ?? 'in-memory'}): ${seconds.toFixed(2)} s = ${(total / seconds).toFixed(0)} workflows/s\n`,
+);
+stopped = true;
+await server.close();
+await Promise.allSettled(workers);
