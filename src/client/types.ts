@@ -73,16 +73,16 @@ export type WorkflowSignalWithStartOptions<
 export interface SignalDefinition<Args extends unknown[] = [], Name extends string = string> {
   type: 'signal';
   name: Name;
-  /** Type-only brand that keeps signals with different arguments apart. Never set at run time. */
-  __Args?: Args;
+  /** Type-only brand that keeps signals with different arguments apart (same name as in `strata/workflow`). */
+  readonly __args?: Args;
 }
 
 /** A query definition as `defineQuery` from `strata/workflow` returns it. */
 export interface QueryDefinition<Ret = unknown, Args extends unknown[] = [], Name extends string = string> {
   type: 'query';
   name: Name;
-  /** Type-only brand for the arguments. Never set at run time. */
-  __Args?: Args;
-  /** Type-only brand for the result. Never set at run time. */
-  __Ret?: Ret;
+  /** Type-only brand for the result (same name as in `strata/workflow`). */
+  readonly __ret?: Ret;
+  /** Type-only brand for the arguments. */
+  readonly __args?: Args;
 }

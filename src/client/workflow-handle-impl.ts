@@ -34,7 +34,7 @@ export interface HandleTarget {
 }
 
 const QUERY_NOT_REGISTERED =
-  /unknown query|not registered|no query handler|did not register a handler|QUERY_NOT_REGISTERED/i;
+  /UNKNOWN_QUERY|unknown query|has no handler for query|no query handler|did not register a handler|QUERY_NOT_REGISTERED/i;
 
 export class WorkflowHandleImpl<W extends Workflow = UntypedWorkflow>
   implements WorkflowHandleWithFirstExecutionRunId<W>

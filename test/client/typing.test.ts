@@ -1,5 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import type { WorkflowClient, WorkflowHandle, WorkflowStartOptions } from '../../src/client/index.js';
+import { defineQuery, defineSignal } from '../../src/workflow/handlers.js';
 
 async function greet(name: string): Promise<string> {
   return `Hello, ${name}!`;
@@ -36,7 +37,16 @@ async function typedCalls(client: WorkflowClient, args: unknown[]): Promise<unkn
   await client.execute(greet, { taskQueue: 'q', workflowId: 'c' });
   const n: number = await client.execute(tick, { taskQueue: 'q', workflowId: 'd' });
   const byName = await client.start('greet', { taskQueue: 'q', workflowId: 'e', args });
-  return [greeting, n, byName.firstExecutionRunId];
+  const handle = client.getHandle<typeof greet>('a');
+  const approve = defineSignal<[approver: string]>('approve');
+  await handle.signal(approve, 'alice');
+  // @ts-expect-error the signal takes a string
+  await handle.signal(approve, 42);
+  const status = defineQuery<{ stage: string }, [verbose: boolean]>('status');
+  const { stage }: { stage: string } = await handle.query(status, true);
+  // @ts-expect-error the query takes a boolean
+  await handle.query(status, 'yes');
+  return [greeting, n, byName.firstExecutionRunId, stage];
 }
 
 describe('typed calls', () => {

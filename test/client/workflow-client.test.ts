@@ -8,6 +8,7 @@ import {
   Connection,
   type QueryDefinition,
   QueryFailedError,
+  QueryNotRegisteredError,
   type SignalDefinition,
   TerminatedFailure,
   TimeoutFailure,
@@ -81,7 +82,8 @@ function decide(task: TaskView): Decision {
 function answerQuery(queryType: string, _args: unknown[], task: TaskView): unknown {
   if (queryType === 'signalCount') return task.signals.length;
   if (queryType === 'explode') throw new Error('query handler exploded');
-  throw new Error(`Workflow did not register a handler for ${queryType}`);
+  // The wording of strata/workflow's activator for an unknown query type.
+  throw new Error(`[UNKNOWN_QUERY] workflow "${task.workflowType}" has no handler for query "${queryType}"`);
 }
 
 async function greet(name: string): Promise<string> {
@@ -227,7 +229,7 @@ describe('result() failures: WorkflowFailedError with the typed cause chain', ()
 });
 
 describe('signal, query, describe, history', () => {
-  it('query answers from the workflow; a throwing handler gives QueryFailedError', async () => {
+  it('query answers from the workflow; a throwing handler gives QueryFailedError, an unknown type QueryNotRegisteredError', async () => {
     const handle = await client.workflow.start('waitForFinish', { taskQueue, workflowId: newId('query') });
     await handle.signal('ping');
     await handle.signal('ping');
@@ -236,6 +238,9 @@ describe('signal, query, describe, history', () => {
     const failed = handle.query('explode');
     await expect(failed).rejects.toBeInstanceOf(QueryFailedError);
     await expect(failed).rejects.toThrow(/query handler exploded/);
+    const unknown = handle.query('nope');
+    await expect(unknown).rejects.toBeInstanceOf(QueryNotRegisteredError);
+    await expect(unknown).rejects.toMatchObject({ queryType: 'nope' });
     await handle.terminate();
   });
 
