@@ -31,6 +31,10 @@ export {
   type LogLevel,
   type LogMetadata,
 } from '../common/logger.js';
+export { DeterminismViolationError, ReplayError } from './replay/errors.js';
+export type { HistoryInput } from './replay/history-json.js';
+export type { ReplayHistoriesItem, ReplayResult, ReplayWorkerOptions } from './replay/replay-history.js';
+export { WorkflowBundleError } from './sandbox/bundler.js';
 export { IllegalStateError, type State, Worker, type WorkerStatus, WorkerStoppedError } from './worker.js';
 export {
   type ActivityFunction,

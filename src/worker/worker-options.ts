@@ -33,7 +33,7 @@ export interface WorkerOptions {
   workflowsPath?: string;
   /**
    * The activities this worker runs, by activity type, e.g. `import * as activities from './activities.js'`.
-   * Omit it for a workflow-only worker.
+   * Omit it for a workflow-only worker. Properties that are not functions are ignored.
    */
   activities?: object;
   /**
@@ -251,11 +251,9 @@ function activityMap(activities: object | undefined): ReadonlyMap<string, Activi
   if (typeof activities !== 'object' || activities === null) {
     fail(`activities must be an object of functions, got ${typeof activities}`);
   }
+  // A module namespace (`import * as activities`) may also export constants: only functions are activities.
   for (const [name, fn] of Object.entries(activities)) {
-    if (typeof fn !== 'function') {
-      fail(`activities.${name} is a ${typeof fn}, not a function: pass only activity functions`);
-    }
-    map.set(name, fn as ActivityFunction);
+    if (typeof fn === 'function') map.set(name, fn as ActivityFunction);
   }
   return map;
 }

@@ -1,4 +1,12 @@
 import { ActivityPoller } from './activity-poller.js';
+import type { HistoryInput } from './replay/history-json.js';
+import {
+  type ReplayHistoriesItem,
+  type ReplayResult,
+  type ReplayWorkerOptions,
+  runReplayHistories,
+  runReplayHistory,
+} from './replay/replay-history.js';
 import { type CompiledWorkerOptions, compileWorkerOptions, type WorkerOptions } from './worker-options.js';
 import { WorkflowPoller } from './workflow-poller.js';
 import { loadWorkflowTaskProcessor } from './workflow-processor.js';
@@ -64,9 +72,36 @@ export class Worker {
    */
   static async create(options: WorkerOptions): Promise<Worker> {
     const compiled = compileWorkerOptions(options);
+    const { workflowsPath } = compiled;
     const processor =
-      compiled.workflowsPath === undefined ? undefined : await loadWorkflowTaskProcessor(compiled);
+      workflowsPath === undefined
+        ? undefined
+        : await loadWorkflowTaskProcessor({ ...compiled, workflowsPath });
     return new Worker(compiled, processor);
+  }
+
+  /**
+   * Replays one history offline (no server) against the workflows of `workflowsPath`, to prove new code can
+   * continue the workflows in flight. Throws `DeterminismViolationError` (message `[NDE] ...`) when the
+   * code no longer produces the recorded commands, `ReplayError` for any other failure.
+   *
+   * @example
+   * await Worker.runReplayHistory({ workflowsPath }, await handle.fetchHistory());
+   */
+  static runReplayHistory(
+    options: ReplayWorkerOptions,
+    history: HistoryInput,
+    workflowId?: string,
+  ): Promise<void> {
+    return runReplayHistory(options, history, workflowId);
+  }
+
+  /** Replays many histories with one bundle; yields one {@link ReplayResult} per history instead of throwing. */
+  static runReplayHistories(
+    options: ReplayWorkerOptions,
+    histories: AsyncIterable<ReplayHistoriesItem> | Iterable<ReplayHistoriesItem>,
+  ): AsyncGenerator<ReplayResult> {
+    return runReplayHistories(options, histories);
   }
 
   getState(): State {

@@ -45,11 +45,7 @@ describe('Worker options', () => {
     ['an empty taskQueue', { taskQueue: ' ' }, /taskQueue must be a non-empty string/],
     ['a missing connection', { connection: undefined }, /connection is required/],
     ['neither workflows nor activities', { activities: undefined }, /nothing to run: pass workflowsPath/],
-    [
-      'a non-function activity',
-      { activities: { greet: 'hi' } },
-      /activities\.greet is a string, not a function/,
-    ],
+    ['activities without a function', { activities: { greeting: 'hi' } }, /nothing to run/],
     ['a bad duration', { shutdownGraceTime: 'soon' }, /shutdownGraceTime: \[INVALID_DURATION\] "soon"/],
     [
       'a zero concurrency',

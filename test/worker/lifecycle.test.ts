@@ -1,0 +1,157 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, Connection } from '../../src/client/index.js';
+import { Worker } from '../../src/worker/index.js';
+import * as activities from '../fixtures/worker-activities.js';
+import { cancellableWorkflow, greetWorkflow, slowWorkflow } from '../fixtures/worker-workflows.js';
+import { startTestServer, type TestServer, waitFor } from './harness.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const workflowsPath = fileURLToPath(new URL('../fixtures/worker-workflows.ts', import.meta.url));
+
+describe('worker lifecycle on a real server', () => {
+  let server: TestServer;
+  let connection: Connection;
+  let client: Client;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    connection = await Connection.connect({ address: server.address });
+    client = new Client({ connection });
+  });
+
+  afterAll(async () => {
+    connection?.close();
+    await server?.stop();
+  });
+
+  function newWorker(taskQueue: string, shutdownGraceTime: string): Promise<Worker> {
+    return Worker.create({
+      connection,
+      taskQueue,
+      workflowsPath,
+      activities,
+      shutdownGraceTime,
+      shutdownSignals: [],
+      // A stopped worker's sticky queue holds the run's next task until this passes.
+      stickyQueueScheduleToStartTimeout: '200ms',
+    });
+  }
+
+  it('shutdown is graceful: an in-flight activity finishes within the grace time and its result is kept', async () => {
+    const taskQueue = `graceful-${randomUUID()}`;
+    const label = `slow-${randomUUID()}`;
+    const worker = await newWorker(taskQueue, '10s');
+    const running = worker.run();
+    const handle = await client.workflow.start(slowWorkflow, {
+      taskQueue,
+      workflowId: label,
+      args: [700, label],
+    });
+    await waitFor(async () => (await handle.describe()).pendingActivities[0]?.state === 'STARTED');
+
+    const shutdown = worker.shutdown();
+    expect(worker.getState()).toBe('STOPPING');
+    expect(worker.shutdown()).toBe(shutdown);
+    await shutdown;
+    await running;
+    expect(worker.getState()).toBe('STOPPED');
+    expect(activities.observed.finished).toContain(label);
+
+    const next = await newWorker(taskQueue, '10s');
+    expect(await next.runUntil(handle.result())).toBe(label);
+  });
+
+  it('past the grace time, a running activity is cancelled with reason WORKER_SHUTDOWN', async () => {
+    const taskQueue = `grace-over-${randomUUID()}`;
+    const worker = await newWorker(taskQueue, '100ms');
+    activities.observed.cancellationReasons.length = 0;
+    const running = worker.run();
+    const handle = await client.workflow.start(cancellableWorkflow, { taskQueue, workflowId: taskQueue });
+    await waitFor(async () => (await handle.describe()).pendingActivities[0]?.state === 'STARTED');
+    await worker.shutdown();
+    await running;
+    expect(activities.observed.cancellationReasons).toEqual(['WORKER_SHUTDOWN']);
+    await handle.terminate();
+  });
+
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    '%s stops a worker process gracefully with exit code 0',
+    async (signal) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/worker-process.ts'], {
+        cwd: root,
+        env: { ...process.env, STRATA_ADDRESS: server.address, TASK_QUEUE: `signals-${randomUUID()}` },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      const output = collect(child);
+      await waitFor(() => output.text.includes('worker: running'), 20_000);
+      child.kill(signal);
+      const [code] = await once(child, 'exit');
+      expect(output.text).toContain('worker: stopped (STOPPED)');
+      expect(code).toBe(0);
+    },
+  );
+});
+
+describe('worker reconnection', () => {
+  it('keeps running across a server restart on the same port and durable database', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strata-worker-'));
+    const dbPath = join(dir, 'strata.db');
+    let server = await startTestServer({ dbPath });
+    const workerConnection = await Connection.connect({ address: server.address });
+    const taskQueue = `reconnect-${randomUUID()}`;
+    const worker = await Worker.create({
+      connection: workerConnection,
+      taskQueue,
+      workflowsPath,
+      activities,
+      shutdownSignals: [],
+    });
+    const running = worker.run();
+    try {
+      const first = await runGreet(server.address, taskQueue, 'before');
+      expect(first).toBe('Hello, before!');
+
+      await server.stop();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      server = await startTestServer({ dbPath, port: server.port });
+
+      expect(worker.getState()).toBe('RUNNING');
+      expect(await runGreet(server.address, taskQueue, 'after')).toBe('Hello, after!');
+    } finally {
+      await worker.shutdown();
+      await running;
+      workerConnection.close();
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+async function runGreet(address: string, taskQueue: string, name: string): Promise<string> {
+  const connection = await Connection.connect({ address });
+  try {
+    const client = new Client({ connection });
+    return await client.workflow.execute(greetWorkflow, {
+      taskQueue,
+      workflowId: `greet-${randomUUID()}`,
+      args: [name],
+    });
+  } finally {
+    connection.close();
+  }
+}
+
+function collect(child: ChildProcess): { text: string } {
+  const output = { text: '' };
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output.text += chunk.toString();
+  });
+  return output;
+}
