@@ -46,12 +46,8 @@ export function registerServerCommands(program: Command): void {
         namespaces,
         logLevel: options.logLevel,
       });
-      const storage = options.dbFilename ?? 'in-memory';
-      const host = new URL(running.address).host;
-      process.stdout.write(
-        `Strata dev server listening on ${host} (namespace ${namespaces.join(', ')}, ${storage})\n`,
-      );
-      await new Promise<void>((resolve) => {
+      // Handlers go in before the ready line, so a supervisor that signals on seeing it is honoured.
+      const stopRequested = new Promise<void>((resolve) => {
         const stop = (): void => {
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
@@ -60,6 +56,12 @@ export function registerServerCommands(program: Command): void {
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
       });
+      const storage = options.dbFilename ?? 'in-memory';
+      const host = new URL(running.address).host;
+      process.stdout.write(
+        `Strata dev server listening on ${host} (namespace ${namespaces.join(', ')}, ${storage})\n`,
+      );
+      await stopRequested;
       await running.close();
       process.exitCode = 0;
     });
