@@ -30,7 +30,8 @@ export {
   TerminatedFailure,
   TimeoutFailure,
 } from '../common/failure.js';
-export { Client, type ClientOptions } from './client.js';
+export { Client } from './client.js';
+export type { ClientOptions } from './client-options.js';
 export {
   Connection,
   ConnectionError,

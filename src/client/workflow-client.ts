@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { msOptional } from '../common/duration.js';
 import { valuesToPayloads } from '../common/payload-proto.js';
 import type { StartWorkflowExecutionRequest } from '../gen/strata/v1/service_pb.js';
+import { type ClientOptions, resolveClientOptions } from './client-options.js';
 import { toWorkflowExecutionInfo, type WorkflowExecutionInfo } from './description.js';
 import { toClientError } from './errors.js';
 import type {
@@ -44,7 +45,13 @@ export interface CountWorkflowExecution {
  * const result = await client.workflow.execute(greet, { taskQueue: 'hello', workflowId: 'greet-1', args: ['Ada'] });
  */
 export class WorkflowClient {
-  constructor(private readonly context: HandleContext) {}
+  private readonly context: HandleContext;
+
+  /** Usually reached as `client.workflow`; can also be created on its own, as in Temporal's SDK. */
+  constructor(options: ClientOptions) {
+    const { connection, namespace, identity } = resolveClientOptions(options);
+    this.context = { service: connection.workflowService, namespace, identity };
+  }
 
   /** Starts a workflow and returns its handle without waiting for it to run. */
   async start<W extends Workflow = UntypedWorkflow>(

@@ -12,6 +12,7 @@ import {
   type SignalDefinition,
   TerminatedFailure,
   TimeoutFailure,
+  WorkflowClient,
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
   WorkflowNotFoundError,
@@ -118,6 +119,13 @@ describe('starting and waiting', () => {
       args: ['Ada'],
     });
     expect(result).toBe('Hello, Ada!');
+  });
+
+  it('a standalone WorkflowClient works like client.workflow (as in Temporal)', async () => {
+    const workflows = new WorkflowClient({ connection, namespace: 'default' });
+    expect(
+      await workflows.execute(greet, { taskQueue, workflowId: newId('standalone'), args: ['Lin'] }),
+    ).toBe('Hello, Lin!');
   });
 
   it('start returns a handle with the first run id; getHandle(id).result() reads the same result', async () => {
