@@ -24,6 +24,14 @@ import { VisibilityQueries } from './visibility.js';
 export interface SqliteStoreOptions {
   /** Database file; omitted or `:memory:` keeps everything in memory. */
   filename?: string;
+  /** Most transactions sharing one commit. @default 64 */
+  maxBatchSize?: number;
+}
+
+interface QueuedTransaction {
+  run: (tx: StoreTransaction) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
 }
 
 /**
@@ -44,6 +52,12 @@ export class SqliteStore implements Store {
   private readonly commit: Database.Statement;
   private readonly rollback: Database.Statement;
   private closed = false;
+  private readonly queue: QueuedTransaction[] = [];
+  private draining = false;
+  private readonly maxBatchSize: number;
+  private readonly savepoint: Database.Statement;
+  private readonly releaseSavepoint: Database.Statement;
+  private readonly rollbackSavepoint: Database.Statement;
 
   constructor(options: SqliteStoreOptions = {}) {
     this.db = new Database(options.filename ?? ':memory:');
@@ -59,24 +73,72 @@ export class SqliteStore implements Store {
     this.begin = this.db.prepare('BEGIN IMMEDIATE');
     this.commit = this.db.prepare('COMMIT');
     this.rollback = this.db.prepare('ROLLBACK');
+    this.savepoint = this.db.prepare('SAVEPOINT operation');
+    this.releaseSavepoint = this.db.prepare('RELEASE operation');
+    this.rollbackSavepoint = this.db.prepare('ROLLBACK TO operation');
+    this.maxBatchSize = options.maxBatchSize ?? 64;
     this.tx = this.createTransactionView();
   }
 
-  async transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
-    const release = await this.mutex.acquire();
+  /**
+   * Group commit: transactions that queue up while a batch runs share the next BEGIN ... COMMIT, each
+   * in its own SAVEPOINT so a failing one rolls back alone. Every caller hears back only after the
+   * shared COMMIT, so nothing is reported durable before it is.
+   */
+  transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ run: fn, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.draining) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
     try {
-      this.assertOpen();
-      this.begin.run();
-      try {
-        const result = await fn(this.tx);
-        this.commit.run();
-        return result;
-      } catch (error) {
-        if (this.db.inTransaction) this.rollback.run();
-        throw error;
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.maxBatchSize);
+        const release = await this.mutex.acquire();
+        try {
+          await this.runBatch(batch);
+        } finally {
+          release();
+        }
       }
     } finally {
-      release();
+      this.draining = false;
+    }
+  }
+
+  private async runBatch(batch: QueuedTransaction[]): Promise<void> {
+    if (this.closed) {
+      for (const item of batch) item.reject(new Error('the store is closed'));
+      return;
+    }
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    try {
+      this.begin.run();
+      for (const item of batch) {
+        this.savepoint.run();
+        try {
+          const value = await item.run(this.tx);
+          this.releaseSavepoint.run();
+          outcomes.push({ ok: true, value });
+        } catch (error) {
+          this.rollbackSavepoint.run();
+          this.releaseSavepoint.run();
+          outcomes.push({ ok: false, error });
+        }
+      }
+      this.commit.run();
+    } catch (error) {
+      if (this.db.inTransaction) this.rollback.run();
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    for (const [index, item] of batch.entries()) {
+      const outcome = outcomes[index];
+      if (outcome?.ok) item.resolve(outcome.value);
+      else item.reject(outcome?.error);
     }
   }
 
