@@ -31,6 +31,7 @@ export {
   type LogLevel,
   type LogMetadata,
 } from '../common/logger.js';
+export { WorkerPollError } from './poll-loop.js';
 export { DeterminismViolationError, ReplayError } from './replay/errors.js';
 export type { HistoryInput } from './replay/history-json.js';
 export type { ReplayHistoriesItem, ReplayResult, ReplayWorkerOptions } from './replay/replay-history.js';

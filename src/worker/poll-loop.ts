@@ -1,5 +1,13 @@
-import { isTransientRpcError, type PollBackoff } from './rpc-retry.js';
+import { describeRpcError, isTransientRpcError, type PollBackoff } from './rpc-retry.js';
 import type { Slots } from './slots.js';
+
+/**
+ * A poll failed for a reason waiting will not fix (unknown namespace, refused request): the worker fails
+ * with it. Its `cause` is the RPC error.
+ */
+export class WorkerPollError extends Error {
+  override name = 'WorkerPollError';
+}
 
 /** One kind of long poll, run by {@link runPollLoop}. */
 export interface PollLoopOptions<T> {
@@ -30,7 +38,11 @@ export async function runPollLoop<T>(options: PollLoopOptions<T>): Promise<void>
     } catch (err) {
       slots.release();
       if (stopSignal.aborted) return;
-      if (!isTransientRpcError(err)) throw err;
+      if (!isTransientRpcError(err)) {
+        throw new WorkerPollError(`[POLL_FAILED] polling ${backoff.what} failed: ${describeRpcError(err)}`, {
+          cause: err,
+        });
+      }
       await backoff.failed(err, stopSignal);
       continue;
     }

@@ -43,7 +43,8 @@ export class PollBackoff {
   private readonly maxDelayMs: number;
 
   constructor(
-    private readonly what: string,
+    /** Names the queue in log lines and errors, e.g. `activity task queue "orders"`. */
+    readonly what: string,
     private readonly logger: Logger,
     options: PollBackoffOptions = {},
   ) {

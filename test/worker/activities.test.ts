@@ -14,6 +14,7 @@ import {
   cancellableWorkflow,
   describeActivity,
   greetWorkflow,
+  localTimeoutWorkflow,
   notSerializableWorkflow,
   resumeWorkflow,
   typeErrorWorkflow,
@@ -99,6 +100,17 @@ describe('activities on a real server', () => {
     // The workflow closes as cancelled in the same task that requests the activity's cancel, so the
     // heartbeat may find the attempt gone (NOT_FOUND) rather than see cancel_requested.
     expect(['CANCELLED', 'NOT_FOUND']).toContain(activities.observed.cancellationReasons[0]);
+  });
+
+  it('an attempt past its start-to-close timeout is aborted locally with reason TIMED_OUT', async () => {
+    const taskQueue = `timeout-${randomUUID()}`;
+    const worker = await newWorker(taskQueue);
+    activities.observed.cancellationReasons.length = 0;
+    const error = await worker
+      .runUntil(client.workflow.execute(localTimeoutWorkflow, { taskQueue, workflowId: taskQueue }))
+      .catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect(activities.observed.cancellationReasons).toEqual(['TIMED_OUT']);
   });
 
   it('an unknown activity type fails with a non-retryable NotFoundError naming the registered activities', async () => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, Connection } from '../../src/client/index.js';
-import { Worker } from '../../src/worker/index.js';
+import { IllegalStateError, Worker, WorkerPollError } from '../../src/worker/index.js';
 import * as activities from '../fixtures/worker-activities.js';
 import { cancellableWorkflow, greetWorkflow, slowWorkflow } from '../fixtures/worker-workflows.js';
 import { startTestServer, type TestServer, waitFor } from './harness.js';
@@ -97,6 +97,64 @@ describe('worker lifecycle on a real server', () => {
       expect(code).toBe(0);
     },
   );
+});
+
+describe('worker failures and state', () => {
+  let server: TestServer;
+  let connection: Connection;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    connection = await Connection.connect({ address: server.address });
+  });
+
+  afterAll(async () => {
+    connection?.close();
+    await server?.stop();
+  });
+
+  it('a workflow module that does not bundle fails Worker.create', async () => {
+    const missing = fileURLToPath(new URL('../fixtures/no-such-workflows.ts', import.meta.url));
+    await expect(Worker.create({ connection, taskQueue: 'q', workflowsPath: missing })).rejects.toThrow(
+      /no-such-workflows/,
+    );
+  });
+
+  it('a poll error waiting cannot fix (unknown namespace) fails run() and leaves the worker FAILED', async () => {
+    const worker = await Worker.create({
+      connection,
+      namespace: 'no-such-namespace',
+      taskQueue: 'q',
+      activities,
+      shutdownSignals: [],
+    });
+    const error = await worker.run().catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(WorkerPollError);
+    expect((error as Error).message).toMatch(
+      /^\[POLL_FAILED\] polling activity task queue "q" failed: NotFound: .*no-such-namespace/,
+    );
+    expect(worker.getState()).toBe('FAILED');
+  });
+
+  it('installs the shutdown signal handlers only while running, and runs once', async () => {
+    const before = process.listenerCount('SIGTERM');
+    const worker = await Worker.create({ connection, taskQueue: `state-${randomUUID()}`, activities });
+    expect(worker.getState()).toBe('INITIALIZED');
+    const value = await worker.runUntil(async () => {
+      expect(worker.getState()).toBe('RUNNING');
+      expect(process.listenerCount('SIGTERM')).toBe(before + 1);
+      return 'done';
+    });
+    expect(value).toBe('done');
+    expect(process.listenerCount('SIGTERM')).toBe(before);
+    await expect(worker.run()).rejects.toBeInstanceOf(IllegalStateError);
+  });
+
+  it('runUntil rejects with the error of its promise after shutting the worker down', async () => {
+    const worker = await Worker.create({ connection, taskQueue: `reject-${randomUUID()}`, activities });
+    await expect(worker.runUntil(Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(worker.getState()).toBe('STOPPED');
+  });
 });
 
 describe('worker reconnection', () => {

@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Client, Connection } from '../../src/client/index.js';
+import { Worker } from '../../src/worker/index.js';
+import * as activities from '../fixtures/worker-activities.js';
+import { approvalWorkflow, approve, status } from '../fixtures/worker-workflows.js';
+import { startTestServer, type TestServer } from './harness.js';
+
+const workflowsPath = fileURLToPath(new URL('../fixtures/worker-workflows.ts', import.meta.url));
+
+let server: TestServer;
+let connection: Connection;
+let client: Client;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  connection = await Connection.connect({ address: server.address });
+  client = new Client({ connection });
+});
+
+afterAll(async () => {
+  connection?.close();
+  await server?.stop();
+});
+
+it('answers queries, delivers signals, and keeps a run on its sticky queue with the bundle hash', async () => {
+  const taskQueue = `sticky-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection,
+    taskQueue,
+    workflowsPath,
+    activities,
+    shutdownSignals: [],
+  });
+  expect(worker.stickyQueue).toMatch(new RegExp(`^${taskQueue}/sticky/${process.pid}@.+-[0-9a-f-]{36}$`));
+  const handle = await client.workflow.start(approvalWorkflow, { taskQueue, workflowId: taskQueue });
+  const result = await worker.runUntil(async () => {
+    expect(await handle.query(status)).toBe('waiting');
+    await handle.signal(approve, 'Grace');
+    return handle.result();
+  });
+  expect(result).toBe('Hello, Grace!');
+
+  const history = await handle.fetchHistory();
+  const taskQueues = history.events.flatMap((event) =>
+    event.attributes.case === 'workflowTaskScheduledEventAttributes'
+      ? [event.attributes.value.taskQueue]
+      : [],
+  );
+  expect(taskQueues[0]).toBe(taskQueue);
+  expect(taskQueues.slice(1)).toContain(worker.stickyQueue);
+  const description = await handle.describe();
+  expect(description.raw.workflowExecutionInfo?.lastBinaryChecksum).toMatch(/^[0-9a-f]{64}$/);
+});
+
+it('with maxCachedWorkflows 0 there is no sticky queue and every task replays from the normal queue', async () => {
+  const taskQueue = `no-cache-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection,
+    taskQueue,
+    workflowsPath,
+    activities,
+    maxCachedWorkflows: 0,
+    shutdownSignals: [],
+  });
+  expect(worker.stickyQueue).toBeUndefined();
+  const handle = await client.workflow.start(approvalWorkflow, { taskQueue, workflowId: taskQueue });
+  const result = await worker.runUntil(async () => {
+    expect(await handle.query(status)).toBe('waiting');
+    await handle.signal(approve, 'Linus');
+    return handle.result();
+  });
+  expect(result).toBe('Hello, Linus!');
+  const history = await handle.fetchHistory();
+  for (const event of history.events) {
+    if (event.attributes.case === 'workflowTaskScheduledEventAttributes') {
+      expect(event.attributes.value.taskQueue).toBe(taskQueue);
+    }
+  }
+});
