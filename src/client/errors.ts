@@ -100,7 +100,8 @@ export function toClientError(err: unknown, context: CallContext = {}): unknown 
   const { workflowId, runId, workflowType } = context;
   if (err.code === Code.NotFound && workflowId !== undefined) {
     const run = runId ? ` (run ${runId})` : '';
-    return new WorkflowNotFoundError(`workflow "${workflowId}"${run} not found: ${err.rawMessage}`, {
+    // The server's message already names the workflow and the namespace; compose one only if it is empty.
+    return new WorkflowNotFoundError(err.rawMessage || `workflow "${workflowId}"${run} not found`, {
       cause: err,
       workflowId,
       runId: runId || undefined,
@@ -108,7 +109,7 @@ export function toClientError(err: unknown, context: CallContext = {}): unknown 
   }
   if (err.code === Code.AlreadyExists && workflowId !== undefined) {
     return new WorkflowExecutionAlreadyStartedError(
-      `workflow "${workflowId}" is already running: ${err.rawMessage}`,
+      err.rawMessage || `workflow "${workflowId}" is already running`,
       { cause: err, workflowId, workflowType: workflowType ?? '' },
     );
   }

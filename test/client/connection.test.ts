@@ -33,14 +33,16 @@ describe('Connection.connect', () => {
 });
 
 describe('toClientError', () => {
-  it('maps NotFound on a workflow to WorkflowNotFoundError naming it', () => {
-    const err = toClientError(new ConnectError('no such execution', Code.NotFound), {
+  it("maps NotFound on a workflow to WorkflowNotFoundError, keeping the server's message", () => {
+    const serverMessage = '[WORKFLOW_NOT_FOUND] workflow "w1" run "r1" not found in namespace "default"';
+    const err = toClientError(new ConnectError(serverMessage, Code.NotFound), {
       workflowId: 'w1',
       runId: 'r1',
     });
     expect(err).toBeInstanceOf(WorkflowNotFoundError);
-    expect(err).toMatchObject({ workflowId: 'w1', runId: 'r1' });
-    expect((err as Error).message).toBe('workflow "w1" (run r1) not found: no such execution');
+    expect(err).toMatchObject({ workflowId: 'w1', runId: 'r1', message: serverMessage });
+    const bare = toClientError(new ConnectError('', Code.NotFound), { workflowId: 'w2' });
+    expect(bare).toMatchObject({ message: 'workflow "w2" not found' });
   });
 
   it('maps AlreadyExists on a start to WorkflowExecutionAlreadyStartedError', () => {
