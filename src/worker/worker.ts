@@ -53,6 +53,11 @@ export class Worker {
   private readonly workflowPoller: WorkflowPoller | undefined;
   private readonly activityPoller: ActivityPoller | undefined;
   private shutdownDone: Promise<void> | undefined;
+  private requestStop: () => void = () => undefined;
+  /** Resolves when shutdown starts, for whatever reason (call, signal, fatal error). */
+  private readonly stopRequested = new Promise<void>((resolve) => {
+    this.requestStop = resolve;
+  });
   private fatalError: unknown;
   private hasFatalError = false;
 
@@ -144,10 +149,7 @@ export class Worker {
         workflows: this.processor?.workflowTypes.length ?? 0,
         activities: this.options.activities.size,
       });
-      await new Promise<void>((resolve) => {
-        this.onStopping = resolve;
-        if (this.state !== 'RUNNING') resolve();
-      });
+      await this.stopRequested;
       await this.shutdownDone;
     } finally {
       removeSignalHandlers();
@@ -200,12 +202,10 @@ export class Worker {
       return this.shutdownDone;
     }
     this.setState('STOPPING');
-    this.onStopping();
+    this.requestStop();
     this.shutdownDone = this.drain();
     return this.shutdownDone;
   }
-
-  private onStopping: () => void = () => undefined;
 
   private async drain(): Promise<void> {
     try {
