@@ -52,9 +52,9 @@ export function compactJson(value: unknown): string {
   return JSON.stringify(value) ?? String(value);
 }
 
-/** One JSON document, pretty-printed, Dates as ISO strings. */
+/** One JSON document, pretty-printed, Dates as ISO strings; `undefined` becomes `null` so it stays valid JSON. */
 export function toJsonDocument(value: unknown): string {
-  return JSON.stringify(value, null, 2);
+  return JSON.stringify(value, null, 2) ?? 'null';
 }
 
 export function formatTime(date: Date | undefined): string | undefined {

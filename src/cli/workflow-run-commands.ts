@@ -93,7 +93,7 @@ export function registerWorkflowRunCommands(workflow: Command): void {
       const result = await client.workflow
         .getHandle(flags.workflowId, flags.runId)
         .query(flags.name, ...args);
-      output(flags, { queryResult: result }, `Query result:\n${toJsonDocument(result) ?? 'undefined'}`);
+      output(flags, { queryResult: result }, `Query result:\n${toJsonDocument(result)}`);
     });
   });
 
