@@ -43,7 +43,7 @@ export interface WorkerOptions {
   identity?: string;
   /**
    * How many workflow tasks run at once. Capped by `maxCachedWorkflows` when the cache is on, so a run
-   * being worked on is never evicted.
+   * being worked on is never evicted; at least 2 with the cache on (one poll per queue).
    * @default 40
    */
   maxConcurrentWorkflowTaskExecutions?: number;
@@ -159,6 +159,19 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
   );
   const maxConcurrentWorkflowTaskExecutions =
     maxCachedWorkflows > 0 ? Math.min(workflowExecutions, maxCachedWorkflows) : workflowExecutions;
+  if (
+    maxCachedWorkflows > 0 &&
+    maxConcurrentWorkflowTaskExecutions < 2 &&
+    options.workflowsPath !== undefined
+  ) {
+    // Each open poll holds an execution slot: with one slot, a poll idling on the sticky queue would keep
+    // new runs on the task queue waiting.
+    fail(
+      'with the workflow cache on, maxConcurrentWorkflowTaskExecutions and maxCachedWorkflows must both be ' +
+        'at least 2 (one poll on the task queue, one on the sticky queue); set maxCachedWorkflows: 0 to run ' +
+        'one workflow task at a time without a cache',
+    );
+  }
   const maxConcurrentActivityTaskExecutions = count(
     options.maxConcurrentActivityTaskExecutions,
     'maxConcurrentActivityTaskExecutions',

@@ -45,6 +45,11 @@ describe('Worker options', () => {
     ['an empty taskQueue', { taskQueue: ' ' }, /taskQueue must be a non-empty string/],
     ['a missing connection', { connection: undefined }, /connection is required/],
     ['neither workflows nor activities', { activities: undefined }, /nothing to run: pass workflowsPath/],
+    [
+      'a single workflow task slot with the cache on',
+      { workflowsPath: '/w.ts', maxConcurrentWorkflowTaskExecutions: 1 },
+      /must both be at least 2 .* maxCachedWorkflows: 0/,
+    ],
     ['activities without a function', { activities: { greeting: 'hi' } }, /nothing to run/],
     ['a bad duration', { shutdownGraceTime: 'soon' }, /shutdownGraceTime: \[INVALID_DURATION\] "soon"/],
     [
