@@ -101,8 +101,11 @@ async function runAttempt(
         cancel('NOT_FOUND');
         return true;
       }
-      log.warn('Heartbeat failed; will send it again', { error: describeRpcError(err) });
-      return !isTransientRpcError(err);
+      const transient = isTransientRpcError(err);
+      log.warn(transient ? 'Heartbeat failed; sending it again later' : 'Heartbeat refused by the server', {
+        error: describeRpcError(err),
+      });
+      return !transient;
     }
   });
   const context = new Context({
