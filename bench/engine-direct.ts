@@ -82,7 +82,10 @@ await Promise.all(
   }),
 );
 const s = (performance.now() - t) / 1000;
-console.log(`engine only: ${total} in ${s.toFixed(2)} s = ${(total / s).toFixed(0)} wf/s`);
+const cpu = process.cpuUsage();
+console.log(
+  `engine only: ${total} in ${s.toFixed(2)} s = ${(total / s).toFixed(0)} wf/s; CPU ${((cpu.user + cpu.system) / 1000 / total).toFixed(2)} ms per workflow`,
+);
 stopped = true;
 await engine.close();
 await Promise.all(workers);

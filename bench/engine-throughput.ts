@@ -1,6 +1,8 @@
 /**
  * Raw engine throughput: workflows with one activity each, driven over the RPC by a hand-written
  * worker (no SDK), with a fixed number in flight. Run: npx tsx bench/engine-throughput.ts [total] [inFlight] [dbFile]
+ * With STRATA_ADDRESS=http://127.0.0.1:7233 it drives an external server (e.g. `strata server start-dev`)
+ * instead, so server and worker each get their own process.
  */
 import { create } from '@bufbuild/protobuf';
 import { createClient } from '@connectrpc/connect';
@@ -14,10 +16,12 @@ const inFlight = Number(process.argv[3] ?? 64);
 const dbFilename = process.argv[4];
 const queue = 'bench';
 
-const server = await startServer({ port: 0, logLevel: 'error', dbFilename });
+const external = process.env.STRATA_ADDRESS;
+const server = external ? undefined : await startServer({ port: 0, logLevel: 'error', dbFilename });
+const baseUrl = external ?? server?.address ?? '';
 const client = createClient(
   WorkflowService,
-  createConnectTransport({ httpVersion: '2', baseUrl: server.address }),
+  createConnectTransport({ httpVersion: '2', baseUrl, useBinaryFormat: true }),
 );
 let stopped = false;
 
@@ -82,9 +86,12 @@ await Promise.all(
   }),
 );
 const seconds = (performance.now() - started) / 1000;
+const cpu = process.cpuUsage();
+const cpuMsPerWorkflow = (cpu.user + cpu.system) / 1000 / total;
 process.stdout.write(
-  `${total} workflows (1 activity each, ${inFlight} in flight, ${dbFilename ?? 'in-memory'}): ${seconds.toFixed(2)} s = ${(total / seconds).toFixed(0)} workflows/s\n`,
+  `${total} workflows (1 activity each, ${inFlight} in flight, ${external ? `server at ${external}` : (dbFilename ?? 'in-memory')}): ${seconds.toFixed(2)} s = ${(total / seconds).toFixed(0)} workflows/s; CPU ${cpuMsPerWorkflow.toFixed(2)} ms per workflow (client and server together unless external)\n`,
 );
 stopped = true;
-await server.close();
+await server?.close();
+if (external) process.exit(0);
 await Promise.allSettled(workers);
