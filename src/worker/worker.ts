@@ -141,7 +141,7 @@ export class Worker {
     const removeSignalHandlers = this.installSignalHandlers();
     try {
       const pollers = [this.workflowPoller?.start(), this.activityPoller?.start()];
-      for (const polling of pollers) polling?.catch((err: unknown) => this.fail(err));
+      for (const polling of pollers) void polling?.catch((err: unknown) => this.fail(err));
       this.options.logger.info('Worker polling', {
         taskQueue: this.options.taskQueue,
         namespace: this.options.namespace,
