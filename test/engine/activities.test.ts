@@ -152,6 +152,61 @@ describe('activities', () => {
     }
   });
 
+  it('a start-to-close timeout is retried like a failure', async () => {
+    const { client } = t;
+    await scheduleOne(t, 'wf-stc', 'q-stc', { startToCloseTimeoutMs: 150, maximumAttempts: 2 });
+    const first = await pollActivityTask(client, 'q-stc');
+    const second = await pollActivityTask(client, 'q-stc');
+    expect(second.attempt).toBe(2);
+    await expect(
+      client.respondActivityTaskCompleted({ namespace: 'default', taskToken: first.taskToken }),
+    ).rejects.toThrow(/\[TASK_NOT_FOUND\]/);
+    await client.respondActivityTaskCompleted({
+      namespace: 'default',
+      taskToken: second.taskToken,
+      result: json('ok'),
+    });
+    const wft = await pollWorkflowTask(client, 'q-stc');
+    const started = last(wft.history?.events, 'activityTaskStartedEventAttributes');
+    const info =
+      started.attributes.case === 'activityTaskStartedEventAttributes' ? started.attributes.value : undefined;
+    expect(info?.attempt).toBe(2);
+    expect(info?.lastFailure?.failureInfo.case).toBe('timeoutFailureInfo');
+    expect(eventTypes(wft.history?.events ?? [])).toContain('ACTIVITY_TASK_COMPLETED');
+  });
+
+  it('a schedule-to-close timeout ends the activity for good, even mid-retry', async () => {
+    const { client } = t;
+    await startWorkflow(client, 'wf-s2c', 'q-s2c');
+    const task = await pollWorkflowTask(client, 'q-s2c');
+    await completeWorkflowTask(client, task, [
+      command({
+        case: 'scheduleActivityTask',
+        value: {
+          activityId: 'a1',
+          activityType: { name: 'work' },
+          scheduleToCloseTimeoutMs: 300,
+          retryPolicy: { initialIntervalMs: 100, backoffCoefficient: 1 },
+        },
+      }),
+    ]);
+    const first = await pollActivityTask(client, 'q-s2c');
+    expect(first.startToCloseTimeoutMs).toBe(300);
+    await client.respondActivityTaskFailed({
+      namespace: 'default',
+      taskToken: first.taskToken,
+      failure: { message: 'x' },
+    });
+    const wft = await pollWorkflowTask(client, 'q-s2c');
+    const timedOut = last(wft.history?.events, 'activityTaskTimedOutEventAttributes');
+    if (timedOut.attributes.case === 'activityTaskTimedOutEventAttributes') {
+      const failureInfo = timedOut.attributes.value.failure?.failureInfo;
+      expect(failureInfo?.case === 'timeoutFailureInfo' && failureInfo.value.timeoutType).toBe(
+        TimeoutType.SCHEDULE_TO_CLOSE,
+      );
+    }
+  });
+
   it('a schedule-to-start timeout is final and not retried', async () => {
     const { client } = t;
     await scheduleOne(t, 'wf-s2s', 'q-s2s', { scheduleToStartTimeoutMs: 100 });
