@@ -33,7 +33,7 @@ export {
   isCancellation,
 } from '../common/failure.js';
 export type { Logger, LogLevel, LogMetadata } from '../common/logger.js';
-export { type ActivityCancellationReason, Context } from './context.js';
+export { type ActivityCancellationReason, Context, type ContextOptions } from './context.js';
 export type { Info } from './info.js';
 
 /** The current attempt's {@link Info}. Shorthand for `Context.current().info`. */

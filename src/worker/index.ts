@@ -24,6 +24,7 @@
  * `Connection` from `strata/client`.
  * @module
  */
+export type { Duration } from '../common/duration.js';
 export {
   DefaultLogger,
   type LogEntry,
@@ -35,7 +36,12 @@ export { WorkerPollError } from './poll-loop.js';
 export { DeterminismViolationError, ReplayError } from './replay/errors.js';
 export type { HistoryInput } from './replay/history-json.js';
 export type { ReplayHistoriesItem, ReplayResult, ReplayWorkerOptions } from './replay/replay-history.js';
-export { WorkflowBundleError } from './sandbox/bundler.js';
+export {
+  type BundleOptions,
+  bundleWorkflowCode,
+  type WorkflowBundle,
+  WorkflowBundleError,
+} from './sandbox/bundler.js';
 export { IllegalStateError, type State, Worker, type WorkerStatus, WorkerStoppedError } from './worker.js';
 export {
   type ActivityFunction,
