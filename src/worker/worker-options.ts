@@ -3,6 +3,7 @@ import type { Client } from '@connectrpc/connect';
 import { type Duration, msFromDuration } from '../common/duration.js';
 import { DefaultLogger, type Logger } from '../common/logger.js';
 import type { WorkflowService } from '../gen/strata/v1/service_pb.js';
+import type { WorkflowBundle } from './sandbox/bundler.js';
 
 /** What a worker needs from a connection: the raw RPC client. A `Connection` from `strata/client` fits. */
 export interface WorkerConnection {
@@ -31,6 +32,11 @@ export interface WorkerOptions {
    * the worker is created, so import errors surface from `Worker.create`. Omit it for an activity-only worker.
    */
   workflowsPath?: string;
+  /**
+   * A bundle built ahead of time with `bundleWorkflowCode({ workflowsPath })`, instead of `workflowsPath`
+   * (e.g. built once in CI, or shared by several workers in one process).
+   */
+  workflowBundle?: WorkflowBundle;
   /**
    * The activities this worker runs, by activity type, e.g. `import * as activities from './activities.js'`.
    * Omit it for a workflow-only worker. Properties that are not functions are ignored.
@@ -117,6 +123,7 @@ export interface CompiledWorkerOptions {
   namespace: string;
   taskQueue: string;
   workflowsPath: string | undefined;
+  workflowBundle: WorkflowBundle | undefined;
   activities: ReadonlyMap<string, ActivityFunction>;
   identity: string;
   maxConcurrentWorkflowTaskExecutions: number;
@@ -144,8 +151,15 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
   const namespace =
     options.namespace === undefined ? 'default' : nonEmptyString(options.namespace, 'namespace', 'a name');
   if (options.workflowsPath !== undefined) nonEmptyString(options.workflowsPath, 'workflowsPath', 'a path');
+  if (options.workflowBundle !== undefined) {
+    if (options.workflowsPath !== undefined) fail('pass workflowsPath or workflowBundle, not both');
+    if (typeof options.workflowBundle?.code !== 'string') {
+      fail('workflowBundle must be what bundleWorkflowCode({ workflowsPath }) returned');
+    }
+  }
+  const hasWorkflows = options.workflowsPath !== undefined || options.workflowBundle !== undefined;
   const activities = activityMap(options.activities);
-  if (options.workflowsPath === undefined && activities.size === 0) {
+  if (!hasWorkflows && activities.size === 0) {
     fail(
       'the worker has nothing to run: pass workflowsPath (a module exporting workflows), activities ' +
         '(an object of activity functions), or both',
@@ -159,11 +173,7 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
   );
   const maxConcurrentWorkflowTaskExecutions =
     maxCachedWorkflows > 0 ? Math.min(workflowExecutions, maxCachedWorkflows) : workflowExecutions;
-  if (
-    maxCachedWorkflows > 0 &&
-    maxConcurrentWorkflowTaskExecutions < 2 &&
-    options.workflowsPath !== undefined
-  ) {
+  if (maxCachedWorkflows > 0 && maxConcurrentWorkflowTaskExecutions < 2 && hasWorkflows) {
     // Each open poll holds an execution slot: with one slot, a poll idling on the sticky queue would keep
     // new runs on the task queue waiting.
     fail(
@@ -182,6 +192,7 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
     namespace,
     taskQueue,
     workflowsPath: options.workflowsPath,
+    workflowBundle: options.workflowBundle,
     activities,
     identity:
       options.identity === undefined

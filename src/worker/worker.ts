@@ -77,12 +77,7 @@ export class Worker {
    */
   static async create(options: WorkerOptions): Promise<Worker> {
     const compiled = compileWorkerOptions(options);
-    const { workflowsPath } = compiled;
-    const processor =
-      workflowsPath === undefined
-        ? undefined
-        : await loadWorkflowTaskProcessor({ ...compiled, workflowsPath });
-    return new Worker(compiled, processor);
+    return new Worker(compiled, await loadWorkflowTaskProcessor(compiled));
   }
 
   /**

@@ -1,21 +1,32 @@
 import type { CompiledWorkerOptions } from './worker-options.js';
-import { createWorkflowTaskProcessor } from './workflow/workflow-task-processor.js';
+import {
+  createWorkflowTaskProcessor,
+  createWorkflowTaskProcessorFromBundle,
+  type WorkflowTaskProcessorOptions,
+} from './workflow/workflow-task-processor.js';
 import type { WorkflowTaskProcessor } from './workflow-tasks.js';
 
 /**
- * Bundles `workflowsPath` and creates the processor that runs its workflow tasks (sandbox, run cache,
- * replayer); workflow code's `log` lines go to the worker's logger.
+ * Creates the processor that runs the worker's workflow tasks (sandbox, run cache, replayer), bundling
+ * `workflowsPath` first unless a `workflowBundle` was given; `undefined` for an activity-only worker.
+ * Workflow code's `log` lines go to the worker's logger.
  */
-export function loadWorkflowTaskProcessor(
-  options: CompiledWorkerOptions & { workflowsPath: string },
-): Promise<WorkflowTaskProcessor> {
+export async function loadWorkflowTaskProcessor(
+  options: CompiledWorkerOptions,
+): Promise<WorkflowTaskProcessor | undefined> {
   const { logger } = options;
-  return createWorkflowTaskProcessor({
-    workflowsPath: options.workflowsPath,
+  const processorOptions: WorkflowTaskProcessorOptions = {
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     identity: options.identity,
     maxCachedWorkflows: options.maxCachedWorkflows,
     logSink: (entry) => logger.log(entry.level, entry.message, entry.meta),
-  });
+  };
+  if (options.workflowBundle !== undefined) {
+    return createWorkflowTaskProcessorFromBundle(options.workflowBundle, processorOptions);
+  }
+  if (options.workflowsPath !== undefined) {
+    return createWorkflowTaskProcessor({ ...processorOptions, workflowsPath: options.workflowsPath });
+  }
+  return undefined;
 }

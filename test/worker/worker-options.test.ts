@@ -50,6 +50,11 @@ describe('Worker options', () => {
       { workflowsPath: '/w.ts', maxConcurrentWorkflowTaskExecutions: 1 },
       /must both be at least 2 .* maxCachedWorkflows: 0/,
     ],
+    [
+      'both workflowsPath and workflowBundle',
+      { workflowsPath: '/w.ts', workflowBundle: { code: '', hash: '', workflowTypes: [] } },
+      /workflowsPath or workflowBundle, not both/,
+    ],
     ['activities without a function', { activities: { greeting: 'hi' } }, /nothing to run/],
     ['a bad duration', { shutdownGraceTime: 'soon' }, /shutdownGraceTime: \[INVALID_DURATION\] "soon"/],
     [

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Client, Connection } from '../../src/client/index.js';
-import { Worker } from '../../src/worker/index.js';
+import { bundleWorkflowCode, Worker } from '../../src/worker/index.js';
 import * as activities from '../fixtures/worker-activities.js';
-import { approvalWorkflow, approve, status } from '../fixtures/worker-workflows.js';
+import { approvalWorkflow, approve, greetWorkflow, status } from '../fixtures/worker-workflows.js';
 import { startTestServer, type TestServer } from './harness.js';
 
 const workflowsPath = fileURLToPath(new URL('../fixtures/worker-workflows.ts', import.meta.url));
@@ -78,4 +78,24 @@ it('with maxCachedWorkflows 0 there is no sticky queue and every task replays fr
       expect(event.attributes.value.taskQueue).toBe(taskQueue);
     }
   }
+});
+
+it('runs a bundle built ahead of time with bundleWorkflowCode', async () => {
+  const taskQueue = `bundle-${randomUUID()}`;
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath });
+  const worker = await Worker.create({
+    connection,
+    taskQueue,
+    workflowBundle,
+    activities,
+    shutdownSignals: [],
+  });
+  const handle = await client.workflow.start(greetWorkflow, {
+    taskQueue,
+    workflowId: taskQueue,
+    args: ['Ken'],
+  });
+  expect(await worker.runUntil(handle.result())).toBe('Hello, Ken!');
+  const description = await handle.describe();
+  expect(description.raw.workflowExecutionInfo?.lastBinaryChecksum).toBe(workflowBundle.hash);
 });
