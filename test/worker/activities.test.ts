@@ -12,6 +12,7 @@ import { Worker } from '../../src/worker/index.js';
 import * as activities from '../fixtures/worker-activities.js';
 import {
   cancellableWorkflow,
+  concurrentActivities,
   describeActivity,
   greetWorkflow,
   localTimeoutWorkflow,
@@ -154,6 +155,23 @@ describe('activities on a real server', () => {
     const cause = activityCause(error);
     expect(cause.type).toBe('TypeError');
     expect(cause.message).toBe('bad input');
+  });
+
+  it('runs at most maxConcurrentActivityTaskExecutions attempts at once', async () => {
+    const taskQueue = `concurrency-${randomUUID()}`;
+    const worker = await Worker.create({
+      connection,
+      taskQueue,
+      workflowsPath,
+      activities,
+      maxConcurrentActivityTaskExecutions: 2,
+      shutdownSignals: [],
+    });
+    activities.observed.maxRunning = 0;
+    await worker.runUntil(
+      client.workflow.execute(concurrentActivities, { taskQueue, workflowId: taskQueue, args: [6, 100] }),
+    );
+    expect(activities.observed.maxRunning).toBe(2);
   });
 
   it('runUntil resolves with the value and leaves the worker STOPPED', async () => {
