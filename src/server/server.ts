@@ -59,7 +59,7 @@ export async function startServer(options: ServerOptions = {}): Promise<StrataSe
     namespaces: options.namespaces ?? ['default'],
   });
   const handler = connectNodeAdapter({
-    routes: (router) => router.service(WorkflowService, createWorkflowService(engine)),
+    routes: (router) => router.service(WorkflowService, createWorkflowService(engine, logger)),
     readMaxBytes,
   });
   const server = http2.createServer(handler);

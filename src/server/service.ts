@@ -1,18 +1,26 @@
 import type { ServiceImpl } from '@connectrpc/connect';
 import type { Engine } from '../engine/engine.js';
+import { EngineError } from '../engine/errors.js';
+import type { Logger } from '../engine/logger.js';
 import type { WorkflowService } from '../gen/strata/v1/service_pb.js';
 import { toConnectError } from './errors.js';
 
-async function mapErrors<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (error) {
-    throw toConnectError(error);
-  }
-}
-
 /** The WorkflowService on top of an Engine: every RPC delegates, errors become Connect codes. */
-export function createWorkflowService(engine: Engine): ServiceImpl<typeof WorkflowService> {
+export function createWorkflowService(engine: Engine, logger: Logger): ServiceImpl<typeof WorkflowService> {
+  const mapErrors = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (error) {
+      // Expected outcomes (not found, invalid argument, ...) are the caller's business; anything
+      // else is a server bug and must be visible in the server's log.
+      if (error instanceof EngineError) logger.debug('request failed', { error: error.message });
+      else
+        logger.error('request failed unexpectedly', {
+          error: error instanceof Error ? error.stack : String(error),
+        });
+      throw toConnectError(error);
+    }
+  };
   return {
     getSystemInfo: () => engine.getSystemInfo(),
     startWorkflowExecution: (request) => mapErrors(() => engine.startWorkflowExecution(request)),
