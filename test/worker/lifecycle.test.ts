@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Client, Connection } from '../../src/client/index.js';
 import { IllegalStateError, Worker, WorkerPollError } from '../../src/worker/index.js';
 import * as activities from '../fixtures/worker-activities.js';
@@ -158,36 +158,72 @@ describe('worker failures and state', () => {
 });
 
 describe('worker reconnection', () => {
-  it('keeps running across a server restart on the same port and durable database', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'strata-worker-'));
-    const dbPath = join(dir, 'strata.db');
-    let server = await startTestServer({ dbPath });
-    const workerConnection = await Connection.connect({ address: server.address });
-    const taskQueue = `reconnect-${randomUUID()}`;
-    const worker = await Worker.create({
+  let dir: string;
+  let dbPath: string;
+  let server: TestServer;
+  let workerConnection: Connection;
+  let worker: Worker;
+  let running: Promise<void>;
+  let taskQueue: string;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'strata-worker-'));
+    dbPath = join(dir, 'strata.db');
+    server = await startTestServer({ dbPath });
+    workerConnection = await Connection.connect({ address: server.address });
+    taskQueue = `reconnect-${randomUUID()}`;
+    worker = await Worker.create({
       connection: workerConnection,
       taskQueue,
       workflowsPath,
       activities,
       shutdownSignals: [],
     });
-    const running = worker.run();
+    running = worker.run();
+  });
+
+  afterEach(async () => {
+    await worker.shutdown();
+    await running;
+    workerConnection.close();
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps running across a server restart on the same port and durable database', async () => {
+    const first = await runGreet(server.address, taskQueue, 'before');
+    expect(first).toBe('Hello, before!');
+
+    await server.stop();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    server = await startTestServer({ dbPath, port: server.port });
+
+    expect(worker.getState()).toBe('RUNNING');
+    expect(await runGreet(server.address, taskQueue, 'after')).toBe('Hello, after!');
+  });
+
+  it('an activity that finishes while the server is down reports its result once the server is back', async () => {
+    const label = `outage-${randomUUID()}`;
+    const clientConnection = await Connection.connect({ address: server.address });
+    const handle = await new Client({ connection: clientConnection }).workflow.start(slowWorkflow, {
+      taskQueue,
+      workflowId: label,
+      args: [500, label],
+    });
+    await waitFor(async () => (await handle.describe()).pendingActivities[0]?.state === 'STARTED');
+    clientConnection.close();
+
+    await server.stop();
+    await waitFor(() => activities.observed.finished.includes(label));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    server = await startTestServer({ dbPath, port: server.port });
+
+    const connection = await Connection.connect({ address: server.address });
     try {
-      const first = await runGreet(server.address, taskQueue, 'before');
-      expect(first).toBe('Hello, before!');
-
-      await server.stop();
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      server = await startTestServer({ dbPath, port: server.port });
-
-      expect(worker.getState()).toBe('RUNNING');
-      expect(await runGreet(server.address, taskQueue, 'after')).toBe('Hello, after!');
+      const result = await new Client({ connection }).workflow.getHandle(label).result();
+      expect(result).toBe(label);
     } finally {
-      await worker.shutdown();
-      await running;
-      workerConnection.close();
-      await server.stop();
-      rmSync(dir, { recursive: true, force: true });
+      connection.close();
     }
   });
 });
