@@ -7,15 +7,14 @@ import {
 } from '../activity/context.js';
 import type { Info } from '../activity/info.js';
 import { encodeValue } from '../common/converter.js';
-import { ApplicationFailure, CancelledFailure, errorToFailure, isCancellation } from '../common/failure.js';
-import { toProtoFailure } from '../common/failure-proto.js';
-import { withMetadata } from '../common/logger.js';
+import { ApplicationFailure, isCancellation } from '../common/failure.js';
+import { type Logger, withMetadata } from '../common/logger.js';
 import { payloadsToValue, payloadsToValues, toProtoPayloads } from '../common/payload-proto.js';
-import type { Failure } from '../gen/strata/v1/common_pb.js';
 import type { PollActivityTaskQueueResponse } from '../gen/strata/v1/service_pb.js';
-import { HeartbeatThrottle } from './heartbeat-throttle.js';
-import { callWithRetry, describeRpcError, isTransientRpcError } from './rpc-retry.js';
-import type { CompiledWorkerOptions } from './worker-options.js';
+import { AttemptReporter } from './activity-reporter.js';
+import { type HeartbeatSend, HeartbeatThrottle } from './heartbeat-throttle.js';
+import { describeRpcError, isTransientRpcError } from './rpc-retry.js';
+import type { ActivityFunction, CompiledWorkerOptions } from './worker-options.js';
 
 /** One activity attempt running on this worker. */
 export interface RunningActivity {
@@ -31,135 +30,121 @@ export function startActivity(
   task: PollActivityTaskQueueResponse,
   options: CompiledWorkerOptions,
 ): RunningActivity {
-  const info = infoOf(task, options);
-  const controller = new AbortController();
-  let reason: ActivityCancellationReason | undefined;
-  const cancel = (why: ActivityCancellationReason): void => {
-    if (reason !== undefined) return;
-    reason = why;
-    controller.abort(cancellationFailure(why));
-  };
-  const done = runAttempt(task, info, options, controller.signal, cancel, () => reason).catch(
-    (err: unknown) => {
-      options.logger.error('Activity outcome could not be reported', {
-        activityId: info.activityId,
-        activityType: info.activityType,
-        error: describeRpcError(err),
-      });
-    },
-  );
-  return { info, done, cancel };
+  const attempt = new ActivityAttempt(task, options);
+  const done = attempt.run().catch((err: unknown) => {
+    attempt.log.error('Activity outcome could not be reported', { error: describeRpcError(err) });
+  });
+  return { info: attempt.info, done, cancel: (reason) => attempt.cancel(reason) };
 }
 
-async function runAttempt(
-  task: PollActivityTaskQueueResponse,
-  info: Info,
-  options: CompiledWorkerOptions,
-  signal: AbortSignal,
-  cancel: (reason: ActivityCancellationReason) => void,
-  reasonOf: () => ActivityCancellationReason | undefined,
-): Promise<void> {
-  const service = options.connection.workflowService;
-  const common = { taskToken: task.taskToken, identity: options.identity, namespace: options.namespace };
-  const log = withMetadata(options.logger, {
-    activityId: info.activityId,
-    activityType: info.activityType,
-    attempt: info.attempt,
-    workflowId: info.workflowExecution.workflowId,
-    runId: info.workflowExecution.runId,
-  });
-  const respondFailed = (failure: Failure, throttle?: HeartbeatThrottle): Promise<unknown> =>
-    callWithRetry(
-      () => service.respondActivityTaskFailed({ ...common, failure, lastHeartbeatDetails: throttle?.latest }),
-      { what: `RespondActivityTaskFailed for activity "${info.activityType}"`, logger: log },
-    );
+class ActivityAttempt {
+  readonly info: Info;
+  readonly log: Logger;
+  private readonly controller = new AbortController();
+  private reason: ActivityCancellationReason | undefined;
+  private readonly reporter: AttemptReporter;
 
-  const fn = options.activities.get(info.activityType);
-  if (fn === undefined) {
-    const registered = [...options.activities.keys()];
-    await ignoreNotFound(
-      respondFailed(
-        failureOf(
-          ApplicationFailure.nonRetryable(
-            `Activity function "${info.activityType}" is not registered on this worker (task queue ` +
-              `"${info.taskQueue}"), available activities: ${JSON.stringify(registered)}`,
-            'NotFoundError',
-          ),
-        ),
-      ),
+  constructor(
+    private readonly task: PollActivityTaskQueueResponse,
+    private readonly options: CompiledWorkerOptions,
+  ) {
+    this.info = infoOf(task, options);
+    this.log = withMetadata(options.logger, {
+      activityId: this.info.activityId,
+      activityType: this.info.activityType,
+      attempt: this.info.attempt,
+      workflowId: this.info.workflowExecution.workflowId,
+      runId: this.info.workflowExecution.runId,
+    });
+    this.reporter = new AttemptReporter(
+      options.connection,
+      {
+        taskToken: task.taskToken,
+        identity: options.identity,
+        namespace: options.namespace,
+        activityType: this.info.activityType,
+      },
+      this.log,
     );
-    return;
   }
 
-  const throttle = new HeartbeatThrottle(heartbeatIntervalMs(info, options), async (details) => {
+  cancel(reason: ActivityCancellationReason): void {
+    if (this.reason !== undefined) return;
+    this.reason = reason;
+    this.controller.abort(cancellationFailure(reason));
+  }
+
+  async run(): Promise<void> {
+    const fn = this.options.activities.get(this.info.activityType);
+    if (fn === undefined) {
+      await this.reporter.failed(this.notRegistered(), undefined);
+      return;
+    }
+    const throttle = new HeartbeatThrottle(heartbeatIntervalMs(this.info, this.options), this.sendHeartbeat);
+    const timeoutMs = this.info.startToCloseTimeoutMs ?? this.info.scheduleToCloseTimeoutMs;
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => this.cancel('TIMED_OUT'), timeoutMs);
+    let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
     try {
-      const response = await service.recordActivityTaskHeartbeat({ ...common, details });
-      if (response.cancelRequested) cancel('CANCELLED');
+      outcome = { ok: true, value: await this.invoke(fn, throttle) };
+    } catch (error) {
+      outcome = { ok: false, error };
+    } finally {
+      clearTimeout(timer);
+      await throttle.stop();
+    }
+    if (outcome.ok) await this.reporter.completed(outcome.value, throttle.latest);
+    else if (this.reason === 'CANCELLED' && isCancellation(outcome.error))
+      await this.reporter.canceled(outcome.error);
+    // Cancelled for another reason (timeout, shutdown) or failed: a failure, so the server retries the attempt.
+    else await this.reporter.failed(outcome.error, throttle.latest);
+  }
+
+  private invoke(fn: ActivityFunction, throttle: HeartbeatThrottle): Promise<unknown> {
+    const context = new Context({
+      info: this.info,
+      cancellationSignal: this.controller.signal,
+      log: this.log,
+      heartbeat: (details) => throttle.record(toProtoPayloads([encodeValue(details, 'heartbeat details')])),
+    });
+    const args = payloadsToValues(this.task.input) as never[];
+    return runInContext(context, async () => fn(...args));
+  }
+
+  /** A heartbeat's answer is the only way the worker learns that the workflow cancelled the activity. */
+  private readonly sendHeartbeat: HeartbeatSend = async (details) => {
+    try {
+      const response = await this.options.connection.workflowService.recordActivityTaskHeartbeat({
+        taskToken: this.task.taskToken,
+        identity: this.options.identity,
+        namespace: this.options.namespace,
+        details,
+      });
+      if (response.cancelRequested) this.cancel('CANCELLED');
       return true;
     } catch (err) {
       if (ConnectError.from(err).code === Code.NotFound) {
-        cancel('NOT_FOUND');
+        this.cancel('NOT_FOUND');
         return true;
       }
       const transient = isTransientRpcError(err);
-      log.warn(transient ? 'Heartbeat failed; sending it again later' : 'Heartbeat refused by the server', {
-        error: describeRpcError(err),
-      });
+      this.log.warn(
+        transient ? 'Heartbeat failed; sending it again later' : 'Heartbeat refused by the server',
+        {
+          error: describeRpcError(err),
+        },
+      );
       return !transient;
     }
-  });
-  const context = new Context({
-    info,
-    cancellationSignal: signal,
-    log,
-    heartbeat: (details) => throttle.record(toProtoPayloads([encodeValue(details, 'heartbeat details')])),
-  });
-  const timeoutMs = info.startToCloseTimeoutMs ?? info.scheduleToCloseTimeoutMs;
-  const timer = timeoutMs === undefined ? undefined : setTimeout(() => cancel('TIMED_OUT'), timeoutMs);
+  };
 
-  let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
-  try {
-    const args = payloadsToValues(task.input) as never[];
-    outcome = { ok: true, value: await runInContext(context, () => fn(...args)) };
-  } catch (error) {
-    outcome = { ok: false, error };
-  } finally {
-    clearTimeout(timer);
-    await throttle.stop();
-  }
-
-  if (outcome.ok) {
-    let result: ReturnType<typeof toProtoPayloads>;
-    try {
-      result = toProtoPayloads([encodeValue(outcome.value, `the result of activity "${info.activityType}"`)]);
-    } catch (error) {
-      await ignoreNotFound(respondFailed(failureOf(error), throttle));
-      return;
-    }
-    await ignoreNotFound(
-      callWithRetry(() => service.respondActivityTaskCompleted({ ...common, result }), {
-        what: `RespondActivityTaskCompleted for activity "${info.activityType}"`,
-        logger: log,
-      }),
+  private notRegistered(): ApplicationFailure {
+    const registered = JSON.stringify([...this.options.activities.keys()]);
+    return ApplicationFailure.nonRetryable(
+      `Activity function "${this.info.activityType}" is not registered on this worker (task queue ` +
+        `"${this.info.taskQueue}"), available activities: ${registered}`,
+      'NotFoundError',
     );
-    return;
   }
-  if (reasonOf() === 'CANCELLED' && isCancellation(outcome.error)) {
-    const details = outcome.error instanceof CancelledFailure ? outcome.error.details : [];
-    await ignoreNotFound(
-      callWithRetry(
-        () =>
-          service.respondActivityTaskCanceled({
-            ...common,
-            details: toProtoPayloads(encodeDetails(details)),
-          }),
-        { what: `RespondActivityTaskCanceled for activity "${info.activityType}"`, logger: log },
-      ),
-    );
-    return;
-  }
-  // Cancelled for another reason (timeout, shutdown): report a failure so the server retries the attempt.
-  await ignoreNotFound(respondFailed(failureOf(outcome.error), throttle));
 }
 
 function infoOf(task: PollActivityTaskQueueResponse, options: CompiledWorkerOptions): Info {
@@ -195,30 +180,4 @@ function heartbeatIntervalMs(info: Info, options: CompiledWorkerOptions): number
 
 function positiveOrUndefined(ms: number): number | undefined {
   return ms > 0 ? ms : undefined;
-}
-
-/** The wire failure of anything thrown; falls back to the message when details cannot be serialized. */
-function failureOf(error: unknown): Failure {
-  try {
-    return toProtoFailure(errorToFailure(error));
-  } catch (conversionError) {
-    return toProtoFailure(errorToFailure(ApplicationFailure.fromError(conversionError)));
-  }
-}
-
-function encodeDetails(details: readonly unknown[]): ReturnType<typeof encodeValue>[] {
-  try {
-    return details.map((detail, i) => encodeValue(detail, `cancellation detail ${i + 1}`));
-  } catch {
-    return [];
-  }
-}
-
-/** The server forgets an attempt that timed out or whose workflow closed; its late outcome is moot. */
-async function ignoreNotFound(call: Promise<unknown>): Promise<void> {
-  try {
-    await call;
-  } catch (err) {
-    if (ConnectError.from(err).code !== Code.NotFound) throw err;
-  }
 }
