@@ -7,6 +7,7 @@ import type { EngineLimits } from '../engine/engine-core.js';
 import { createConsoleLogger, type Logger, type LogLevel } from '../engine/logger.js';
 import { WorkflowService } from '../gen/strata/v1/service_pb.js';
 import { SqliteStore } from '../store/sqlite/index.js';
+import { createFastPath } from './fast-path.js';
 import { createWorkflowService } from './service.js';
 
 export interface ServerOptions {
@@ -58,11 +59,12 @@ export async function startServer(options: ServerOptions = {}): Promise<StrataSe
     limits: options.limits,
     namespaces: options.namespaces ?? ['default'],
   });
-  const handler = connectNodeAdapter({
-    routes: (router) => router.service(WorkflowService, createWorkflowService(engine, logger)),
+  const calls = createWorkflowService(engine, logger);
+  const adapter = connectNodeAdapter({
+    routes: (router) => router.service(WorkflowService, calls),
     readMaxBytes,
   });
-  const server = http2.createServer(handler);
+  const server = http2.createServer(createFastPath(calls, readMaxBytes, adapter));
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on('session', (session) => {
     sessions.add(session);

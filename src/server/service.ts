@@ -5,8 +5,23 @@ import type { Logger } from '../engine/logger.js';
 import type { WorkflowService } from '../gen/strata/v1/service_pb.js';
 import { toConnectError } from './errors.js';
 
+type WorkflowServiceImpl = ServiceImpl<typeof WorkflowService>;
+
+/** What a call needs from its transport: a signal that aborts when the caller goes away. */
+export interface CallContext {
+  signal?: AbortSignal;
+}
+
+/** The service's methods, callable from the Connect router and from the binary fast path alike. */
+export type WorkflowServiceCalls = {
+  [M in keyof WorkflowServiceImpl]: (
+    request: Parameters<WorkflowServiceImpl[M]>[0],
+    context: CallContext,
+  ) => ReturnType<WorkflowServiceImpl[M]>;
+};
+
 /** The WorkflowService on top of an Engine: every RPC delegates, errors become Connect codes. */
-export function createWorkflowService(engine: Engine, logger: Logger): ServiceImpl<typeof WorkflowService> {
+export function createWorkflowService(engine: Engine, logger: Logger): WorkflowServiceCalls {
   const mapErrors = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
