@@ -16,7 +16,7 @@ CREATE TABLE executions (
   version INTEGER NOT NULL,
   state TEXT NOT NULL,
   PRIMARY KEY (namespace, run_id)
-) WITHOUT ROWID;
+);
 
 -- One running execution per workflow id, enforced by the database.
 CREATE UNIQUE INDEX executions_running ON executions (namespace, workflow_id) WHERE status = 1;
