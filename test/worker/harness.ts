@@ -1,4 +1,8 @@
+import { createClient, type Interceptor } from '@connectrpc/connect';
+import { createConnectTransport, Http2SessionManager } from '@connectrpc/connect-node';
+import { WorkflowService } from '../../src/gen/strata/v1/service_pb.js';
 import { type StrataServer, startServer } from '../../src/server/index.js';
+import type { WorkerConnection } from '../../src/worker/index.js';
 
 /** A real server for worker tests, on a free port, optionally on a durable SQLite file. */
 export interface TestServer {
@@ -13,6 +17,8 @@ export interface TestServerOptions {
   port?: number;
   /** A SQLite file, so a restarted server finds its workflows again. */
   dbPath?: string;
+  /** Events per page of GetWorkflowExecutionHistory; small values make the worker page. */
+  historyPageSize?: number;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -21,7 +27,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     dbFilename: options.dbPath,
     logLevel: 'error',
     // Short long polls keep shutdowns and restarts quick.
-    limits: { longPollTimeoutMs: 2000 },
+    limits: {
+      longPollTimeoutMs: 2000,
+      ...(options.historyPageSize === undefined ? {} : { historyPageSize: options.historyPageSize }),
+    },
   });
   return {
     address: `127.0.0.1:${server.port}`,
@@ -40,4 +49,26 @@ export async function waitFor(
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * A worker connection to the real server that records the requests of one RPC method as they are sent,
+ * to check how often the worker calls it. `close()` ends its HTTP/2 session.
+ */
+export function recordingConnection(
+  server: TestServer,
+  methodName: string,
+): { connection: WorkerConnection; requests: { atMs: number; message: unknown }[]; close(): void } {
+  const requests: { atMs: number; message: unknown }[] = [];
+  const record: Interceptor = (next) => async (request) => {
+    if (request.method.name === methodName) requests.push({ atMs: Date.now(), message: request.message });
+    return next(request);
+  };
+  const baseUrl = `http://${server.address}`;
+  const sessionManager = new Http2SessionManager(baseUrl);
+  const workflowService = createClient(
+    WorkflowService,
+    createConnectTransport({ httpVersion: '2', baseUrl, sessionManager, interceptors: [record] }),
+  );
+  return { connection: { workflowService }, requests, close: () => sessionManager.abort() };
 }

@@ -1,18 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { createClient, type Interceptor } from '@connectrpc/connect';
-import { createConnectTransport, Http2SessionManager } from '@connectrpc/connect-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Client, Connection } from '../../src/client/index.js';
 import { payloadsToValue } from '../../src/common/payload-proto.js';
-import {
-  type RecordActivityTaskHeartbeatRequest,
-  WorkflowService,
-} from '../../src/gen/strata/v1/service_pb.js';
+import type { RecordActivityTaskHeartbeatRequest } from '../../src/gen/strata/v1/service_pb.js';
 import { Worker } from '../../src/worker/index.js';
 import * as activities from '../fixtures/worker-activities.js';
 import { heartbeatBurstWorkflow } from '../fixtures/worker-workflows.js';
-import { startTestServer, type TestServer } from './harness.js';
+import { recordingConnection, startTestServer, type TestServer } from './harness.js';
 
 const workflowsPath = fileURLToPath(new URL('../fixtures/worker-workflows.ts', import.meta.url));
 
@@ -30,24 +25,11 @@ afterAll(async () => {
 });
 
 it('heartbeats are throttled to one RPC per 80% of the heartbeat timeout, and the latest details go out', async () => {
-  // The worker talks to the real server through a connection that records every heartbeat RPC it sends.
-  const sent: { atMs: number; details: unknown }[] = [];
-  const recordHeartbeats: Interceptor = (next) => async (request) => {
-    if (request.method.name === 'RecordActivityTaskHeartbeat') {
-      const message = request.message as RecordActivityTaskHeartbeatRequest;
-      sent.push({ atMs: Date.now(), details: payloadsToValue(message.details) });
-    }
-    return next(request);
-  };
-  const baseUrl = `http://${server.address}`;
-  const sessionManager = new Http2SessionManager(baseUrl);
-  const workflowService = createClient(
-    WorkflowService,
-    createConnectTransport({ httpVersion: '2', baseUrl, sessionManager, interceptors: [recordHeartbeats] }),
-  );
+  // The worker talks to the real server through a connection that records every heartbeat it sends.
+  const recording = recordingConnection(server, 'RecordActivityTaskHeartbeat');
   const taskQueue = `heartbeat-${randomUUID()}`;
   const worker = await Worker.create({
-    connection: { workflowService },
+    connection: recording.connection,
     taskQueue,
     workflowsPath,
     activities,
@@ -65,8 +47,12 @@ it('heartbeats are throttled to one RPC per 80% of the heartbeat timeout, and th
     );
     expect(result).toBe(100);
   } finally {
-    sessionManager.abort();
+    recording.close();
   }
+  const sent = recording.requests.map(({ atMs, message }) => ({
+    atMs,
+    details: payloadsToValue((message as RecordActivityTaskHeartbeatRequest).details),
+  }));
   expect(sent.length).toBeGreaterThanOrEqual(2);
   expect(sent.length).toBeLessThanOrEqual(4);
   expect(sent[0]?.details).toBe(1);

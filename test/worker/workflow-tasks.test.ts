@@ -2,10 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Client, Connection } from '../../src/client/index.js';
-import { bundleWorkflowCode, Worker } from '../../src/worker/index.js';
+import { bundleWorkflowCode, DeterminismViolationError, Worker } from '../../src/worker/index.js';
 import * as activities from '../fixtures/worker-activities.js';
-import { approvalWorkflow, approve, greetWorkflow, status } from '../fixtures/worker-workflows.js';
-import { startTestServer, type TestServer } from './harness.js';
+import {
+  approvalWorkflow,
+  approve,
+  buggyWorkflow,
+  greetWorkflow,
+  status,
+} from '../fixtures/worker-workflows.js';
+import { startTestServer, type TestServer, waitFor } from './harness.js';
 
 const workflowsPath = fileURLToPath(new URL('../fixtures/worker-workflows.ts', import.meta.url));
 
@@ -98,4 +104,55 @@ it('runs a bundle built ahead of time with bundleWorkflowCode', async () => {
   expect(await worker.runUntil(handle.result())).toBe('Hello, Ken!');
   const description = await handle.describe();
   expect(description.raw.workflowExecutionInfo?.lastBinaryChecksum).toBe(workflowBundle.hash);
+});
+
+it('R3: a workflow task that throws a bug is answered with RespondWorkflowTaskFailed; the workflow stays open', async () => {
+  const taskQueue = `bug-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection,
+    taskQueue,
+    workflowsPath,
+    activities,
+    shutdownSignals: [],
+  });
+  const handle = await client.workflow.start(buggyWorkflow, { taskQueue, workflowId: taskQueue });
+  const description = await worker.runUntil(async () => {
+    await waitFor(async () => (await handle.describe()).pendingWorkflowTask?.lastFailure !== undefined);
+    return handle.describe();
+  });
+  expect(description.status.name).toBe('RUNNING');
+  expect(description.pendingWorkflowTask?.lastFailure?.message).toContain(
+    'undefined is not a function (a bug)',
+  );
+  await handle.terminate();
+});
+
+it('R7: Worker.runReplayHistory replays a recorded history; runReplayHistories reports a non-determinism', async () => {
+  const taskQueue = `replay-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection,
+    taskQueue,
+    workflowsPath,
+    activities,
+    shutdownSignals: [],
+  });
+  const handle = await client.workflow.start(greetWorkflow, {
+    taskQueue,
+    workflowId: taskQueue,
+    args: ['Alan'],
+  });
+  await worker.runUntil(handle.result());
+  const history = await handle.fetchHistory();
+  await expect(Worker.runReplayHistory({ workflowsPath }, history)).resolves.toBeUndefined();
+
+  const changedWorkflows = fileURLToPath(new URL('../fixtures/worker-workflows-changed.ts', import.meta.url));
+  const results = [];
+  for await (const result of Worker.runReplayHistories({ workflowsPath: changedWorkflows }, [
+    { workflowId: taskQueue, history },
+  ])) {
+    results.push(result);
+  }
+  expect(results).toHaveLength(1);
+  expect(results[0]?.error).toBeInstanceOf(DeterminismViolationError);
+  expect(results[0]?.error?.message).toMatch(/^\[NDE\]/);
 });

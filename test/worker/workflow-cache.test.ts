@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { Client, Connection } from '../../src/client/index.js';
+import type { GetWorkflowExecutionHistoryRequest } from '../../src/gen/strata/v1/service_pb.js';
+import { Worker } from '../../src/worker/index.js';
+import * as activities from '../fixtures/worker-activities.js';
+import { approvalWorkflow, approve, status } from '../fixtures/worker-workflows.js';
+import { recordingConnection, startTestServer, type TestServer } from './harness.js';
+
+const workflowsPath = fileURLToPath(new URL('../fixtures/worker-workflows.ts', import.meta.url));
+
+let server: TestServer;
+let connection: Connection;
+let client: Client;
+
+beforeAll(async () => {
+  // Three events per history page: every history the worker fetches spans several pages.
+  server = await startTestServer({ historyPageSize: 3 });
+  connection = await Connection.connect({ address: server.address });
+  client = new Client({ connection });
+});
+
+afterAll(async () => {
+  connection?.close();
+  await server?.stop();
+});
+
+it('runs evicted from a small cache get their sticky tasks with the full history fetched page by page', async () => {
+  const taskQueue = `cache-${randomUUID()}`;
+  const recording = recordingConnection(server, 'GetWorkflowExecutionHistory');
+  const worker = await Worker.create({
+    connection: recording.connection,
+    taskQueue,
+    workflowsPath,
+    activities,
+    maxCachedWorkflows: 2,
+    shutdownSignals: [],
+  });
+  const results = await worker.runUntil(async () => {
+    const handles = await Promise.all(
+      ['a', 'b', 'c', 'd'].map((name) =>
+        client.workflow.start(approvalWorkflow, { taskQueue, workflowId: `${taskQueue}-${name}` }),
+      ),
+    );
+    for (const handle of handles) expect(await handle.query(status)).toBe('waiting');
+    expect(worker.getStatus().numCachedWorkflows).toBeLessThanOrEqual(2);
+    await Promise.all(handles.map((handle, i) => handle.signal(approve, `approver ${i}`)));
+    return Promise.all(handles.map((handle) => handle.result()));
+  });
+  recording.close();
+  // Pages after the first carry the token the previous page returned.
+  const tokenLengths = recording.requests.map(
+    ({ message }) => (message as GetWorkflowExecutionHistoryRequest).nextPageToken.length,
+  );
+  expect(tokenLengths.filter((length) => length === 0).length).toBeGreaterThan(0);
+  expect(tokenLengths.filter((length) => length > 0).length).toBeGreaterThan(0);
+  expect(results).toEqual([
+    'Hello, approver 0!',
+    'Hello, approver 1!',
+    'Hello, approver 2!',
+    'Hello, approver 3!',
+  ]);
+});
