@@ -33,6 +33,7 @@ export {
   isCancellation,
 } from '../common/failure.js';
 export type { Logger, LogLevel, LogMetadata } from '../common/logger.js';
+export { CompleteAsyncError } from './complete-async-error.js';
 export { type ActivityCancellationReason, Context, type ContextOptions } from './context.js';
 export type { Info } from './info.js';
 

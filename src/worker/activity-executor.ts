@@ -1,4 +1,5 @@
 import { Code, ConnectError } from '@connectrpc/connect';
+import { CompleteAsyncError } from '../activity/complete-async-error.js';
 import {
   type ActivityCancellationReason,
   Context,
@@ -93,6 +94,8 @@ class ActivityAttempt {
       await throttle.stop();
     }
     if (outcome.ok) await this.reporter.completed(outcome.value, throttle.latest);
+    else if (outcome.error instanceof CompleteAsyncError)
+      this.log.debug('Activity will complete asynchronously');
     else if (this.reason === 'CANCELLED' && isCancellation(outcome.error))
       await this.reporter.canceled(outcome.error);
     // Cancelled for another reason (timeout, shutdown) or failed: a failure, so the server retries the attempt.

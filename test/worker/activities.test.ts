@@ -8,9 +8,11 @@ import {
   Connection,
   WorkflowFailedError,
 } from '../../src/client/index.js';
+import { valuesToPayloads } from '../../src/common/payload-proto.js';
 import { Worker } from '../../src/worker/index.js';
 import * as activities from '../fixtures/worker-activities.js';
 import {
+  asyncCompletionWorkflow,
   cancellableWorkflow,
   concurrentActivities,
   describeActivity,
@@ -172,6 +174,27 @@ describe('activities on a real server', () => {
       client.workflow.execute(concurrentActivities, { taskQueue, workflowId: taskQueue, args: [6, 100] }),
     );
     expect(activities.observed.maxRunning).toBe(2);
+  });
+
+  it('an activity that throws CompleteAsyncError is completed later with its task token', async () => {
+    const taskQueue = `async-${randomUUID()}`;
+    const worker = await newWorker(taskQueue);
+    activities.observed.asyncTaskTokens.length = 0;
+    const result = await worker.runUntil(async () => {
+      const handle = await client.workflow.start(asyncCompletionWorkflow, {
+        taskQueue,
+        workflowId: taskQueue,
+      });
+      await waitFor(() => activities.observed.asyncTaskTokens.length > 0);
+      const taskToken = activities.observed.asyncTaskTokens[0]!;
+      await connection.workflowService.respondActivityTaskCompleted({
+        namespace: 'default',
+        taskToken,
+        result: valuesToPayloads(['done later']),
+      });
+      return handle.result();
+    });
+    expect(result).toBe('done later');
   });
 
   it('runUntil resolves with the value and leaves the worker STOPPED', async () => {
