@@ -17,6 +17,8 @@ import { type HeartbeatSend, HeartbeatThrottle } from './heartbeat-throttle.js';
 import { describeRpcError, isTransientRpcError } from './rpc-retry.js';
 import type { ActivityFunction, CompiledWorkerOptions } from './worker-options.js';
 
+const HEARTBEAT_RPC_TIMEOUT_MS = 10_000;
+
 /** One activity attempt running on this worker. */
 export interface RunningActivity {
   readonly info: Info;
@@ -116,12 +118,16 @@ class ActivityAttempt {
   /** A heartbeat's answer is the only way the worker learns that the workflow cancelled the activity. */
   private readonly sendHeartbeat: HeartbeatSend = async (details) => {
     try {
-      const response = await this.options.connection.workflowService.recordActivityTaskHeartbeat({
-        taskToken: this.task.taskToken,
-        identity: this.options.identity,
-        namespace: this.options.namespace,
-        details,
-      });
+      const response = await this.options.connection.workflowService.recordActivityTaskHeartbeat(
+        {
+          taskToken: this.task.taskToken,
+          identity: this.options.identity,
+          namespace: this.options.namespace,
+          details,
+        },
+        // A heartbeat stuck on a dead connection would hold back the attempt's result.
+        { timeoutMs: HEARTBEAT_RPC_TIMEOUT_MS },
+      );
       if (response.cancelRequested) this.cancel('CANCELLED');
       return true;
     } catch (err) {

@@ -5,7 +5,7 @@ import { toProtoFailure } from '../common/failure-proto.js';
 import type { Logger } from '../common/logger.js';
 import { toProtoPayloads } from '../common/payload-proto.js';
 import type { Failure, Payloads } from '../gen/strata/v1/common_pb.js';
-import { callWithRetry } from './rpc-retry.js';
+import { callWithRetry, type RetryCallOptions } from './rpc-retry.js';
 import type { WorkerConnection } from './worker-options.js';
 
 /** What every report of one attempt carries. */
@@ -37,28 +37,27 @@ export class AttemptReporter {
       await this.failed(error, lastHeartbeatDetails);
       return;
     }
-    await this.send('RespondActivityTaskCompleted', () =>
-      this.connection.workflowService.respondActivityTaskCompleted({ ...this.common(), result }),
+    await this.send('RespondActivityTaskCompleted', (callOptions) =>
+      this.connection.workflowService.respondActivityTaskCompleted({ ...this.common(), result }, callOptions),
     );
   }
 
   /** Reports a failure; `ApplicationFailure` keeps its type and retry decision, other errors use their name. */
   async failed(error: unknown, lastHeartbeatDetails: Payloads | undefined): Promise<void> {
     const failure = failureOf(error);
-    await this.send('RespondActivityTaskFailed', () =>
-      this.connection.workflowService.respondActivityTaskFailed({
-        ...this.common(),
-        failure,
-        lastHeartbeatDetails,
-      }),
+    await this.send('RespondActivityTaskFailed', (callOptions) =>
+      this.connection.workflowService.respondActivityTaskFailed(
+        { ...this.common(), failure, lastHeartbeatDetails },
+        callOptions,
+      ),
     );
   }
 
   /** Reports that the attempt accepted a cancellation requested by its workflow. */
   async canceled(error: unknown): Promise<void> {
     const details = toProtoPayloads(encodeDetails(error instanceof CancelledFailure ? error.details : []));
-    await this.send('RespondActivityTaskCanceled', () =>
-      this.connection.workflowService.respondActivityTaskCanceled({ ...this.common(), details }),
+    await this.send('RespondActivityTaskCanceled', (callOptions) =>
+      this.connection.workflowService.respondActivityTaskCanceled({ ...this.common(), details }, callOptions),
     );
   }
 
@@ -67,7 +66,7 @@ export class AttemptReporter {
     return { taskToken, identity, namespace };
   }
 
-  private async send(rpc: string, call: () => Promise<unknown>): Promise<void> {
+  private async send(rpc: string, call: (callOptions: RetryCallOptions) => Promise<unknown>): Promise<void> {
     try {
       await callWithRetry(call, {
         what: `${rpc} for activity "${this.attempt.activityType}"`,

@@ -102,18 +102,29 @@ export interface CallWithRetryOptions {
   logger: Logger;
   /** Attempts in all, the first included. */
   maxAttempts?: number;
+  /** Deadline of each attempt, so a call on a dead connection fails (and is retried) instead of hanging. */
+  attemptTimeoutMs?: number;
+}
+
+/** Per-call options handed to the RPC, as Connect's `CallOptions` takes them. */
+export interface RetryCallOptions {
+  timeoutMs: number;
 }
 
 /**
  * Runs an RPC that reports a result (a completion, a failure), retrying transient errors with capped,
  * jittered backoff so a server restart does not lose the work of a task that already ran.
  */
-export async function callWithRetry<T>(call: () => Promise<T>, options: CallWithRetryOptions): Promise<T> {
+export async function callWithRetry<T>(
+  call: (callOptions: RetryCallOptions) => Promise<T>,
+  options: CallWithRetryOptions,
+): Promise<T> {
   const maxAttempts = options.maxAttempts ?? 8;
+  const callOptions = { timeoutMs: options.attemptTimeoutMs ?? 30_000 };
   const never = new AbortController().signal;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await call();
+      return await call(callOptions);
     } catch (err) {
       if (attempt >= maxAttempts || !isTransientRpcError(err)) throw err;
       const delayMs = Math.round(Math.min(5000, 100 * 2 ** attempt) * (0.5 + Math.random() * 0.5));

@@ -132,43 +132,51 @@ export class WorkflowPoller {
     switch (result.kind) {
       case 'completed':
         await callWithRetry(
-          () =>
-            service.respondWorkflowTaskCompleted({
-              ...common,
-              commands: result.commands,
-              identity: options.identity,
-              stickyTaskQueue: this.stickyQueue ?? '',
-              stickyScheduleToStartTimeoutMs: this.stickyQueue
-                ? options.stickyQueueScheduleToStartTimeoutMs
-                : 0,
-              binaryChecksum: processor.bundleHash,
-            }),
+          (callOptions) =>
+            service.respondWorkflowTaskCompleted(
+              {
+                ...common,
+                commands: result.commands,
+                identity: options.identity,
+                stickyTaskQueue: this.stickyQueue ?? '',
+                stickyScheduleToStartTimeoutMs: this.stickyQueue
+                  ? options.stickyQueueScheduleToStartTimeoutMs
+                  : 0,
+                binaryChecksum: processor.bundleHash,
+              },
+              callOptions,
+            ),
           retry,
         );
         return;
       case 'failed':
         processor.evict(task.workflowExecution?.runId ?? '');
         await callWithRetry(
-          () =>
-            service.respondWorkflowTaskFailed({
-              ...common,
-              cause: result.cause,
-              failure: result.failure,
-              identity: options.identity,
-              binaryChecksum: processor.bundleHash,
-            }),
+          (callOptions) =>
+            service.respondWorkflowTaskFailed(
+              {
+                ...common,
+                cause: result.cause,
+                failure: result.failure,
+                identity: options.identity,
+                binaryChecksum: processor.bundleHash,
+              },
+              callOptions,
+            ),
           retry,
         );
         return;
       case 'query':
         await callWithRetry(
-          () => service.respondQueryTaskCompleted({ ...common, queryResult: result.result }),
+          (callOptions) =>
+            service.respondQueryTaskCompleted({ ...common, queryResult: result.result }, callOptions),
           retry,
         );
         return;
       case 'queryFailed':
         await callWithRetry(
-          () => service.respondQueryTaskCompleted({ ...common, failure: result.failure }),
+          (callOptions) =>
+            service.respondQueryTaskCompleted({ ...common, failure: result.failure }, callOptions),
           retry,
         );
         return;
@@ -186,12 +194,11 @@ export class WorkflowPoller {
     let nextPageToken: Uint8Array = new Uint8Array();
     do {
       const page = await callWithRetry(
-        () =>
-          options.connection.workflowService.getWorkflowExecutionHistory({
-            namespace: options.namespace,
-            execution: { workflowId, runId },
-            nextPageToken,
-          }),
+        (callOptions) =>
+          options.connection.workflowService.getWorkflowExecutionHistory(
+            { namespace: options.namespace, execution: { workflowId, runId }, nextPageToken },
+            callOptions,
+          ),
         { what: `GetWorkflowExecutionHistory of run ${runId}`, logger: options.logger },
       );
       events.push(...(page.history?.events ?? []));
