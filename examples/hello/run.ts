@@ -18,13 +18,21 @@ function start(name: string, args: string[]): ChildProcess {
   return child;
 }
 
-async function waitForLine(child: ChildProcess, pattern: RegExp): Promise<void> {
-  let seen = '';
-  for await (const chunk of child.stdout!) {
-    seen += String(chunk);
-    if (pattern.test(seen)) return;
-  }
-  throw new Error(`process exited before printing ${pattern}`);
+/** Resolves when the child prints a line matching `pattern`; the stream keeps flowing afterwards. */
+function waitForLine(child: ChildProcess, pattern: RegExp): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const onData = (chunk: Buffer): void => {
+      seen += chunk.toString();
+      if (!pattern.test(seen)) return;
+      child.stdout?.off('data', onData);
+      child.off('exit', onExit);
+      resolve();
+    };
+    const onExit = (): void => reject(new Error(`process exited before printing ${pattern}`));
+    child.stdout?.on('data', onData);
+    child.once('exit', onExit);
+  });
 }
 
 const server = start('server', ['bin/strata.js', 'server', 'start-dev', '--port', port]);

@@ -1,0 +1,158 @@
+/**
+ * `npm run bench`: starts a dev server (SQLite in WAL mode, durable) and a worker as separate processes,
+ * drives them from this process as the client, and prints throughput, latency, replay speed and worker
+ * memory per cached workflow. Options: `-n 5000` workflows, `--concurrency 64`, `--cached 10000`.
+ */
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from 'strata/client';
+import { Worker } from 'strata/worker';
+import { finish, manySteps, oneActivity, parked } from './workflows.js';
+
+const { values: options } = parseArgs({
+  options: {
+    n: { type: 'string', short: 'n', default: '5000' },
+    concurrency: { type: 'string', default: '64' },
+    latency: { type: 'string', default: '300' },
+    cached: { type: 'string', default: '10000' },
+    'replay-steps': { type: 'string', default: '1000' },
+  },
+});
+const root = fileURLToPath(new URL('..', import.meta.url));
+const workflowsPath = fileURLToPath(new URL('./workflows.ts', import.meta.url));
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/** Resolves when the child prints a line matching `pattern`; the stream keeps flowing afterwards. */
+function waitForOutput(child: ChildProcess, pattern: RegExp): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const onData = (chunk: Buffer): void => {
+      seen += chunk.toString();
+      if (!pattern.test(seen)) return;
+      child.stdout?.off('data', onData);
+      child.off('exit', onExit);
+      resolve();
+    };
+    const onExit = (): void => reject(new Error(`process exited before printing ${pattern}`));
+    child.stdout?.on('data', onData);
+    child.once('exit', onExit);
+  });
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+async function inParallel(total: number, concurrency: number, run: (i: number) => Promise<unknown>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) await run(next++);
+    }),
+  );
+}
+
+type MemoryReport = { heapUsed: number; rss: number; cachedRuns: number };
+function askMemory(worker: ChildProcess): Promise<MemoryReport> {
+  return new Promise((resolve) => {
+    worker.once('message', (message) => resolve(message as MemoryReport));
+    worker.send({ cmd: 'memory' });
+  });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'strata-bench-'));
+const port = await freePort();
+const address = `127.0.0.1:${port}`;
+const server = spawn(
+  process.execPath,
+  ['bin/strata.js', 'server', 'start-dev', '--port', String(port), '--db-filename', join(dir, 'bench.db')],
+  { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+);
+await waitForOutput(server, /listening/);
+const worker = fork(fileURLToPath(new URL('./worker.ts', import.meta.url)), {
+  cwd: root,
+  execArgv: ['--import', 'tsx', '--expose-gc'],
+  env: { ...process.env, STRATA_ADDRESS: address },
+});
+await once(worker, 'message');
+
+const connection = await Connection.connect({ address });
+const client = new Client({ connection });
+const results: Record<string, string> = {};
+
+const total = Number(options.n);
+const concurrency = Number(options.concurrency);
+await inParallel(200, concurrency, (i) =>
+  client.workflow.execute(oneActivity, { taskQueue: 'bench', workflowId: `warm-${i}`, args: ['x'] }),
+);
+let started = performance.now();
+await inParallel(total, concurrency, (i) =>
+  client.workflow.execute(oneActivity, { taskQueue: 'bench', workflowId: `tp-${i}`, args: ['x'] }),
+);
+const seconds = (performance.now() - started) / 1000;
+results['throughput (workflows/s, one activity each)'] =
+  `${(total / seconds).toFixed(0)} (${total} workflows, ${concurrency} in flight, ${seconds.toFixed(1)} s)`;
+
+const latencies: number[] = [];
+for (let i = 0; i < Number(options.latency); i++) {
+  const t0 = performance.now();
+  await client.workflow.execute(oneActivity, { taskQueue: 'bench', workflowId: `lat-${i}`, args: ['x'] });
+  latencies.push(performance.now() - t0);
+}
+latencies.sort((a, b) => a - b);
+results['end-to-end latency, one at a time'] =
+  `p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms (${latencies.length} runs)`;
+
+const steps = Number(options['replay-steps']);
+const long = await client.workflow.start(manySteps, {
+  taskQueue: 'bench',
+  workflowId: 'replay',
+  args: [steps],
+});
+await long.result();
+const history = await long.fetchHistory();
+const rounds = 20;
+started = performance.now();
+for (let i = 0; i < rounds; i++) await Worker.runReplayHistory({ workflowsPath }, history);
+const replaySeconds = (performance.now() - started) / 1000;
+results['replay speed (history events/s)'] =
+  `${((history.events.length * rounds) / replaySeconds).toFixed(0)} (${history.events.length} events x ${rounds}, bundle built once per call)`;
+
+const cached = Number(options.cached);
+const before = await askMemory(worker);
+await inParallel(cached, concurrency, (i) =>
+  client.workflow.start(parked, { taskQueue: 'bench', workflowId: `parked-${i}` }),
+);
+let after = await askMemory(worker);
+while (after.cachedRuns - before.cachedRuns < cached) {
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  after = await askMemory(worker);
+}
+const perRun = (after.heapUsed - before.heapUsed) / (after.cachedRuns - before.cachedRuns);
+results['worker memory per cached workflow'] =
+  `${(perRun / 1024).toFixed(1)} KiB heap (${after.cachedRuns} cached, heap ${(after.heapUsed / 2 ** 20).toFixed(0)} MiB, rss ${(after.rss / 2 ** 20).toFixed(0)} MiB)`;
+await inParallel(cached, concurrency, (i) => client.workflow.getHandle(`parked-${i}`).signal(finish));
+
+await connection.close();
+worker.disconnect();
+await once(worker, 'exit');
+server.kill('SIGTERM');
+await once(server, 'exit');
+rmSync(dir, { recursive: true, force: true });
+
+console.log('\nStrata benchmark (SQLite WAL, durable; server, worker and client in separate processes)');
+for (const [name, value] of Object.entries(results)) console.log(`  ${name.padEnd(46)} ${value}`);
