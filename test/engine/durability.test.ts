@@ -1,7 +1,12 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createClient } from '@connectrpc/connect';
+import { createConnectTransport } from '@connectrpc/connect-node';
 import { afterEach, describe, expect, it } from 'vitest';
+import { WorkflowService } from '../../src/gen/strata/v1/service_pb.js';
 import {
   command,
   completeWorkflowTask,
@@ -59,6 +64,53 @@ describe('durability', () => {
       expect(count.count).toBe(1);
     } finally {
       await second.server.close();
+    }
+  });
+
+  it('acknowledged writes survive SIGKILL of the server process', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strata-sigkill-'));
+    dirs.push(dir);
+    const dbFilename = join(dir, 'strata.db');
+    const script = fileURLToPath(new URL('./fixtures/strata-server-cli.ts', import.meta.url));
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', script, 'server', 'start-dev', '--port', '0', '--db-filename', dbFilename],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const address = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        const match = /listening on (\S+)/.exec(chunk.toString());
+        if (match?.[1]) resolve(`http://${match[1]}`);
+      });
+      child.once('exit', (code) => reject(new Error(`server exited early with ${code}`)));
+    });
+    const client = createClient(
+      WorkflowService,
+      createConnectTransport({ httpVersion: '2', baseUrl: address }),
+    );
+    const runIds = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => startWorkflow(client, `wf-killed-${i}`, 'q-killed')),
+    );
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+
+    const reopened = await startTestServer({ dbFilename });
+    try {
+      const count = await reopened.client.countWorkflowExecutions({
+        namespace: 'default',
+        query: 'TaskQueue = "q-killed"',
+      });
+      expect(count.count).toBe(20);
+      const described = await reopened.client.describeWorkflowExecution({
+        namespace: 'default',
+        execution: { workflowId: 'wf-killed-7' },
+      });
+      expect(described.workflowExecutionInfo?.execution?.runId).toBe(runIds[7]);
+      const task = await pollWorkflowTask(reopened.client, 'q-killed');
+      expect(task.workflowExecution?.workflowId).toMatch(/^wf-killed-/);
+    } finally {
+      await reopened.server.close();
     }
   });
 });
