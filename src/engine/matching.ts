@@ -9,6 +9,9 @@ interface Waiter {
   wake: () => void;
 }
 
+/** True when a notification (not a timeout, abort or close) ended the wait. */
+type Woken = boolean;
+
 /** A query waiting for a workflow worker; it lives only in memory and records nothing. */
 export interface QueryTask {
   id: string;
@@ -54,20 +57,21 @@ export class Matching {
   }
 
   /** Resolves on a notification, after `timeoutMs`, on abort, or when matching closes. */
-  wait(channel: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
-    if (this.closed || signal?.aborted) return Promise.resolve();
+  wait(channel: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<Woken> {
+    if (this.closed || signal?.aborted) return Promise.resolve(false);
     return new Promise((resolve) => {
-      const waiter: Waiter = { wake: () => finish() };
-      const timer = setTimeout(() => finish(), timeoutMs);
-      const finish = (): void => {
+      const waiter: Waiter = { wake: () => finish(!this.closed) };
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      const onAbort = (): void => finish(false);
+      const finish = (woken: boolean): void => {
         clearTimeout(timer);
-        signal?.removeEventListener('abort', finish);
+        signal?.removeEventListener('abort', onAbort);
         const list = this.waiters.get(channel);
         const index = list?.indexOf(waiter) ?? -1;
         if (list && index >= 0) list.splice(index, 1);
-        resolve();
+        resolve(woken);
       };
-      signal?.addEventListener('abort', finish);
+      signal?.addEventListener('abort', onAbort);
       const list = this.waiters.get(channel) ?? [];
       list.push(waiter);
       this.waiters.set(channel, list);

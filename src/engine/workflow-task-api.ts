@@ -41,16 +41,24 @@ export async function longPoll<T>(
   claim: () => Promise<T | undefined>,
 ): Promise<T | undefined> {
   const deadline = Date.now() + core.limits.longPollTimeoutMs;
-  while (!core.closed && !core.matching.isClosed && !signal?.aborted) {
-    const generation = core.matching.generation(channel);
-    const result = await claim();
-    if (result !== undefined) return result;
-    if (core.matching.generation(channel) !== generation) continue;
-    const remaining = deadline - Date.now();
-    if (remaining <= 0) return undefined;
-    await core.matching.wait(channel, remaining, signal);
+  let woken = false;
+  let result: T | undefined;
+  try {
+    while (!core.closed && !core.matching.isClosed && !signal?.aborted) {
+      const generation = core.matching.generation(channel);
+      result = await claim();
+      if (result !== undefined) return result;
+      if (core.matching.generation(channel) !== generation) continue;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return undefined;
+      woken = await core.matching.wait(channel, remaining, signal);
+    }
+    return undefined;
+  } finally {
+    // A poller that was woken for a task but leaves without it (its caller went away, or the claim
+    // failed) passes the wake-up on, so the task does not sit until another poll arrives.
+    if (woken && result === undefined) core.matching.notify(channel);
   }
-  return undefined;
 }
 
 export interface PendingQuery {
