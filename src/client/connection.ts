@@ -23,6 +23,8 @@ export interface ConnectionOptions {
    * @default 10000
    */
   connectTimeoutMs?: number;
+  /** Connect interceptors run around every RPC of this connection, outermost first. */
+  interceptors?: Interceptor[];
 }
 
 /** Thrown by {@link Connection.connect} when no Strata server answers at the address. */
@@ -52,7 +54,7 @@ export class Connection {
   private readonly sessionManager: Http2SessionManager;
   private readonly abortScope: AsyncLocalStorage<AbortSignal>;
 
-  private constructor(address: string) {
+  private constructor(address: string, interceptors: Interceptor[]) {
     this.address = stripScheme(address);
     const baseUrl = `http://${this.address}`;
     this.abortScope = new AsyncLocalStorage<AbortSignal>();
@@ -61,14 +63,14 @@ export class Connection {
       httpVersion: '2',
       baseUrl,
       sessionManager: this.sessionManager,
-      interceptors: [abortScopeInterceptor(this.abortScope)],
+      interceptors: [...interceptors, abortScopeInterceptor(this.abortScope)],
     });
     this.workflowService = createClient(WorkflowService, transport);
   }
 
   /** Connects and checks that a Strata server answers; throws a {@link ConnectionError} that says how to start one. */
   static async connect(options: ConnectionOptions = {}): Promise<Connection> {
-    const connection = new Connection(options.address ?? DEFAULT_ADDRESS);
+    const connection = new Connection(options.address ?? DEFAULT_ADDRESS, options.interceptors ?? []);
     try {
       await connection.workflowService.getSystemInfo(
         {},

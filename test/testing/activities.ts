@@ -1,0 +1,3 @@
+export async function chargeCard(customer: string): Promise<string> {
+  return `charged ${customer}`;
+}
