@@ -12,6 +12,7 @@ import {
 import type { EngineCore } from './engine-core.js';
 import { taskNotFound } from './errors.js';
 import { queueChannel } from './matching.js';
+import { describeOversize, largestPayload, MAX_PAYLOAD_BYTES } from './payload-limit.js';
 import {
   cancelActivityAfterRequest,
   completeActivity,
@@ -120,7 +121,20 @@ export async function respondActivityCompleted(
   core: EngineCore,
   request: RespondActivityTaskCompletedRequest,
 ): Promise<void> {
-  checkPayloads(request.result, 'result');
+  const size = largestPayload(request.result);
+  if (size > MAX_PAYLOAD_BYTES) {
+    // As in Temporal: a result too large to record fails the attempt, non-retryably (another attempt
+    // would most likely return the same), instead of leaving it to time out with no word of why.
+    const failure = create(FailureSchema, {
+      message: `[PAYLOAD_TOO_LARGE] ${describeOversize('the activity result', size)}`,
+      source: 'strata-server',
+      failureInfo: { case: 'serverFailureInfo', value: { nonRetryable: true } },
+    });
+    await withRunningActivity(core, request.taskToken, (m, activity) =>
+      failActivityAttempt(m, activity, failure, request.identity, undefined),
+    );
+    return;
+  }
   await withRunningActivity(core, request.taskToken, (m, activity) =>
     completeActivity(m, activity, request.result, request.identity),
   );

@@ -238,7 +238,8 @@ export function failActivityAttempt(
         policy,
         attempt: activity.attempt,
         errorType: application?.type ?? '',
-        nonRetryable: application?.nonRetryable ?? false,
+        nonRetryable:
+          application?.nonRetryable ?? (info.case === 'serverFailureInfo' && info.value.nonRetryable),
         requestedDelayMs: application?.nextRetryDelayMs ?? 0,
         nowMs: m.nowMs,
         deadlineMs:

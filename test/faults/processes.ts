@@ -1,0 +1,110 @@
+/**
+ * Real processes for the fault tests: a `strata server start-dev` and workers, each a child process the
+ * test can kill with SIGKILL.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const cli = fileURLToPath(new URL('../../bin/strata.js', import.meta.url));
+const workerScript = fileURLToPath(new URL('./fixtures/worker.ts', import.meta.url));
+
+export interface ChildHandle {
+  readonly child: ChildProcess;
+  /** Everything the process wrote to stdout and stderr so far, for failure messages. */
+  output(): string;
+  /** Sends `signal` (SIGKILL by default) and resolves once the process has exited. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+function startChild(
+  args: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+): Promise<{
+  handle: ChildHandle;
+  match: RegExpExecArray;
+}> {
+  const child = spawn(process.execPath, args, {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const handle: ChildHandle = {
+    child,
+    output: () => output,
+    kill: async (signal = 'SIGKILL') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const match = ready.exec(output);
+      if (match) resolve({ handle, match });
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code, signal) =>
+      reject(new Error(`${args.join(' ')} exited (${code ?? signal}) before it was ready:\n${output}`)),
+    );
+  });
+}
+
+/** A worker of fixtures/workflows.ts and fixtures/activities.ts in its own process, once it polls. */
+export async function startWorkerProcess(address: string, taskQueue: string): Promise<ChildHandle> {
+  const { handle } = await startChild(
+    ['--import', 'tsx', workerScript],
+    { STRATA_ADDRESS: address, TASK_QUEUE: taskQueue, STRATA_LOG_LEVEL: 'ERROR' },
+    /worker: running/,
+  );
+  return handle;
+}
+
+export interface ServerProcess extends ChildHandle {
+  /** `127.0.0.1:port` */
+  readonly address: string;
+  readonly port: number;
+}
+
+/** `strata server start-dev --port <port> --db-filename <dbFilename>`, once it listens. */
+export async function startServerProcess(options: {
+  port: number;
+  dbFilename: string;
+}): Promise<ServerProcess> {
+  const { handle, match } = await startChild(
+    [
+      cli,
+      'server',
+      'start-dev',
+      '--port',
+      String(options.port),
+      '--db-filename',
+      options.dbFilename,
+      '--log-level',
+      'error',
+    ],
+    {},
+    /listening on (\S+):(\d+)/,
+  );
+  const port = Number(match[2]);
+  return { ...handle, address: `127.0.0.1:${port}`, port };
+}
+
+/** Polls `check` every 25 ms until it returns a value other than undefined/false; throws after `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
