@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:http2';
-import { create } from '@bufbuild/protobuf';
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Connection } from '../../src/client/index.js';
@@ -23,7 +23,9 @@ afterAll(async () => {
   await server?.stop();
 });
 
-function startRequest(overrides: Partial<StartWorkflowExecutionRequest>): StartWorkflowExecutionRequest {
+function startRequest(
+  overrides: Omit<MessageInitShape<typeof StartWorkflowExecutionRequestSchema>, '$typeName'>,
+): StartWorkflowExecutionRequest {
   return create(StartWorkflowExecutionRequestSchema, {
     namespace: 'default',
     workflowId: `rpc-${randomUUID()}`,
