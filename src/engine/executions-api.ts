@@ -156,7 +156,7 @@ export async function signalWorkflow(
     const record = await core.resolveRun(tx, namespace, workflowId, request.workflowExecution?.runId ?? '');
     if (!isRunning(record)) throw workflowClosed(namespace, workflowId, record.runId);
     await core.mutate(tx, effects, record, (m) =>
-      signalExecution(m, signalName, request.input, request.identity),
+      signalExecution(m, signalName, request.input, request.identity, request.requestId),
     );
   });
   return {};

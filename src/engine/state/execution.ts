@@ -76,7 +76,14 @@ export function signalExecution(
   signalName: string,
   input: Payloads | undefined,
   identity: string,
+  requestId = '',
 ): void {
+  if (requestId !== '') {
+    // A client that lost the answer to a signal sends it again with the same request id (as in Temporal).
+    const seen = m.state.signalRequestIds ?? [];
+    if (seen.includes(requestId)) return;
+    m.state.signalRequestIds = [...seen, requestId];
+  }
   m.addEvent({ case: 'workflowExecutionSignaledEventAttributes', value: { signalName, input, identity } });
   scheduleWorkflowTask(m);
 }

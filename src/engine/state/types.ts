@@ -73,6 +73,8 @@ export interface ExecutionState {
   timers: Record<string, UserTimerState>;
   cancelRequested: boolean;
   lastBinaryChecksum: string;
+  /** Request ids of the signals recorded, so a retried SignalWorkflowExecution is recorded once. */
+  signalRequestIds?: string[];
 }
 
 /** Data stored with each durable timer, telling the engine what the deadline was for. */
