@@ -69,16 +69,16 @@ export class WorkflowHandleImpl<W extends Workflow = UntypedWorkflow>
     ...args: Args
   ): Promise<void> {
     const signalName = typeof def === 'string' ? def : def.name;
-    await this.call(() =>
-      this.context.service.signalWorkflowExecution({
-        namespace: this.context.namespace,
-        workflowExecution: this.execution(),
-        signalName,
-        input: valuesToPayloads(args, `signal "${signalName}" argument`),
-        identity: this.context.identity,
-        requestId: randomUUID(),
-      }),
-    );
+    const request = {
+      namespace: this.context.namespace,
+      workflowExecution: this.execution(),
+      signalName,
+      input: valuesToPayloads(args, `signal "${signalName}" argument`),
+      identity: this.context.identity,
+      // One id for every try: the server records a signal resent after a lost answer only once.
+      requestId: randomUUID(),
+    };
+    await this.call(() => callWithRetry(() => this.context.service.signalWorkflowExecution(request)));
   }
 
   async query<Ret = unknown, Args extends unknown[] = []>(
