@@ -118,16 +118,21 @@ export function toClientError(err: unknown, context: CallContext = {}): unknown 
 
 /**
  * True for errors worth retrying after a pause: the server is restarting or briefly unreachable. A stream
- * the server refused or dropped while shutting down counts too; callers only retry idempotent reads.
+ * the server refused or dropped while shutting down counts too; callers only retry idempotent calls (reads, and
+ * signals, which carry one request id for every try).
  */
 export function isTransient(err: unknown): boolean {
   if (!(err instanceof ConnectError)) return false;
   if (err.code === Code.Unavailable) return true;
-  return err.code === Code.Internal && CONNECTION_LOST.test(causeText(err));
+  // A connection lost mid-call surfaces as Internal, Aborted (`read ECONNRESET`) or Canceled (its open
+  // streams are closed with CANCEL). A call the caller aborted says so instead, and is not retried.
+  return CONNECTION_LOST_CODES.has(err.code) && CONNECTION_LOST.test(causeText(err));
 }
 
+const CONNECTION_LOST_CODES: ReadonlySet<Code> = new Set([Code.Internal, Code.Aborted, Code.Canceled]);
+
 const CONNECTION_LOST =
-  /NGHTTP2_REFUSED_STREAM|ERR_HTTP2_GOAWAY_SESSION|ERR_HTTP2_STREAM_CANCEL|ECONNRESET|ECONNREFUSED/;
+  /NGHTTP2_REFUSED_STREAM|ERR_HTTP2_GOAWAY_SESSION|ERR_HTTP2_STREAM_CANCEL|ECONNRESET|ECONNREFUSED|stream closed with error code CANCEL/;
 
 function causeText(err: Error): string {
   const parts: string[] = [];

@@ -76,4 +76,12 @@ describe('isTransient: what result() retries', () => {
     expect(isTransient(new ConnectError('no such workflow', Code.NotFound))).toBe(false);
     expect(isTransient(new Error('Unavailable'))).toBe(false);
   });
+
+  it('retries a call whose connection died under it (a server killed with SIGKILL), not one the caller aborted', () => {
+    expect(isTransient(new ConnectError('read ECONNRESET', Code.Aborted))).toBe(true);
+    const cancelled = new ConnectError('http/2 stream closed with error code CANCEL (0x8)', Code.Canceled);
+    expect(isTransient(cancelled)).toBe(true);
+    expect(isTransient(new ConnectError('This operation was aborted', Code.Canceled))).toBe(false);
+    expect(isTransient(new ConnectError('[CONFLICT] try again', Code.Aborted))).toBe(false);
+  });
 });
