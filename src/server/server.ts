@@ -51,7 +51,18 @@ const readMaxBytes = 16 * 1024 * 1024;
  */
 export async function startServer(options: ServerOptions = {}): Promise<StrataServer> {
   const logger = options.logger ?? createConsoleLogger(options.logLevel ?? 'info');
-  const store = new SqliteStore({ filename: options.dbFilename });
+  let store: SqliteStore;
+  try {
+    store = new SqliteStore({ filename: options.dbFilename });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      `cannot open the database file "${options.dbFilename}": ${reason}; check the path and its directory`,
+      {
+        cause: error,
+      },
+    );
+  }
   const engine = new Engine({
     store,
     clock: options.clock,
@@ -70,13 +81,30 @@ export async function startServer(options: ServerOptions = {}): Promise<StrataSe
     sessions.add(session);
     session.on('close', () => sessions.delete(session));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 7233, options.ip ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
+  const port = options.port ?? 7233;
+  const ip = options.ip ?? '127.0.0.1';
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, ip, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    // Nothing may keep the process alive after a failed start: stop the engine's timers, close the DB.
+    await engine.close();
+    await store.close();
+    if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') {
+      throw new Error(
+        `port ${port} on ${ip} is already in use; stop the other server or choose another --port`,
+        {
+          cause: error,
+        },
+      );
+    }
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   let closing: Promise<void> | undefined;

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { startServer } from '../../src/server/index.js';
 import { startTestServer } from './helpers.js';
 
 describe('server lifecycle', () => {
@@ -14,6 +15,17 @@ describe('server lifecycle', () => {
     expect((await workflowPoll).taskToken.length).toBe(0);
     expect((await activityPoll).taskToken.length).toBe(0);
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('a second server on a used port fails with a clear message', async () => {
+    const first = await startTestServer();
+    try {
+      await expect(startServer({ port: first.server.port, logLevel: 'error' })).rejects.toThrow(
+        `port ${first.server.port} on 127.0.0.1 is already in use; stop the other server or choose another --port`,
+      );
+    } finally {
+      await first.server.close();
+    }
   });
 
   it('two servers in one process are independent', async () => {
