@@ -77,6 +77,14 @@ export interface WorkerOptions {
    */
   maxCachedWorkflows?: number;
   /**
+   * How long workflow code may run in one activation without yielding (an infinite loop, a long synchronous
+   * computation) before the worker interrupts it: the workflow task fails with a `[DEADLOCK]` error ("potential
+   * deadlock detected"), the run is evicted, and the worker goes on serving other runs. The same name and default
+   * as in Temporal's TypeScript SDK.
+   * @default '5s'
+   */
+  isolateExecutionTimeout?: Duration;
+  /**
    * How long the server waits for this worker to pick up a task on its sticky queue before handing it to
    * any worker on the normal queue.
    * @default '5s'
@@ -131,6 +139,7 @@ export interface CompiledWorkerOptions {
   maxConcurrentWorkflowTaskPolls: number;
   maxConcurrentActivityTaskPolls: number;
   maxCachedWorkflows: number;
+  isolateExecutionTimeoutMs: number;
   stickyQueueScheduleToStartTimeoutMs: number;
   shutdownGraceTimeMs: number;
   shutdownSignals: readonly NodeJS.Signals[];
@@ -209,6 +218,10 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
       maxConcurrentActivityTaskExecutions,
     ),
     maxCachedWorkflows,
+    isolateExecutionTimeoutMs: positive(
+      durationMs(options.isolateExecutionTimeout, 'isolateExecutionTimeout', '5s'),
+      'isolateExecutionTimeout',
+    ),
     stickyQueueScheduleToStartTimeoutMs: durationMs(
       options.stickyQueueScheduleToStartTimeout,
       'stickyQueueScheduleToStartTimeout',
@@ -280,4 +293,9 @@ function activityMap(activities: object | undefined): ReadonlyMap<string, Activi
     if (typeof fn === 'function') map.set(name, fn as ActivityFunction);
   }
   return map;
+}
+
+function positive(ms: number, name: string): number {
+  if (ms <= 0) fail(`${name} must be more than 0 ms, got ${ms}`);
+  return ms;
 }

@@ -20,6 +20,7 @@ export async function loadWorkflowTaskProcessor(
     taskQueue: options.taskQueue,
     identity: options.identity,
     maxCachedWorkflows: options.maxCachedWorkflows,
+    isolateExecutionTimeoutMs: options.isolateExecutionTimeoutMs,
     logSink: (entry) => logger.log(entry.level, entry.message, entry.meta),
   };
   if (options.workflowBundle !== undefined) {

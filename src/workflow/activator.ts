@@ -108,8 +108,12 @@ export class Activator {
     this.phase = 'running';
   }
 
-  /** Applies one job; the host drains microtasks and re-checks conditions between jobs. */
+  /**
+   * Applies one job; the host drains microtasks and re-checks conditions between jobs. Once the workflow closed,
+   * the remaining jobs are dropped, as Temporal does: nothing the code does after its closing command is sent.
+   */
   applyNextJob(): boolean {
+    if (this.#closed) this.#jobs = [];
     const job = this.#jobs.shift();
     if (job === undefined) return false;
     this.#applyJob(job);
@@ -118,6 +122,7 @@ export class Activator {
 
   /** Resolves the conditions whose function is now true; returns how many, so the host loops until 0. */
   tryUnblockConditions(): number {
+    if (this.#closed) return 0;
     let unblocked = 0;
     for (const [seq, condition] of this.#conditions) {
       let satisfied: boolean;
@@ -214,9 +219,18 @@ export class Activator {
   }
 
   #failTask(err: unknown): void {
+    if (this.#closed) {
+      // The workflow already closed in this task: its outcome stands, so a late error is reported, not raised.
+      const failure = errorToFailure(err);
+      this.log('WARN', `error in workflow code after the workflow closed: ${failure.message}`, {
+        stackTrace: failure.stackTrace,
+      });
+      return;
+    }
     this.#taskFailure ??= errorToFailure(err);
   }
 
+  /** Queues a command for this task; commands after the closing one are dropped, so it is always the last. */
   pushCommand(command: WorkflowCommand): void {
     this.assertMayCommand(command.kind);
     if (this.#closed) return;
@@ -240,6 +254,8 @@ export class Activator {
 
   /** Drops a command not sent yet; true when it was still pending (so nothing reached the server). */
   #unsend(predicate: (command: WorkflowCommand) => boolean): boolean {
+    // After the closing command the task's commands are final; a late cancel must not take one back.
+    if (this.#closed) return false;
     const index = this.#commands.findIndex(predicate);
     if (index < 0) return false;
     this.#commands.splice(index, 1);

@@ -8,12 +8,12 @@ import * as duration from '../common/duration.js';
 import * as failure from '../common/failure.js';
 import { installDeterministicGlobals } from './global-overrides.js';
 import * as api from './index.js';
-import { createRun, listWorkflowTypes } from './worker-interface.js';
+import { createRun, failureOf, listWorkflowTypes } from './worker-interface.js';
 
 installDeterministicGlobals();
 
 Object.assign(globalThis, {
   __strataRuntime: api,
   __strataCommon: { converter, duration, failure },
-  __strataHost: { createRun, listWorkflowTypes },
+  __strataHost: { createRun, listWorkflowTypes, failureOf },
 });

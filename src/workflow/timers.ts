@@ -4,7 +4,7 @@ import { getActivator } from './global-state.js';
 
 /**
  * Waits durably: the worker may stop and the run resume elsewhere. Rejects with `CancelledFailure` if the
- * workflow is cancelled meanwhile.
+ * workflow is cancelled meanwhile. `sleep(0)` starts a 1 ms timer, as Temporal does: there is no 0 ms timer.
  *
  * @example
  * await sleep('1 day');
@@ -17,6 +17,7 @@ export function sleep(duration: Duration): Promise<void> {
 /**
  * Resolves when `fn()` returns true; `fn` is re-evaluated after every event the run receives.
  * With a timeout, resolves `true` when `fn()` became true in time and `false` when the timeout fired first.
+ * A timeout of 0 is a 1 ms timer (Temporal's behaviour since 1.5), not "no timeout".
  * Rejects with `CancelledFailure` if the workflow is cancelled meanwhile.
  *
  * @example

@@ -4,6 +4,7 @@
  * `microtaskMode: 'afterEvaluate'`), so an activation is fully processed when `concludeActivation` returns.
  */
 import { decodeValues, type RawPayload } from '../common/converter.js';
+import { errorToFailure } from '../common/failure.js';
 import type { Activation, RunInit } from './activation.js';
 import { Activator } from './activator.js';
 import { setCurrentActivator } from './global-state.js';
@@ -74,4 +75,12 @@ export function listWorkflowTypes(loadWorkflows: () => Record<string, unknown>):
   } finally {
     setCurrentActivator(undefined);
   }
+}
+
+/**
+ * A value thrown or rejected in the sandbox as a `FailureShape` in JSON: converted here, where the sandbox's own
+ * error classes (and their stacks) are recognised, which the host realm's `instanceof` checks would not do.
+ */
+export function failureOf(value: unknown): string {
+  return JSON.stringify(errorToFailure(value));
 }

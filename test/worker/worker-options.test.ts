@@ -16,6 +16,7 @@ describe('Worker options', () => {
       maxConcurrentWorkflowTaskPolls: 10,
       maxConcurrentActivityTaskPolls: 10,
       maxCachedWorkflows: 1000,
+      isolateExecutionTimeoutMs: 5000,
       stickyQueueScheduleToStartTimeoutMs: 5000,
       shutdownGraceTimeMs: 10_000,
       shutdownSignals: ['SIGINT', 'SIGTERM'],
@@ -57,6 +58,11 @@ describe('Worker options', () => {
     ],
     ['activities without a function', { activities: { greeting: 'hi' } }, /nothing to run/],
     ['a bad duration', { shutdownGraceTime: 'soon' }, /shutdownGraceTime: \[INVALID_DURATION\] "soon"/],
+    [
+      'a zero isolateExecutionTimeout',
+      { isolateExecutionTimeout: 0 },
+      /isolateExecutionTimeout must be more than 0 ms/,
+    ],
     [
       'a zero concurrency',
       { maxConcurrentActivityTaskExecutions: 0 },

@@ -23,3 +23,12 @@ export class ReplayError extends Error {
     this.runId = options.runId;
   }
 }
+
+/**
+ * Workflow code ran longer than the worker's `isolateExecutionTimeout` without yielding (an infinite loop or a long
+ * synchronous computation). It fails the workflow task, not the workflow, and the run is evicted; messages start
+ * with `[DEADLOCK]`.
+ */
+export class WorkflowDeadlockError extends Error {
+  override name = 'WorkflowDeadlockError';
+}

@@ -42,7 +42,7 @@ export async function runReplayHistory(
   history: HistoryInput,
   workflowId?: string,
 ): Promise<void> {
-  const result = replayOne(await sandboxFor(options), history, workflowId);
+  const result = await replayObserved(await sandboxFor(options), history, workflowId);
   if (result.error) throw result.error;
 }
 
@@ -52,7 +52,23 @@ export async function* runReplayHistories(
   histories: AsyncIterable<ReplayHistoriesItem> | Iterable<ReplayHistoriesItem>,
 ): AsyncGenerator<ReplayResult> {
   const sandbox = await sandboxFor(options);
-  for await (const { workflowId, history } of histories) yield replayOne(sandbox, history, workflowId);
+  for await (const { workflowId, history } of histories) yield replayObserved(sandbox, history, workflowId);
+}
+
+/** {@link replayOne}, where a promise rejection the code leaves unhandled fails the replay, as it fails a task. */
+async function replayObserved(
+  sandbox: WorkflowSandbox,
+  history: HistoryInput,
+  workflowId?: string,
+): Promise<ReplayResult> {
+  const { result, unhandledRejections } = await sandbox.runUnit(() =>
+    replayOne(sandbox, history, workflowId),
+  );
+  const rejection = unhandledRejections[0];
+  if (result.error !== undefined || rejection === undefined) return result;
+  const ids = { workflowId: result.workflowId, runId: result.runId };
+  const message = `[REPLAY] workflow "${ids.workflowId}" run "${ids.runId}": the workflow code left a promise rejection unhandled: ${rejection.message}`;
+  return { ...ids, error: new ReplayError(message, { ...ids, cause: rejection }) };
 }
 
 /** Replays with an existing sandbox; reports the failure rather than throwing it. */

@@ -4,13 +4,21 @@
  * The same path serves a full replay and the few new events of a sticky task: the commands of the last
  * task stay pending until the events the server wrote for them arrive.
  */
-import type { FailureShape } from '../../common/failure.js';
+
+import type { RawPayload } from '../../common/converter.js';
+import { errorToFailure, type FailureShape } from '../../common/failure.js';
 import type { HistoryEvent } from '../../gen/strata/v1/history_pb.js';
-import type { ActivationJob, RunInit, WorkflowCommand, WorkflowLogEntry } from '../../workflow/activation.js';
+import type {
+  ActivationJob,
+  QueryOutcome,
+  RunInit,
+  WorkflowCommand,
+  WorkflowLogEntry,
+} from '../../workflow/activation.js';
 import { DeterminismViolationError } from '../../workflow/errors.js';
-import type { SandboxRun, WorkflowSandbox } from '../sandbox/workflow-sandbox.js';
+import { isExecutionTimeout, type SandboxRun, type WorkflowSandbox } from '../sandbox/workflow-sandbox.js';
 import { commandMismatch } from './command-matching.js';
-import { ReplayError } from './errors.js';
+import { ReplayError, WorkflowDeadlockError } from './errors.js';
 import { describeCommand, describeEvent, isCommandEvent } from './history-events.js';
 import { jobOfEvent, orderJobs, type ScheduledActivity } from './history-jobs.js';
 
@@ -23,13 +31,21 @@ export type RunStep =
   | { kind: 'taskFailed'; failure: FailureShape; replaying: boolean; logs: WorkflowLogEntry[] }
   | { kind: 'nondeterminism'; error: DeterminismViolationError; logs: WorkflowLogEntry[] };
 
+/**
+ * A replay arms a new deadline after this long, so that each activation gets between the execution timeout and
+ * that plus this much, while a long replay pays for a few deadlines instead of one per activation.
+ */
+const DEADLINE_SLICE_MS = 50;
+
 const FIX_HINT =
   'If this change is intended, keep the old behaviour for running workflows: wrap the new code in ' +
   "`if (patched('my-change')) { ... }`, or run the new code under a new workflow type or task queue.";
 
 export class WorkflowRun {
   readonly init: RunInit;
-  readonly #sandboxRun: SandboxRun;
+  readonly #sandbox: WorkflowSandbox;
+  /** Created by the first call into the sandbox, under that call's deadline: module top-level code may loop too. */
+  #sandboxRun: SandboxRun | undefined;
   /** Id of the last event applied. */
   lastEventId = 0;
   /** Id of the WorkflowTaskStarted event of the last activation. */
@@ -43,11 +59,26 @@ export class WorkflowRun {
 
   constructor(sandbox: WorkflowSandbox, init: RunInit) {
     this.init = init;
-    this.#sandboxRun = sandbox.createRun(init);
+    this.#sandbox = sandbox;
   }
 
-  get sandboxRun(): SandboxRun {
+  /** The run in the sandbox; call it under a deadline. */
+  #inSandbox(): SandboxRun {
+    this.#sandboxRun ??= this.#sandbox.createRun(this.init);
     return this.#sandboxRun;
+  }
+
+  /**
+   * Answers a query from the run's current state; throws {@link WorkflowDeadlockError} if the handler never
+   * returns (the run must then be discarded).
+   */
+  query(queryType: string, args: RawPayload[]): QueryOutcome {
+    try {
+      return this.#sandbox.withDeadline(() => this.#inSandbox().query(queryType, args));
+    } catch (err) {
+      if (isExecutionTimeout(err)) throw this.#deadlock(`answering query "${queryType}"`);
+      throw err;
+    }
   }
 
   /** The event id of the ActivityTaskScheduled of activity `seq` (RequestCancelActivityTask needs it). */
@@ -62,20 +93,26 @@ export class WorkflowRun {
   applyEvents(events: readonly HistoryEvent[]): RunStep {
     const logs: WorkflowLogEntry[] = [];
     const completedTasks = completedTaskStartIds(events);
-    try {
-      for (const event of events) {
+    let next = 0;
+    let replaying = false;
+    // Runs events from `next` on; returns undefined when the slice is over and a new deadline must be armed.
+    const slice = (sliceEndMs: number): RunStep | undefined => {
+      const first = next;
+      for (; next < events.length; next++) {
+        const event = events[next]!;
         if (event.eventId !== this.lastEventId + 1) {
           throw new ReplayError(
             `[REPLAY] event ${event.eventId} follows event ${this.lastEventId}: the history has a gap or does not continue this run`,
             { workflowId: this.init.workflowId, runId: this.init.runId },
           );
         }
-        this.lastEventId = event.eventId;
         if (isCommandEvent(event)) {
+          this.lastEventId = event.eventId;
           this.#matchCommandEvent(event);
           continue;
         }
         if (event.attributes.case !== 'workflowTaskStartedEventAttributes') {
+          this.lastEventId = event.eventId;
           const job = jobOfEvent(event, {
             activityByScheduledEventId: (id) => this.#activities.get(id),
             timerSeqOfId: (id) => this.#timerSeqById.get(id),
@@ -83,14 +120,36 @@ export class WorkflowRun {
           if (job !== undefined) this.#jobs.push(job);
           continue;
         }
+        if (next > first && performance.now() > sliceEndMs) return undefined;
+        this.lastEventId = event.eventId;
         const outcome = completedTasks.get(event.eventId);
         // A failed or timed-out attempt produced nothing: its jobs go to the next attempt.
         if (outcome === 'failed') continue;
-        const step = this.#activate(event, outcome === 'completed', logs);
+        replaying = outcome === 'completed';
+        const step = this.#activate(event, replaying, logs);
         if (step !== undefined) return step;
         if (outcome === undefined) return { kind: 'commands', commands: [...this.#pending], logs };
       }
+      return { kind: 'replayed', logs };
+    };
+    try {
+      for (;;) {
+        const sliceEndMs = performance.now() + DEADLINE_SLICE_MS;
+        const step = this.#sandbox.withDeadline(
+          () => slice(sliceEndMs),
+          this.#sandbox.executionTimeoutMs + DEADLINE_SLICE_MS,
+        );
+        if (step !== undefined) return step;
+      }
     } catch (err) {
+      if (isExecutionTimeout(err)) {
+        const where =
+          this.#sandboxRun === undefined
+            ? 'while loading the workflow modules'
+            : `in the workflow task of event ${this.lastEventId}`;
+        const failure = errorToFailure(this.#deadlock(where));
+        return { kind: 'taskFailed', failure, replaying, logs };
+      }
       if (err instanceof DeterminismViolationError) return { kind: 'nondeterminism', error: err, logs };
       if (err instanceof ReplayError) throw err;
       throw new ReplayError(`[REPLAY] ${err instanceof Error ? err.message : String(err)}`, {
@@ -99,7 +158,6 @@ export class WorkflowRun {
         cause: err,
       });
     }
-    return { kind: 'replayed', logs };
   }
 
   #activate(started: HistoryEvent, replaying: boolean, logs: WorkflowLogEntry[]): RunStep | undefined {
@@ -110,7 +168,7 @@ export class WorkflowRun {
           `which the history does not have after the task of event ${this.lastStartedEventId}`,
       );
     }
-    const completion = this.#sandboxRun.activate({
+    const completion = this.#inSandbox().activate({
       timestampMs: started.eventTimeMs,
       isReplaying: replaying,
       historyLength: started.eventId,
@@ -150,6 +208,16 @@ export class WorkflowRun {
     } else if (command.kind === 'startTimer') {
       this.#timerSeqById.set(command.timerId, command.seq);
     }
+  }
+
+  #deadlock(where: string): WorkflowDeadlockError {
+    const { workflowId, runId, workflowType } = this.init;
+    return new WorkflowDeadlockError(
+      `[DEADLOCK] Potential deadlock detected: workflow "${workflowId}" run "${runId}" (type "${workflowType}") ` +
+        `did not yield within ${this.#sandbox.executionTimeoutMs} ms ${where}. Workflow code must not loop forever ` +
+        'or compute for long between awaits: move heavy computation into an activity, or raise the worker option ' +
+        'isolateExecutionTimeout if this is expected.',
+    );
   }
 
   #nde(what: string): DeterminismViolationError {

@@ -9,10 +9,10 @@ import { toProtoFailure } from '../../common/failure-proto.js';
 import { DefaultLogger, type LogEntry } from '../../common/logger.js';
 import { fromProtoPayloads, toProtoPayloads } from '../../common/payload-proto.js';
 import { type HistoryEvent, WorkflowTaskFailedCause } from '../../gen/strata/v1/history_pb.js';
-import type { PollWorkflowTaskQueueResponse } from '../../gen/strata/v1/service_pb.js';
-import type { WorkflowCommand, WorkflowLogEntry } from '../../workflow/activation.js';
+import type { PollWorkflowTaskQueueResponse, WorkflowQuery } from '../../gen/strata/v1/service_pb.js';
+import type { RunInit, WorkflowCommand, WorkflowLogEntry } from '../../workflow/activation.js';
 import { toProtoCommand } from '../replay/commands-proto.js';
-import { ReplayError } from '../replay/errors.js';
+import { ReplayError, WorkflowDeadlockError } from '../replay/errors.js';
 import { runInitOf } from '../replay/run-init.js';
 import { WorkflowRun } from '../replay/workflow-run.js';
 import { bundleWorkflowCode, type WorkflowBundle } from '../sandbox/bundler.js';
@@ -34,6 +34,12 @@ export interface WorkflowTaskProcessorOptions {
   maxCachedWorkflows?: number;
   /** Receives workflow code's `log` lines (never while replaying). @default a `DefaultLogger` */
   logSink?: (entry: LogEntry) => void;
+  /**
+   * How long workflow code may run in one activation without yielding before its workflow task fails with a
+   * `[DEADLOCK]` error and the run is evicted.
+   * @default 5000
+   */
+  isolateExecutionTimeoutMs?: number;
 }
 
 /** Bundles `workflowsPath` and creates the processor; bundling errors (R6) throw here. */
@@ -71,7 +77,9 @@ class WorkflowTaskProcessorImpl implements WorkflowTaskProcessor {
 
   constructor(bundle: WorkflowBundle, options: WorkflowTaskProcessorOptions) {
     this.bundleHash = bundle.hash;
-    this.#sandbox = WorkflowSandbox.create(bundle);
+    this.#sandbox = WorkflowSandbox.create(bundle, {
+      executionTimeoutMs: options.isolateExecutionTimeoutMs ?? 5000,
+    });
     this.workflowTypes = this.#sandbox.workflowTypes;
     this.#cache = new LruCache(options.maxCachedWorkflows ?? 1000);
     this.#namespace = options.namespace ?? 'default';
@@ -117,15 +125,27 @@ class WorkflowTaskProcessorImpl implements WorkflowTaskProcessor {
       this.#cache.delete(runId);
       run = undefined;
     }
-    if (run === undefined) {
-      if (!isFullHistory) events = upTo(await fetchHistory(workflowId, runId), task.startedEventId);
-      const created = this.#createRun(events, workflowId, runId);
-      if ('kind' in created) return created;
-      run = created;
+    if (run === undefined && !isFullHistory) {
+      events = upTo(await fetchHistory(workflowId, runId), task.startedEventId);
     }
     try {
-      const step = run.applyEvents(events);
+      const unit = await this.#sandbox.runUnit(() => {
+        const created = run ?? this.#createRun(events, workflowId, runId);
+        if (!(created instanceof WorkflowRun)) return { refused: created };
+        return { run: created, step: created.applyEvents(events) };
+      });
+      if (unit.result.refused !== undefined) return unit.result.refused;
+      const { step } = unit.result;
+      run = unit.result.run;
       this.#emitLogs(run, step.logs);
+      const rejection = unit.unhandledRejections[0];
+      if (rejection !== undefined && step.kind === 'commands') {
+        this.#cache.delete(runId);
+        return failed(
+          Cause.WORKFLOW_WORKER_UNHANDLED_FAILURE,
+          unhandledRejectionFailure(run.init, rejection),
+        );
+      }
       switch (step.kind) {
         case 'commands': {
           const context = {
@@ -191,32 +211,44 @@ class WorkflowTaskProcessorImpl implements WorkflowTaskProcessor {
     task: PollWorkflowTaskQueueResponse,
     fetchHistory: HistoryFetcher,
   ): Promise<WorkflowTaskResult> {
-    const query = task.query!;
     const workflowId = task.workflowExecution?.workflowId ?? '';
     const runId = task.workflowExecution?.runId ?? '';
-    let run = this.#cache.get(runId);
-    if (run === undefined) {
-      // Rebuilt for this query only: a replayed open task's commands must not be mistaken for sent ones.
-      let events = task.history?.events ?? [];
-      if (events[0]?.eventId !== 1) events = await fetchHistory(workflowId, runId);
-      const created = this.#createRun(events, workflowId, runId);
-      if ('kind' in created) {
-        return created.kind === 'failed' ? { kind: 'queryFailed', failure: created.failure } : created;
-      }
-      run = created;
-      try {
-        const step = run.applyEvents(events);
-        if (step.kind === 'nondeterminism')
-          return {
-            kind: 'queryFailed',
-            failure: toProtoFailure(typedFailure(step.error, 'DeterminismViolationError')),
-          };
-        if (step.kind === 'taskFailed') return { kind: 'queryFailed', failure: toProtoFailure(step.failure) };
-      } catch (err) {
-        return { kind: 'queryFailed', failure: toProtoFailure(typedFailure(err, 'ReplayError')) };
-      }
+    const cached = this.#cache.get(runId);
+    let events = task.history?.events ?? [];
+    if (cached === undefined && events[0]?.eventId !== 1) events = await fetchHistory(workflowId, runId);
+    try {
+      const unit = await this.#sandbox.runUnit(() => {
+        // Rebuilt for this query only: a replayed open task's commands must not be mistaken for sent ones.
+        const run = cached ?? this.#createRun(events, workflowId, runId);
+        if (!(run instanceof WorkflowRun)) {
+          return run.kind === 'failed' ? { kind: 'queryFailed' as const, failure: run.failure } : run;
+        }
+        return this.#answerQuery(run, cached === undefined ? events : undefined, task.query!);
+      });
+      const rejection = unit.unhandledRejections[0];
+      if (rejection !== undefined) return { kind: 'queryFailed', failure: toProtoFailure(rejection) };
+      return unit.result;
+    } catch (err) {
+      // A query that never returned left the run's code stopped at an arbitrary point.
+      if (err instanceof WorkflowDeadlockError) this.#cache.delete(runId);
+      return { kind: 'queryFailed', failure: toProtoFailure(typedFailure(err, 'ReplayError')) };
     }
-    const outcome = run.sandboxRun.query(query.queryType, fromProtoPayloads(query.queryArgs));
+  }
+
+  #answerQuery(
+    run: WorkflowRun,
+    replay: HistoryEvent[] | undefined,
+    query: WorkflowQuery,
+  ): WorkflowTaskResult {
+    if (replay !== undefined) {
+      const step = run.applyEvents(replay);
+      if (step.kind === 'nondeterminism') {
+        const failure = typedFailure(step.error, 'DeterminismViolationError');
+        return { kind: 'queryFailed', failure: toProtoFailure(failure) };
+      }
+      if (step.kind === 'taskFailed') return { kind: 'queryFailed', failure: toProtoFailure(step.failure) };
+    }
+    const outcome = run.query(query.queryType, fromProtoPayloads(query.queryArgs));
     if (outcome.kind === 'failed') return { kind: 'queryFailed', failure: toProtoFailure(outcome.failure) };
     return { kind: 'query', result: toProtoPayloads([outcome.result]) };
   }
@@ -247,6 +279,21 @@ class WorkflowTaskProcessorImpl implements WorkflowTaskProcessor {
     });
     return next;
   }
+}
+
+/** The failure of a workflow task whose code left a promise rejection unhandled, as Temporal reports it. */
+function unhandledRejectionFailure(init: RunInit, rejection: FailureShape): FailureShape {
+  const { workflowId, runId, workflowType } = init;
+  return {
+    message:
+      `[UNHANDLED_REJECTION] workflow "${workflowId}" run "${runId}" (type "${workflowType}"): ` +
+      `Unhandled Promise rejection: ${rejection.message}. Await the promise or attach a .catch() to it ` +
+      'in the same workflow task.',
+    source: FAILURE_SOURCE,
+    stackTrace: '',
+    info: { kind: 'application', type: 'UnhandledRejectionError', nonRetryable: false, details: [] },
+    cause: rejection,
+  };
 }
 
 function upTo<E extends { eventId: number }>(events: E[], startedEventId: number): E[] {
