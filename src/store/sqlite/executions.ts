@@ -58,7 +58,7 @@ export class ExecutionsTable {
       'SELECT * FROM executions WHERE namespace = ? AND workflow_id = ? AND status = 1',
     );
     this.latestStmt = db.prepare(
-      'SELECT * FROM executions WHERE namespace = ? AND workflow_id = ? ORDER BY start_time_ms DESC LIMIT 1',
+      'SELECT * FROM executions WHERE namespace = ? AND workflow_id = ? ORDER BY start_time_ms DESC, rowid DESC LIMIT 1',
     );
     this.insertStmt = db.prepare(
       `INSERT INTO executions (namespace, run_id, workflow_id, workflow_type, task_queue, status,
