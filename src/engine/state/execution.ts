@@ -19,6 +19,7 @@ export interface StartExecutionInput {
 }
 
 export const defaultWorkflowTaskTimeoutMs = 10_000;
+const maxRememberedSignalRequestIds = 1000;
 
 export function newExecutionState(input: StartExecutionInput, nowMs: number): ExecutionState {
   return {
@@ -82,7 +83,9 @@ export function signalExecution(
     // A client that lost the answer to a signal sends it again with the same request id (as in Temporal).
     const seen = m.state.signalRequestIds ?? [];
     if (seen.includes(requestId)) return;
-    m.state.signalRequestIds = [...seen, requestId];
+    // Bounded so a long-lived run that takes many signals keeps a small state row; a resend comes
+    // soon after the original, so the most recent ids are the ones that matter.
+    m.state.signalRequestIds = [...seen, requestId].slice(-maxRememberedSignalRequestIds);
   }
   m.addEvent({ case: 'workflowExecutionSignaledEventAttributes', value: { signalName, input, identity } });
   scheduleWorkflowTask(m);
