@@ -24,6 +24,8 @@ const { values: options } = parseArgs({
     'replay-steps': { type: 'string', default: '1000' },
   },
 });
+// Extra Node flags for the server and worker processes, e.g. STRATA_BENCH_NODE_ARGS='--cpu-prof' to profile.
+const nodeArgs = (process.env.STRATA_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const root = fileURLToPath(new URL('..', import.meta.url));
 const workflowsPath = fileURLToPath(new URL('./workflows.ts', import.meta.url));
 
@@ -79,13 +81,13 @@ const port = await freePort();
 const address = `127.0.0.1:${port}`;
 const server = spawn(
   process.execPath,
-  ['bin/strata.js', 'server', 'start-dev', '--port', String(port), '--db-filename', join(dir, 'bench.db')],
+  [...nodeArgs, 'bin/strata.js', 'server', 'start-dev', '--port', String(port), '--db-filename', join(dir, 'bench.db')],
   { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
 );
 await waitForOutput(server, /listening/);
 const worker = fork(fileURLToPath(new URL('./worker.ts', import.meta.url)), {
   cwd: root,
-  execArgv: ['--import', 'tsx', '--expose-gc'],
+  execArgv: [...nodeArgs, '--import', 'tsx', '--expose-gc'],
   env: { ...process.env, STRATA_ADDRESS: address },
 });
 await once(worker, 'message');

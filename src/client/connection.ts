@@ -62,6 +62,8 @@ export class Connection {
     const transport = createConnectTransport({
       httpVersion: '2',
       baseUrl,
+      // Protobuf binary costs the client and the server far less CPU than the Connect JSON encoding.
+      useBinaryFormat: true,
       sessionManager: this.sessionManager,
       interceptors: [...interceptors, abortScopeInterceptor(this.abortScope)],
     });
