@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const port = process.env.STRATA_PORT ?? '7233';
-const env = { ...process.env, STRATA_ADDRESS: `127.0.0.1:${port}` };
+const env: NodeJS.ProcessEnv = { ...process.env };
 
 function start(name: string, args: string[]): ChildProcess {
   const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -18,16 +18,17 @@ function start(name: string, args: string[]): ChildProcess {
   return child;
 }
 
-/** Resolves when the child prints a line matching `pattern`; the stream keeps flowing afterwards. */
-function waitForLine(child: ChildProcess, pattern: RegExp): Promise<void> {
+/** Resolves with the match once the child prints `pattern`; the stream keeps flowing afterwards. */
+function waitForLine(child: ChildProcess, pattern: RegExp): Promise<RegExpExecArray> {
   return new Promise((resolve, reject) => {
     let seen = '';
     const onData = (chunk: Buffer): void => {
       seen += chunk.toString();
-      if (!pattern.test(seen)) return;
+      const match = pattern.exec(seen);
+      if (!match) return;
       child.stdout?.off('data', onData);
       child.off('exit', onExit);
-      resolve();
+      resolve(match);
     };
     const onExit = (): void => reject(new Error(`process exited before printing ${pattern}`));
     child.stdout?.on('data', onData);
@@ -36,7 +37,9 @@ function waitForLine(child: ChildProcess, pattern: RegExp): Promise<void> {
 }
 
 const server = start('server', ['bin/strata.js', 'server', 'start-dev', '--port', port]);
-await waitForLine(server, /listening/);
+// With STRATA_PORT=0 the server picks a free port; its first line says which.
+const [, address] = await waitForLine(server, /listening on (\S+)/);
+env.STRATA_ADDRESS = address;
 const worker = start('worker', ['--import', 'tsx', 'examples/hello/worker.ts']);
 await waitForLine(worker, /polling/);
 const client = start('client', ['--import', 'tsx', 'examples/hello/client.ts']);
