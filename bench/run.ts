@@ -81,7 +81,16 @@ const port = await freePort();
 const address = `127.0.0.1:${port}`;
 const server = spawn(
   process.execPath,
-  [...nodeArgs, 'bin/strata.js', 'server', 'start-dev', '--port', String(port), '--db-filename', join(dir, 'bench.db')],
+  [
+    ...nodeArgs,
+    'bin/strata.js',
+    'server',
+    'start-dev',
+    '--port',
+    String(port),
+    '--db-filename',
+    join(dir, 'bench.db'),
+  ],
   { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
 );
 await waitForOutput(server, /listening/);
