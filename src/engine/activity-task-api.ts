@@ -9,6 +9,7 @@ import {
   type RespondActivityTaskCompletedRequest,
   type RespondActivityTaskFailedRequest,
 } from '../gen/strata/v1/service_pb.js';
+import { activityTaskResponse } from './activity-task-response.js';
 import type { EngineCore } from './engine-core.js';
 import { taskNotFound } from './errors.js';
 import { queueChannel } from './matching.js';
@@ -23,9 +24,9 @@ import {
   runningActivity,
   startActivity,
 } from './state/activity.js';
-import { decodeMessage, encodeMessage, type Mutation } from './state/mutation.js';
+import { encodeMessage, type Mutation } from './state/mutation.js';
 import type { ActivityState } from './state/types.js';
-import { decodeTaskToken, encodeTaskToken } from './task-token.js';
+import { decodeTaskToken } from './task-token.js';
 import { checkFailure, checkPayloads, requireField } from './validation.js';
 import { longPoll } from './workflow-task-api.js';
 
@@ -53,29 +54,7 @@ export async function pollActivityTask(
           return found ? { ...found } : undefined;
         });
         if (!activity) continue;
-        return create(PollActivityTaskQueueResponseSchema, {
-          taskToken: encodeTaskToken({
-            kind: 'activity',
-            namespace,
-            runId: task.runId,
-            scheduledEventId: task.scheduledEventId,
-            attempt: task.attempt,
-          }),
-          workflowNamespace: namespace,
-          workflowType: { name: record.workflowType },
-          workflowExecution: { workflowId: record.workflowId, runId: record.runId },
-          activityType: { name: activity.activityType },
-          activityId: activity.activityId,
-          input: decodeMessage(PayloadsSchema, activity.input),
-          heartbeatDetails: decodeMessage(PayloadsSchema, activity.heartbeatDetails),
-          scheduledTimeMs: activity.attemptScheduledTimeMs,
-          startedTimeMs: activity.startedTimeMs,
-          attempt: activity.attempt,
-          scheduleToCloseTimeoutMs: activity.scheduleToCloseTimeoutMs,
-          startToCloseTimeoutMs: activity.startToCloseTimeoutMs,
-          heartbeatTimeoutMs: activity.heartbeatTimeoutMs,
-          taskQueue: activity.taskQueue,
-        });
+        return activityTaskResponse(namespace, record, activity);
       }
       return undefined;
     }),

@@ -230,8 +230,8 @@ export class Engine {
     request: RespondWorkflowTaskCompletedRequest,
   ): Promise<RespondWorkflowTaskCompletedResponse> {
     return this.core.track(async () => {
-      await respondWorkflowTaskCompleted(this.core, request);
-      return create(RespondWorkflowTaskCompletedResponseSchema, {});
+      const activityTasks = await respondWorkflowTaskCompleted(this.core, request);
+      return create(RespondWorkflowTaskCompletedResponseSchema, { activityTasks });
     });
   }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { create, fromBinary } from '@bufbuild/protobuf';
 import { type HistoryEvent, HistoryEventSchema, HistorySchema } from '../gen/strata/v1/history_pb.js';
 import {
+  type PollActivityTaskQueueResponse,
   type PollWorkflowTaskQueueRequest,
   type PollWorkflowTaskQueueResponse,
   PollWorkflowTaskQueueResponseSchema,
@@ -13,6 +14,7 @@ import {
   type WorkflowQuery,
 } from '../gen/strata/v1/service_pb.js';
 import type { StoredEvent } from '../store/store.js';
+import { activityTaskResponse } from './activity-task-response.js';
 import { type EngineCore, parseState } from './engine-core.js';
 import { EngineError, taskNotFound } from './errors.js';
 import { queueChannel } from './matching.js';
@@ -148,23 +150,24 @@ export async function pollWorkflowTask(
   return response ?? create(PollWorkflowTaskQueueResponseSchema, {});
 }
 
+/** Returns the activity tasks started eagerly for the completing worker (none unless it asked). */
 export async function respondWorkflowTaskCompleted(
   core: EngineCore,
   request: RespondWorkflowTaskCompletedRequest,
-): Promise<void> {
+): Promise<PollActivityTaskQueueResponse[]> {
   const token = decodeTaskToken(request.taskToken, 'workflow');
-  if (token.kind !== 'workflow') return;
+  if (token.kind !== 'workflow') return [];
   core.checkNamespace(token.namespace);
-  await core.transact(async (tx, effects) => {
+  return core.transact(async (tx, effects) => {
     const record = await tx.getExecution(token.namespace, token.runId);
     if (!record) throw taskNotFound(`workflow task of run "${token.runId}" not found`);
-    await core.mutate(tx, effects, record, (m) => {
+    const outcome = await core.mutate(tx, effects, record, (m) => {
       if (!isWorkflowTaskRunning(m, token.scheduledEventId, token.attempt)) {
         throw taskNotFound(
           `workflow task ${token.scheduledEventId} (attempt ${token.attempt}) of workflow "${record.workflowId}" is not running`,
         );
       }
-      completeWorkflowTask(m, {
+      return completeWorkflowTask(m, {
         commands: request.commands,
         identity: request.identity,
         binaryChecksum: request.binaryChecksum,
@@ -172,6 +175,7 @@ export async function respondWorkflowTaskCompleted(
         stickyScheduleToStartTimeoutMs: request.stickyScheduleToStartTimeoutMs,
       });
     });
+    return outcome.eagerActivities.map((activity) => activityTaskResponse(token.namespace, record, activity));
   });
 }
 

@@ -18,11 +18,16 @@ export function findActivity(m: Mutation, scheduledEventId: number): ActivitySta
   return m.state.activities[String(scheduledEventId)];
 }
 
+/**
+ * ActivityTaskScheduled, then the first attempt: queued for a poll, or, when `eagerIdentity` is given
+ * (eager execution), started for that worker at once, exactly as a poll would start it.
+ */
 export function scheduleActivity(
   m: Mutation,
   attributes: ScheduleActivityTaskCommandAttributes,
   completedEventId: number,
-): void {
+  eagerIdentity?: string,
+): ActivityState {
   const taskQueue = attributes.taskQueue || m.state.taskQueue;
   const scheduleToClose = attributes.scheduleToCloseTimeoutMs;
   let startToClose = attributes.startToCloseTimeoutMs || scheduleToClose;
@@ -73,7 +78,9 @@ export function scheduleActivity(
       scheduledEventId: event.eventId,
     });
   }
-  enqueueActivity(m, activity);
+  if (eagerIdentity === undefined) enqueueActivity(m, activity);
+  else startActivity(m, activity, eagerIdentity);
+  return activity;
 }
 
 function enqueueActivity(m: Mutation, activity: ActivityState): void {

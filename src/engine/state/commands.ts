@@ -11,7 +11,7 @@ import {
 import { findActivity, requestCancelActivity, scheduleActivity } from './activity.js';
 import { cancelExecution, completeExecution, failExecution } from './execution.js';
 import type { Mutation } from './mutation.js';
-import type { ExecutionState } from './types.js';
+import type { ActivityState, ExecutionState } from './types.js';
 import {
   failWorkflowTask,
   finishWorkflowTask,
@@ -22,6 +22,14 @@ import {
 export interface CommandRejection {
   cause: WorkflowTaskFailedCause;
   message: string;
+}
+
+/** What a workflow task completion did beyond its events. */
+export interface WorkflowTaskOutcome {
+  /** Set when the commands were refused: the task failed instead (or UNHANDLED_COMMAND). */
+  rejection?: CommandRejection;
+  /** Activities started for the completing worker (eager execution), to hand back in the response. */
+  eagerActivities: ActivityState[];
 }
 
 export interface WorkflowTaskCompletion {
@@ -174,25 +182,30 @@ function serverFailure(message: string): Failure {
  * Applies a workflow task completion: WorkflowTaskCompleted, then one event per command in order, then
  * a new workflow task if events arrived meanwhile. Invalid commands fail the task instead (the run
  * stays open) and the rejection is returned.
+ *
+ * Eager execution: a ScheduleActivityTask command with request_eager_execution whose activity goes to
+ * the workflow's own task queue (which the completing worker polls; a sticky queue stands for it) is
+ * started for the completing worker instead of queued, unless the same completion closes the run.
  */
-export function completeWorkflowTask(
-  m: Mutation,
-  completion: WorkflowTaskCompletion,
-): CommandRejection | undefined {
+export function completeWorkflowTask(m: Mutation, completion: WorkflowTaskCompletion): WorkflowTaskOutcome {
   const state = m.state;
   const task = state.workflowTask;
   if (!task) throw new Error('no workflow task to complete');
+  const eagerActivities: ActivityState[] = [];
   const rejection = validateCommands(state, completion.commands);
   if (rejection) {
     failWorkflowTask(m, rejection.cause, serverFailure(rejection.message), completion.identity);
-    return rejection;
+    return { rejection, eagerActivities };
   }
   const closes = completion.commands.some((command) => closingCommands.has(command.attributes.case));
   if (closes && state.workflowTaskNeeded) {
     rejectUnhandledClose(m, completion.identity);
     return {
-      cause: WorkflowTaskFailedCause.UNHANDLED_COMMAND,
-      message: 'new events arrived before the close',
+      rejection: {
+        cause: WorkflowTaskFailedCause.UNHANDLED_COMMAND,
+        message: 'new events arrived before the close',
+      },
+      eagerActivities,
     };
   }
   const completed = m.addEvent({
@@ -215,9 +228,19 @@ export function completeWorkflowTask(
   for (const command of completion.commands) {
     const attributes = command.attributes;
     switch (attributes.case) {
-      case 'scheduleActivityTask':
-        scheduleActivity(m, attributes.value, completedEventId);
+      case 'scheduleActivityTask': {
+        const value = attributes.value;
+        const eager =
+          value.requestEagerExecution && !closes && (value.taskQueue || state.taskQueue) === state.taskQueue;
+        const activity = scheduleActivity(
+          m,
+          value,
+          completedEventId,
+          eager ? completion.identity : undefined,
+        );
+        if (eager) eagerActivities.push(activity);
         break;
+      }
       case 'requestCancelActivityTask': {
         const activity = findActivity(m, attributes.value.scheduledEventId);
         if (activity) requestCancelActivity(m, activity, completedEventId);
@@ -279,5 +302,5 @@ export function completeWorkflowTask(
     }
   }
   if (newEventsArrived) scheduleWorkflowTask(m);
-  return undefined;
+  return { eagerActivities };
 }
