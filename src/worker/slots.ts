@@ -36,6 +36,13 @@ export class Slots {
     });
   }
 
+  /** Takes a slot only if one is free now (no waiting); how eager activity tasks are reserved. */
+  tryAcquire(): boolean {
+    if (this.used >= this.capacity) return false;
+    this.used++;
+    return true;
+  }
+
   release(): void {
     this.used--;
     this.waiters.shift()?.();

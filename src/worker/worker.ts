@@ -66,8 +66,9 @@ export class Worker {
     private readonly processor: WorkflowTaskProcessor | undefined,
   ) {
     this.options = options;
-    this.workflowPoller = processor ? new WorkflowPoller(options, processor) : undefined;
     this.activityPoller = options.activities.size > 0 ? new ActivityPoller(options) : undefined;
+    const eagerActivities = options.disableEagerActivityExecution ? undefined : this.activityPoller;
+    this.workflowPoller = processor ? new WorkflowPoller(options, processor, eagerActivities) : undefined;
   }
 
   /**

@@ -1,18 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import { errorToFailure } from '../common/failure.js';
 import { toProtoFailure } from '../common/failure-proto.js';
+import type { Command } from '../gen/strata/v1/command_pb.js';
 import type { HistoryEvent } from '../gen/strata/v1/history_pb.js';
 import { WorkflowTaskFailedCause } from '../gen/strata/v1/history_pb.js';
 import { type PollWorkflowTaskQueueResponse, TaskQueueKind } from '../gen/strata/v1/service_pb.js';
+import type { EagerActivityReservation } from './activity-poller.js';
 import { runPollLoop } from './poll-loop.js';
 import { callWithRetry, describeRpcError, PollBackoff } from './rpc-retry.js';
 import { Slots } from './slots.js';
 import type { CompiledWorkerOptions } from './worker-options.js';
 import type { WorkflowTaskProcessor, WorkflowTaskResult } from './workflow-tasks.js';
 
+/** As in Temporal: at most this many activities are requested eagerly per workflow task completion. */
+export const MAX_EAGER_ACTIVITIES_PER_TASK = 3;
+
+/** Where eager activity tasks run: the worker's activity poller, which owns the activity slots. */
+export interface EagerActivityRunner {
+  reserveEager(max: number): EagerActivityReservation;
+}
+
 /**
  * Long-polls the task queue and the worker's sticky queue for workflow tasks, hands each to the
  * {@link WorkflowTaskProcessor} and sends back its answer, within `maxConcurrentWorkflowTaskExecutions`.
+ * With an {@link EagerActivityRunner}, a completion asks the server to start (some of) its new activities
+ * at once and hand them back in the answer, saving an activity poll per activity.
  */
 export class WorkflowPoller {
   /** `<taskQueue>/sticky/<identity>-<uuid>`, or `undefined` when the cache is off. */
@@ -24,6 +36,7 @@ export class WorkflowPoller {
   constructor(
     private readonly options: CompiledWorkerOptions,
     private readonly processor: WorkflowTaskProcessor,
+    private readonly eagerActivities?: EagerActivityRunner,
   ) {
     this.stickyQueue =
       options.maxCachedWorkflows > 0
@@ -130,25 +143,34 @@ export class WorkflowPoller {
     const what = `answer to the workflow task of run ${task.workflowExecution?.runId}`;
     const retry = { what, logger: options.logger };
     switch (result.kind) {
-      case 'completed':
-        await callWithRetry(
-          (callOptions) =>
-            service.respondWorkflowTaskCompleted(
-              {
-                ...common,
-                commands: result.commands,
-                identity: options.identity,
-                stickyTaskQueue: this.stickyQueue ?? '',
-                stickyScheduleToStartTimeoutMs: this.stickyQueue
-                  ? options.stickyQueueScheduleToStartTimeoutMs
-                  : 0,
-                binaryChecksum: processor.bundleHash,
-              },
-              callOptions,
-            ),
-          retry,
-        );
+      case 'completed': {
+        const { commands, reservation } = this.requestEagerActivities(result.commands);
+        let activityTasks: Parameters<EagerActivityReservation['settle']>[0] = [];
+        try {
+          const response = await callWithRetry(
+            (callOptions) =>
+              service.respondWorkflowTaskCompleted(
+                {
+                  ...common,
+                  commands,
+                  identity: options.identity,
+                  stickyTaskQueue: this.stickyQueue ?? '',
+                  stickyScheduleToStartTimeoutMs: this.stickyQueue
+                    ? options.stickyQueueScheduleToStartTimeoutMs
+                    : 0,
+                  binaryChecksum: processor.bundleHash,
+                },
+                callOptions,
+              ),
+            retry,
+          );
+          activityTasks = response.activityTasks;
+        } finally {
+          // Unreturned slots go back; the returned tasks are already started on the server and run now.
+          reservation?.settle(activityTasks);
+        }
         return;
+      }
       case 'failed':
         processor.evict(task.workflowExecution?.runId ?? '');
         await callWithRetry(
@@ -185,6 +207,46 @@ export class WorkflowPoller {
         throw new TypeError(`unknown workflow task result ${JSON.stringify(unknownResult)}`);
       }
     }
+  }
+
+  /**
+   * Marks up to {@link MAX_EAGER_ACTIVITIES_PER_TASK} ScheduleActivityTask commands for eager execution:
+   * those for this worker's task queue whose activity type it runs, one free activity slot reserved for
+   * each (so the worker never receives a task it has no room for). The commands are copied, not changed.
+   */
+  private requestEagerActivities(commands: Command[]): {
+    commands: Command[];
+    reservation: EagerActivityReservation | undefined;
+  } {
+    const runner = this.eagerActivities;
+    if (runner === undefined) return { commands, reservation: undefined };
+    const { taskQueue, activities } = this.options;
+    const eligible: number[] = [];
+    for (const [index, command] of commands.entries()) {
+      if (eligible.length === MAX_EAGER_ACTIVITIES_PER_TASK) break;
+      const attributes = command.attributes;
+      if (attributes.case !== 'scheduleActivityTask') continue;
+      const value = attributes.value;
+      if (value.taskQueue !== '' && value.taskQueue !== taskQueue) continue;
+      if (!activities.has(value.activityType?.name ?? '')) continue;
+      eligible.push(index);
+    }
+    if (eligible.length === 0) return { commands, reservation: undefined };
+    const reservation = runner.reserveEager(eligible.length);
+    if (reservation.count === 0) return { commands, reservation: undefined };
+    const marked = [...commands];
+    for (const index of eligible.slice(0, reservation.count)) {
+      const command = commands[index];
+      if (command?.attributes.case !== 'scheduleActivityTask') continue;
+      marked[index] = {
+        ...command,
+        attributes: {
+          case: 'scheduleActivityTask',
+          value: { ...command.attributes.value, requestEagerExecution: true },
+        },
+      };
+    }
+    return { commands: marked, reservation };
   }
 
   /** Pages through a run's whole history. */

@@ -15,6 +15,7 @@ describe('Worker options', () => {
       maxConcurrentActivityTaskExecutions: 100,
       maxConcurrentWorkflowTaskPolls: 10,
       maxConcurrentActivityTaskPolls: 10,
+      disableEagerActivityExecution: false,
       maxCachedWorkflows: 1000,
       isolateExecutionTimeoutMs: 5000,
       stickyQueueScheduleToStartTimeoutMs: 5000,
@@ -67,6 +68,11 @@ describe('Worker options', () => {
       'a zero concurrency',
       { maxConcurrentActivityTaskExecutions: 0 },
       /maxConcurrentActivityTaskExecutions must be an integer >= 1/,
+    ],
+    [
+      'a non-boolean disableEagerActivityExecution',
+      { disableEagerActivityExecution: 'yes' as unknown as boolean },
+      /disableEagerActivityExecution must be true or false/,
     ],
     ['a negative cache size', { maxCachedWorkflows: -1 }, /maxCachedWorkflows must be an integer >= 0/],
     [
