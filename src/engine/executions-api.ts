@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type {
   RequestCancelWorkflowExecutionRequest,
   RequestCancelWorkflowExecutionResponse,
@@ -14,6 +14,7 @@ import type {
 import { ExecutionAlreadyRunningError, type StoreTransaction } from '../store/store.js';
 import { type CommitEffects, type EngineCore, isRunning } from './engine-core.js';
 import { EngineError, workflowClosed } from './errors.js';
+import { newRunId } from './run-id.js';
 import {
   newExecutionState,
   requestCancelExecution,
@@ -46,7 +47,7 @@ function validateStart(
   return {
     namespace,
     workflowId: request.workflowId,
-    runId: randomUUID(),
+    runId: newRunId(core.clock.nowMs()),
     workflowType: request.workflowType?.name ?? '',
     taskQueue: request.taskQueue,
     input: request.input,
