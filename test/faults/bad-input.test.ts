@@ -1,16 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ActivityFailure,
-  Client,
-  Connection,
-  ServerFailure,
-  WorkflowFailedError,
-} from '../../src/client/index.js';
+import { describe, expect, it } from 'vitest';
+import { ActivityFailure, ServerFailure, WorkflowFailedError } from '../../src/client/index.js';
 import { WorkflowTaskFailedCause } from '../../src/gen/strata/v1/history_pb.js';
-import { Worker } from '../../src/worker/index.js';
-import { startTestServer, type TestServer } from '../worker/harness.js';
+import { useTestServer } from '../worker/harness.js';
 import * as activities from './fixtures/activities.js';
 import { callHugeResultActivity, returnBigInt, returnHugeString } from './fixtures/workflows.js';
 import { waitFor } from './processes.js';
@@ -18,30 +11,11 @@ import { waitFor } from './processes.js';
 const workflowsPath = fileURLToPath(new URL('./fixtures/workflows.ts', import.meta.url));
 const MiB = 1024 * 1024;
 
-let server: TestServer;
-let connection: Connection;
-let client: Client;
-let worker: Worker;
-let running: Promise<void>;
 const taskQueue = `bad-input-${randomUUID()}`;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  connection = await Connection.connect({ address: server.address });
-  client = new Client({ connection });
-  worker = await Worker.create({ connection, taskQueue, workflowsPath, activities, shutdownSignals: [] });
-  running = worker.run();
-});
-
-afterAll(async () => {
-  await worker?.shutdown();
-  await running;
-  connection?.close();
-  await server?.stop();
-});
+const t = useTestServer({ worker: { taskQueue, workflowsPath, activities, shutdownSignals: [] } });
 
 async function countByWorkflowId(workflowId: string): Promise<number> {
-  return (await client.workflow.count(`WorkflowId = "${workflowId}"`)).count;
+  return (await t.client.workflow.count(`WorkflowId = "${workflowId}"`)).count;
 }
 
 async function rejection(promise: Promise<unknown>): Promise<Error> {
@@ -55,7 +29,7 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
 
 /** Waits for the workflow's task to fail, and returns the failure `describe` shows and the causes in history. */
 async function workflowTaskFailure(workflowId: string): Promise<{ message: string; causes: number[] }> {
-  const handle = client.workflow.getHandle(workflowId);
+  const handle = t.client.workflow.getHandle(workflowId);
   const failure = await waitFor('a failed workflow task', async () => {
     return (await handle.describe()).pendingWorkflowTask?.lastFailure;
   });
@@ -71,7 +45,7 @@ describe('values JSON cannot hold', () => {
   it('a function argument is refused by the client with [NOT_SERIALIZABLE] naming the argument; nothing starts', async () => {
     const workflowId = `fn-arg-${randomUUID()}`;
     const error = await rejection(
-      client.workflow.start('greet', { taskQueue, workflowId, args: ['Ada', () => 'not data'] }),
+      t.client.workflow.start('greet', { taskQueue, workflowId, args: ['Ada', () => 'not data'] }),
     );
     expect(error.message).toMatch(/^\[NOT_SERIALIZABLE\] workflow "greet" argument 2 cannot be converted/);
     expect(error.message).toContain('is a function');
@@ -80,7 +54,7 @@ describe('values JSON cannot hold', () => {
 
   it('a BigInt argument is refused by the client with [NOT_SERIALIZABLE] naming the argument; nothing starts', async () => {
     const workflowId = `bigint-arg-${randomUUID()}`;
-    const error = await rejection(client.workflow.start('greet', { taskQueue, workflowId, args: [12n] }));
+    const error = await rejection(t.client.workflow.start('greet', { taskQueue, workflowId, args: [12n] }));
     expect(error.message).toMatch(/^\[NOT_SERIALIZABLE\] workflow "greet" argument 1 cannot be converted/);
     expect(error.message).toMatch(/BigInt/);
     expect(await countByWorkflowId(workflowId)).toBe(0);
@@ -88,11 +62,11 @@ describe('values JSON cannot hold', () => {
 
   it('a workflow returning a BigInt fails its workflow task with [NOT_SERIALIZABLE] and stays open', async () => {
     const workflowId = `bigint-result-${randomUUID()}`;
-    await client.workflow.start(returnBigInt, { taskQueue, workflowId });
+    await t.client.workflow.start(returnBigInt, { taskQueue, workflowId });
     const { message } = await workflowTaskFailure(workflowId);
     expect(message).toMatch(/\[NOT_SERIALIZABLE\]/);
     expect(message).toMatch(/BigInt/);
-    await client.workflow.getHandle(workflowId).terminate('test done');
+    await t.client.workflow.getHandle(workflowId).terminate('test done');
   });
 });
 
@@ -100,7 +74,7 @@ describe('payloads over the 2 MiB limit', () => {
   it('a 3 MiB argument is refused with [PAYLOAD_TOO_LARGE] naming the limit; nothing starts', async () => {
     const workflowId = `huge-arg-${randomUUID()}`;
     const error = await rejection(
-      client.workflow.start('greet', { taskQueue, workflowId, args: ['x'.repeat(3 * MiB)] }),
+      t.client.workflow.start('greet', { taskQueue, workflowId, args: ['x'.repeat(3 * MiB)] }),
     );
     expect(error.message).toContain('[PAYLOAD_TOO_LARGE]');
     expect(error.message).toContain('input');
@@ -112,7 +86,7 @@ describe('payloads over the 2 MiB limit', () => {
     const key = randomUUID();
     const startedMs = Date.now();
     const error = await rejection(
-      client.workflow.execute(callHugeResultActivity, {
+      t.client.workflow.execute(callHugeResultActivity, {
         taskQueue,
         workflowId: `huge-activity-result-${key}`,
         args: [key, 3 * MiB],
@@ -133,11 +107,11 @@ describe('payloads over the 2 MiB limit', () => {
 
   it('a workflow returning 3 MiB fails its workflow task with cause PAYLOAD_TOO_LARGE and stays open', async () => {
     const workflowId = `huge-result-${randomUUID()}`;
-    await client.workflow.start(returnHugeString, { taskQueue, workflowId, args: [3 * MiB] });
+    await t.client.workflow.start(returnHugeString, { taskQueue, workflowId, args: [3 * MiB] });
     const { message, causes } = await workflowTaskFailure(workflowId);
     expect(causes).toContain(WorkflowTaskFailedCause.PAYLOAD_TOO_LARGE);
     expect(message).toContain('[PAYLOAD_TOO_LARGE]');
     expect(message).toContain('2 MiB');
-    await client.workflow.getHandle(workflowId).terminate('test done');
+    await t.client.workflow.getHandle(workflowId).terminate('test done');
   });
 });

@@ -1,16 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  Client,
-  Connection,
-  WorkflowFailedError,
-} from '../../src/client/index.js';
-import { Worker } from '../../src/worker/index.js';
+import { describe, expect, it } from 'vitest';
+import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '../../src/client/index.js';
 import { runCli } from '../helpers/run-cli.js';
-import { startTestServer, type TestServer } from '../worker/harness.js';
+import { useTestServer } from '../worker/harness.js';
 import * as activities from './fixtures/activities.js';
 import {
   catchActivityFailure,
@@ -20,27 +13,8 @@ import {
 
 const workflowsPath = fileURLToPath(new URL('./fixtures/workflows.ts', import.meta.url));
 
-let server: TestServer;
-let connection: Connection;
-let client: Client;
-let worker: Worker;
-let running: Promise<void>;
 const taskQueue = `failures-${randomUUID()}`;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  connection = await Connection.connect({ address: server.address });
-  client = new Client({ connection });
-  worker = await Worker.create({ connection, taskQueue, workflowsPath, activities, shutdownSignals: [] });
-  running = worker.run();
-});
-
-afterAll(async () => {
-  await worker?.shutdown();
-  await running;
-  connection?.close();
-  await server?.stop();
-});
+const t = useTestServer({ worker: { taskQueue, workflowsPath, activities, shutdownSignals: [] } });
 
 /** Runs `workflow` to its end and returns how it failed. */
 async function failureOf(promise: Promise<unknown>): Promise<WorkflowFailedError> {
@@ -55,7 +29,7 @@ async function failureOf(promise: Promise<unknown>): Promise<WorkflowFailedError
 describe('an activity that throws', () => {
   it('is retried per its retry policy, then the workflow sees ActivityFailure caused by the ApplicationFailure', async () => {
     const key = randomUUID();
-    const seen = await client.workflow.execute(catchActivityFailure, {
+    const seen = await t.client.workflow.execute(catchActivityFailure, {
       taskQueue,
       workflowId: `retried-${key}`,
       args: [key, { type: 'GatewayTimeout', message: 'the card gateway timed out' }],
@@ -71,7 +45,7 @@ describe('an activity that throws', () => {
 
   it('is not retried when it throws a nonRetryable ApplicationFailure', async () => {
     const key = randomUUID();
-    const seen = await client.workflow.execute(catchActivityFailure, {
+    const seen = await t.client.workflow.execute(catchActivityFailure, {
       taskQueue,
       workflowId: `non-retryable-${key}`,
       args: [key, { type: 'CardExpired', message: 'card expired in 2020', nonRetryable: true }],
@@ -82,7 +56,7 @@ describe('an activity that throws', () => {
 
   it('is not retried when its failure type is in nonRetryableErrorTypes', async () => {
     const key = randomUUID();
-    const seen = await client.workflow.execute(catchActivityFailure, {
+    const seen = await t.client.workflow.execute(catchActivityFailure, {
       taskQueue,
       workflowId: `non-retryable-type-${key}`,
       args: [key, { type: 'InvalidOrder', message: 'quantity must be positive' }],
@@ -94,7 +68,7 @@ describe('an activity that throws', () => {
 
 describe('a workflow that fails', () => {
   it('throwing ApplicationFailure: result() rejects with WorkflowFailedError holding its type and message, and `strata workflow show` lists WorkflowExecutionFailed', async () => {
-    const handle = await client.workflow.start(throwApplicationFailure, {
+    const handle = await t.client.workflow.start(throwApplicationFailure, {
       taskQueue,
       workflowId: `throws-${randomUUID()}`,
     });
@@ -103,7 +77,7 @@ describe('a workflow that fails', () => {
     expect(error.cause).toMatchObject({ type: 'OrderRejected', message: 'sku A1 is out of stock' });
     expect((await handle.describe()).status.name).toBe('FAILED');
 
-    const show = await runCli(['workflow', 'show', '--address', server.address, '-w', handle.workflowId]);
+    const show = await runCli(['workflow', 'show', '--address', t.server.address, '-w', handle.workflowId]);
     expect(show.exitCode).toBe(0);
     const lastLine = show.stdout.trim().split('\n').at(-1) ?? '';
     expect(lastLine).toContain('WorkflowExecutionFailed');
@@ -114,7 +88,7 @@ describe('a workflow that fails', () => {
   it('rethrowing an activity failure: WorkflowFailedError -> ActivityFailure -> ApplicationFailure', async () => {
     const key = randomUUID();
     const error = await failureOf(
-      client.workflow.execute(rethrowActivityFailure, {
+      t.client.workflow.execute(rethrowActivityFailure, {
         taskQueue,
         workflowId: `rethrows-${key}`,
         args: [key, { type: 'PaymentDeclined', message: 'insufficient funds' }],

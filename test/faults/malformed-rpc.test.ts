@@ -2,26 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { connect } from 'node:http2';
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Connection } from '../../src/client/index.js';
+import { describe, expect, it } from 'vitest';
 import {
   type StartWorkflowExecutionRequest,
   StartWorkflowExecutionRequestSchema,
 } from '../../src/gen/strata/v1/service_pb.js';
-import { startTestServer, type TestServer } from '../worker/harness.js';
+import { useTestServer } from '../worker/harness.js';
 
-let server: TestServer;
-let connection: Connection;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  connection = await Connection.connect({ address: server.address });
-});
-
-afterAll(async () => {
-  connection?.close();
-  await server?.stop();
-});
+const t = useTestServer();
 
 function startRequest(
   overrides: Omit<MessageInitShape<typeof StartWorkflowExecutionRequestSchema>, '$typeName'>,
@@ -37,7 +25,7 @@ function startRequest(
 }
 
 async function startError(request: StartWorkflowExecutionRequest): Promise<ConnectError> {
-  const error = await connection.workflowService.startWorkflowExecution(request).then(
+  const error = await t.connection.workflowService.startWorkflowExecution(request).then(
     () => undefined,
     (err: unknown) => err,
   );
@@ -48,7 +36,7 @@ async function startError(request: StartWorkflowExecutionRequest): Promise<Conne
 /** POSTs `body` as Connect JSON over HTTP/2, as `curl --http2-prior-knowledge` would. */
 function postJson(path: string, body: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const session = connect(`http://${server.address}`);
+    const session = connect(`http://${t.server.address}`);
     session.once('error', reject);
     const stream = session.request({
       ':method': 'POST',
@@ -98,7 +86,7 @@ describe('malformed RPC fields', () => {
   );
 
   it('a signal with a blank workflow id or signal name fails with InvalidArgument naming the field', async () => {
-    const noId = await connection.workflowService
+    const noId = await t.connection.workflowService
       .signalWorkflowExecution({
         namespace: 'default',
         workflowExecution: { workflowId: '' },
@@ -107,7 +95,7 @@ describe('malformed RPC fields', () => {
       .catch((err: unknown) => ConnectError.from(err));
     expect(noId).toMatchObject({ code: Code.InvalidArgument });
     expect((noId as ConnectError).rawMessage).toContain('workflow_execution.workflow_id is required');
-    const noName = await connection.workflowService
+    const noName = await t.connection.workflowService
       .signalWorkflowExecution({
         namespace: 'default',
         workflowExecution: { workflowId: 'x' },
@@ -152,7 +140,7 @@ describe('malformed RPC fields', () => {
     );
     expect(valid.status).toBe(200);
     expect(JSON.parse(valid.body)).toMatchObject({ started: true });
-    const described = await connection.workflowService.describeWorkflowExecution({
+    const described = await t.connection.workflowService.describeWorkflowExecution({
       namespace: 'default',
       execution: { workflowId },
     });

@@ -1,43 +1,29 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, Connection } from '../../src/client/index.js';
+import { describe, expect, it } from 'vitest';
 import { WorkflowTaskFailedCause } from '../../src/gen/strata/v1/history_pb.js';
 import { Worker } from '../../src/worker/index.js';
 import { runCli } from '../helpers/run-cli.js';
-import { startTestServer, type TestServer } from '../worker/harness.js';
+import { useTestServer } from '../worker/harness.js';
 import * as activities from './fixtures/activities.js';
 import { waitFor } from './processes.js';
 
 const workflowsPath = fileURLToPath(new URL('./fixtures/workflows.ts', import.meta.url));
 const otherWorkflowsPath = fileURLToPath(new URL('./fixtures/other-workflows.ts', import.meta.url));
 
-let server: TestServer;
-let connection: Connection;
-let client: Client;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  connection = await Connection.connect({ address: server.address });
-  client = new Client({ connection });
-});
-
-afterAll(async () => {
-  connection?.close();
-  await server?.stop();
-});
+const t = useTestServer();
 
 describe('a workflow type no worker registers', () => {
   it('fails its workflow task with UNKNOWN_WORKFLOW_TYPE naming the registered types, stays Running, and completes once a worker registers it', async () => {
     const taskQueue = `unknown-type-${randomUUID()}`;
-    const handle = await client.workflow.start('greet', {
+    const handle = await t.client.workflow.start('greet', {
       taskQueue,
       workflowId: `unknown-type-${randomUUID()}`,
       args: ['Ada'],
     });
 
     const wrongWorker = await Worker.create({
-      connection,
+      connection: t.connection,
       taskQueue,
       workflowsPath: otherWorkflowsPath,
       shutdownSignals: [],
@@ -61,14 +47,21 @@ describe('a workflow type no worker registers', () => {
     expect(causes.length).toBeGreaterThan(0);
     expect(causes.every((cause) => cause === WorkflowTaskFailedCause.UNKNOWN_WORKFLOW_TYPE)).toBe(true);
 
-    const cli = await runCli(['workflow', 'describe', '--address', server.address, '-w', handle.workflowId]);
+    const cli = await runCli([
+      'workflow',
+      'describe',
+      '--address',
+      t.server.address,
+      '-w',
+      handle.workflowId,
+    ]);
     expect(cli.exitCode).toBe(0);
     expect(cli.stdout).toMatch(/Status\s+RUNNING/);
     expect(cli.stdout).toContain('Pending Workflow Task:');
     expect(cli.stdout).toContain('[UNKNOWN_WORKFLOW_TYPE] workflow type "greet" is not registered');
 
     const rightWorker = await Worker.create({
-      connection,
+      connection: t.connection,
       taskQueue,
       workflowsPath,
       activities,

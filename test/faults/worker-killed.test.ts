@@ -2,37 +2,27 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, Connection } from '../../src/client/index.js';
-import { startTestServer, type TestServer } from '../worker/harness.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { useTestServer } from '../worker/harness.js';
 import { retryAfterWorkerDeath } from './fixtures/workflows.js';
 import { type ChildHandle, startWorkerProcess, waitFor } from './processes.js';
 
-let server: TestServer;
-let connection: Connection;
-let client: Client;
+const t = useTestServer();
 const children: ChildHandle[] = [];
 const markerDir = mkdtempSync(join(tmpdir(), 'strata-worker-killed-'));
 
-beforeAll(async () => {
-  server = await startTestServer();
-  connection = await Connection.connect({ address: server.address });
-  client = new Client({ connection });
-});
-
+// Runs before useTestServer's afterAll (vitest runs after-hooks last registered first).
 afterAll(async () => {
   await Promise.all(children.map((child) => child.kill('SIGKILL')));
-  connection?.close();
-  await server?.stop();
   rmSync(markerDir, { recursive: true, force: true });
 });
 
 describe('a worker process killed with SIGKILL', () => {
   it('mid-activity: the activity is retried after its start-to-close timeout on another worker and the workflow completes', async () => {
     const taskQueue = `worker-killed-${randomUUID()}`;
-    const first = await startWorkerProcess(server.address, taskQueue);
+    const first = await startWorkerProcess(t.server.address, taskQueue);
     children.push(first);
-    const handle = await client.workflow.start(retryAfterWorkerDeath, {
+    const handle = await t.client.workflow.start(retryAfterWorkerDeath, {
       taskQueue,
       workflowId: `worker-killed-${randomUUID()}`,
       args: [markerDir],
@@ -48,7 +38,7 @@ describe('a worker process killed with SIGKILL', () => {
 
     await first.kill('SIGKILL');
     const killedAtMs = Date.now();
-    const second = await startWorkerProcess(server.address, taskQueue);
+    const second = await startWorkerProcess(t.server.address, taskQueue);
     children.push(second);
 
     expect(await handle.result()).toBe(2);

@@ -1,13 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  Client,
-  Connection,
-  WorkflowFailedError,
-} from '../../src/client/index.js';
+import { describe, expect, it } from 'vitest';
+import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '../../src/client/index.js';
 import { valuesToPayloads } from '../../src/common/payload-proto.js';
 import { Worker } from '../../src/worker/index.js';
 import * as activities from '../fixtures/worker-activities.js';
@@ -23,27 +17,20 @@ import {
   typeErrorWorkflow,
   unknownActivityWorkflow,
 } from '../fixtures/worker-workflows.js';
-import { startTestServer, type TestServer, waitFor } from './harness.js';
+import { useTestServer, waitFor } from './harness.js';
 
 const workflowsPath = fileURLToPath(new URL('../fixtures/worker-workflows.ts', import.meta.url));
 
-let server: TestServer;
-let connection: Connection;
-let client: Client;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  connection = await Connection.connect({ address: server.address });
-  client = new Client({ connection });
-});
-
-afterAll(async () => {
-  connection?.close();
-  await server?.stop();
-});
+const t = useTestServer();
 
 async function newWorker(taskQueue: string): Promise<Worker> {
-  return Worker.create({ connection, taskQueue, workflowsPath, activities, shutdownSignals: [] });
+  return Worker.create({
+    connection: t.connection,
+    taskQueue,
+    workflowsPath,
+    activities,
+    shutdownSignals: [],
+  });
 }
 
 /** The ApplicationFailure at the bottom of a failed workflow: workflow failure > ActivityFailure > cause. */
@@ -61,7 +48,9 @@ describe('activities on a real server', () => {
     const taskQueue = `info-${randomUUID()}`;
     const workflowId = `info-${randomUUID()}`;
     const worker = await newWorker(taskQueue);
-    const info = await worker.runUntil(client.workflow.execute(describeActivity, { taskQueue, workflowId }));
+    const info = await worker.runUntil(
+      t.client.workflow.execute(describeActivity, { taskQueue, workflowId }),
+    );
     expect(info).toMatchObject({
       activityType: 'describeSelf',
       activityNamespace: 'default',
@@ -82,7 +71,7 @@ describe('activities on a real server', () => {
     const taskQueue = `resume-${randomUUID()}`;
     const worker = await newWorker(taskQueue);
     const result = await worker.runUntil(
-      client.workflow.execute(resumeWorkflow, { taskQueue, workflowId: `resume-${randomUUID()}` }),
+      t.client.workflow.execute(resumeWorkflow, { taskQueue, workflowId: `resume-${randomUUID()}` }),
     );
     expect(result).toEqual({ attempt: 2, heartbeatDetails: { processed: 42 } });
   });
@@ -92,7 +81,7 @@ describe('activities on a real server', () => {
     const worker = await newWorker(taskQueue);
     activities.observed.cancellationReasons.length = 0;
     await worker.runUntil(async () => {
-      const handle = await client.workflow.start(cancellableWorkflow, {
+      const handle = await t.client.workflow.start(cancellableWorkflow, {
         taskQueue,
         workflowId: `cancel-${randomUUID()}`,
       });
@@ -110,7 +99,7 @@ describe('activities on a real server', () => {
     const worker = await newWorker(taskQueue);
     activities.observed.cancellationReasons.length = 0;
     const error = await worker
-      .runUntil(client.workflow.execute(localTimeoutWorkflow, { taskQueue, workflowId: taskQueue }))
+      .runUntil(t.client.workflow.execute(localTimeoutWorkflow, { taskQueue, workflowId: taskQueue }))
       .catch((err: unknown) => err);
     expect(error).toBeInstanceOf(WorkflowFailedError);
     expect(activities.observed.cancellationReasons).toEqual(['TIMED_OUT']);
@@ -121,7 +110,7 @@ describe('activities on a real server', () => {
     const worker = await newWorker(taskQueue);
     const error = await worker
       .runUntil(
-        client.workflow.execute(unknownActivityWorkflow, {
+        t.client.workflow.execute(unknownActivityWorkflow, {
           taskQueue,
           workflowId: `unknown-${randomUUID()}`,
         }),
@@ -138,7 +127,10 @@ describe('activities on a real server', () => {
     const worker = await newWorker(taskQueue);
     const error = await worker
       .runUntil(
-        client.workflow.execute(notSerializableWorkflow, { taskQueue, workflowId: `serial-${randomUUID()}` }),
+        t.client.workflow.execute(notSerializableWorkflow, {
+          taskQueue,
+          workflowId: `serial-${randomUUID()}`,
+        }),
       )
       .catch((err: unknown) => err);
     const cause = activityCause(error);
@@ -151,7 +143,7 @@ describe('activities on a real server', () => {
     const worker = await newWorker(taskQueue);
     const error = await worker
       .runUntil(
-        client.workflow.execute(typeErrorWorkflow, { taskQueue, workflowId: `error-${randomUUID()}` }),
+        t.client.workflow.execute(typeErrorWorkflow, { taskQueue, workflowId: `error-${randomUUID()}` }),
       )
       .catch((err: unknown) => err);
     const cause = activityCause(error);
@@ -162,7 +154,7 @@ describe('activities on a real server', () => {
   it('runs at most maxConcurrentActivityTaskExecutions attempts at once', async () => {
     const taskQueue = `concurrency-${randomUUID()}`;
     const worker = await Worker.create({
-      connection,
+      connection: t.connection,
       taskQueue,
       workflowsPath,
       activities,
@@ -171,7 +163,7 @@ describe('activities on a real server', () => {
     });
     activities.observed.maxRunning = 0;
     await worker.runUntil(
-      client.workflow.execute(concurrentActivities, { taskQueue, workflowId: taskQueue, args: [6, 100] }),
+      t.client.workflow.execute(concurrentActivities, { taskQueue, workflowId: taskQueue, args: [6, 100] }),
     );
     expect(activities.observed.maxRunning).toBe(2);
   });
@@ -181,13 +173,13 @@ describe('activities on a real server', () => {
     const worker = await newWorker(taskQueue);
     activities.observed.asyncTaskTokens.length = 0;
     const result = await worker.runUntil(async () => {
-      const handle = await client.workflow.start(asyncCompletionWorkflow, {
+      const handle = await t.client.workflow.start(asyncCompletionWorkflow, {
         taskQueue,
         workflowId: taskQueue,
       });
       await waitFor(() => activities.observed.asyncTaskTokens.length > 0);
       const taskToken = activities.observed.asyncTaskTokens[0]!;
-      await connection.workflowService.respondActivityTaskCompleted({
+      await t.connection.workflowService.respondActivityTaskCompleted({
         namespace: 'default',
         taskToken,
         result: valuesToPayloads(['done later']),
@@ -201,7 +193,7 @@ describe('activities on a real server', () => {
     const taskQueue = `run-until-${randomUUID()}`;
     const worker = await newWorker(taskQueue);
     const result = await worker.runUntil(
-      client.workflow.execute(greetWorkflow, {
+      t.client.workflow.execute(greetWorkflow, {
         taskQueue,
         workflowId: `greet-${randomUUID()}`,
         args: ['Ada'],

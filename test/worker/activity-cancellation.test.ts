@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Client, Connection } from '../../src/client/index.js';
+import { expect, it } from 'vitest';
 import { Worker } from '../../src/worker/index.js';
 import * as activities from '../fixtures/worker-activities.js';
-import { startTestServer, type TestServer, waitFor } from './harness.js';
+import { useTestServer, waitFor } from './harness.js';
 import {
   answerWorkflowTask,
   completeWorkflow,
@@ -11,42 +10,34 @@ import {
   scheduleActivity,
 } from './scripted-workflow.js';
 
-let server: TestServer;
-let connection: Connection;
-let client: Client;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  connection = await Connection.connect({ address: server.address });
-  client = new Client({ connection });
-});
-
-afterAll(async () => {
-  connection?.close();
-  await server?.stop();
-});
+const t = useTestServer();
 
 it('a cancel requested by the workflow aborts the signal (CANCELLED) and the attempt is reported canceled', async () => {
   const taskQueue = `scripted-cancel-${randomUUID()}`;
   activities.observed.cancellationReasons.length = 0;
   // Activities only: this test answers the workflow tasks itself.
-  const worker = await Worker.create({ connection, taskQueue, activities, shutdownSignals: [] });
+  const worker = await Worker.create({
+    connection: t.connection,
+    taskQueue,
+    activities,
+    shutdownSignals: [],
+  });
   await worker.runUntil(async () => {
-    const handle = await client.workflow.start('scripted', { taskQueue, workflowId: taskQueue });
-    await answerWorkflowTask(connection, taskQueue, () => [
+    const handle = await t.client.workflow.start('scripted', { taskQueue, workflowId: taskQueue });
+    await answerWorkflowTask(t.connection, taskQueue, () => [
       scheduleActivity('waitForCancellation', taskQueue),
     ]);
     await waitFor(async () => (await handle.describe()).pendingActivities[0]?.state === 'STARTED');
 
     // A signal makes a workflow task in which the "workflow" requests the cancel, and stays open.
     await handle.signal('cancel-it');
-    await answerWorkflowTask(connection, taskQueue, (events) => {
+    await answerWorkflowTask(t.connection, taskQueue, (events) => {
       const scheduled = events.find((e) => e.attributes.case === 'activityTaskScheduledEventAttributes');
       return [requestCancelActivity(scheduled?.eventId ?? 0)];
     });
     await waitFor(() => activities.observed.cancellationReasons.length > 0);
 
-    const outcome = await answerWorkflowTask(connection, taskQueue, () => [completeWorkflow()]);
+    const outcome = await answerWorkflowTask(t.connection, taskQueue, () => [completeWorkflow()]);
     expect(outcome.some((e) => e.attributes.case === 'activityTaskCanceledEventAttributes')).toBe(true);
     await handle.result();
   });

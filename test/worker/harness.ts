@@ -1,8 +1,10 @@
 import { createClient, type Interceptor } from '@connectrpc/connect';
 import { createConnectTransport, Http2SessionManager } from '@connectrpc/connect-node';
+import { afterAll, beforeAll } from 'vitest';
+import { Client, Connection } from '../../src/client/index.js';
 import { WorkflowService } from '../../src/gen/strata/v1/service_pb.js';
 import { type StrataServer, startServer } from '../../src/server/index.js';
-import type { WorkerConnection } from '../../src/worker/index.js';
+import { Worker, type WorkerConnection, type WorkerOptions } from '../../src/worker/index.js';
 
 /** A real server for worker tests, on a free port, optionally on a durable SQLite file. */
 export interface TestServer {
@@ -37,6 +39,42 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     port: server.port,
     stop: () => server.close(),
   };
+}
+
+/** What `useTestServer` sets up; the fields are filled in once its `beforeAll` has run. */
+export interface ConnectedServer {
+  server: TestServer;
+  connection: Connection;
+  client: Client;
+}
+
+export interface UseTestServerOptions extends TestServerOptions {
+  /** A worker on the shared connection that runs for all the tests. */
+  worker?: Omit<WorkerOptions, 'connection'>;
+}
+
+/** Before the tests of its file or describe block: a test server, a Connection, a Client and, with `worker`, a running Worker; after them: shuts that worker down, closes the connection, stops the server. */
+export function useTestServer(options: UseTestServerOptions = {}): ConnectedServer {
+  const { worker: workerOptions, ...serverOptions } = options;
+  const t = {} as ConnectedServer;
+  let worker: Worker | undefined;
+  let running: Promise<void> | undefined;
+  beforeAll(async () => {
+    t.server = await startTestServer(serverOptions);
+    t.connection = await Connection.connect({ address: t.server.address });
+    t.client = new Client({ connection: t.connection });
+    if (workerOptions) {
+      worker = await Worker.create({ connection: t.connection, ...workerOptions });
+      running = worker.run();
+    }
+  });
+  afterAll(async () => {
+    await worker?.shutdown();
+    await running;
+    t.connection?.close();
+    await t.server?.stop();
+  });
+  return t;
 }
 
 /** Polls `condition` every 50 ms until it holds; throws after `timeoutMs`. */

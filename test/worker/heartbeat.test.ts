@@ -1,32 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Client, Connection } from '../../src/client/index.js';
+import { expect, it } from 'vitest';
 import { payloadsToValue } from '../../src/common/payload-proto.js';
 import type { RecordActivityTaskHeartbeatRequest } from '../../src/gen/strata/v1/service_pb.js';
 import { Worker } from '../../src/worker/index.js';
 import * as activities from '../fixtures/worker-activities.js';
 import { heartbeatBurstWorkflow } from '../fixtures/worker-workflows.js';
-import { recordingConnection, startTestServer, type TestServer } from './harness.js';
+import { recordingConnection, useTestServer } from './harness.js';
 
 const workflowsPath = fileURLToPath(new URL('../fixtures/worker-workflows.ts', import.meta.url));
 
-let server: TestServer;
-let connection: Connection;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  connection = await Connection.connect({ address: server.address });
-});
-
-afterAll(async () => {
-  connection?.close();
-  await server?.stop();
-});
+const t = useTestServer();
 
 it('heartbeats are throttled to one RPC per 80% of the heartbeat timeout, and the latest details go out', async () => {
   // The worker talks to the real server through a connection that records every heartbeat it sends.
-  const recording = recordingConnection(server, 'RecordActivityTaskHeartbeat');
+  const recording = recordingConnection(t.server, 'RecordActivityTaskHeartbeat');
   const taskQueue = `heartbeat-${randomUUID()}`;
   const worker = await Worker.create({
     connection: recording.connection,
@@ -35,11 +23,10 @@ it('heartbeats are throttled to one RPC per 80% of the heartbeat timeout, and th
     activities,
     shutdownSignals: [],
   });
-  const client = new Client({ connection });
   try {
     // 100 heartbeats over ~1.1 s, heartbeat timeout 1 s: an RPC at once, then at most one per 800 ms.
     const result = await worker.runUntil(
-      client.workflow.execute(heartbeatBurstWorkflow, {
+      t.client.workflow.execute(heartbeatBurstWorkflow, {
         taskQueue,
         workflowId: taskQueue,
         args: [100, 1200],

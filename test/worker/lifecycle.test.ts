@@ -5,35 +5,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Client, Connection } from '../../src/client/index.js';
 import { IllegalStateError, Worker, WorkerPollError } from '../../src/worker/index.js';
 import * as activities from '../fixtures/worker-activities.js';
 import { cancellableWorkflow, greetWorkflow, slowWorkflow } from '../fixtures/worker-workflows.js';
-import { startTestServer, type TestServer, waitFor } from './harness.js';
+import { startTestServer, type TestServer, useTestServer, waitFor } from './harness.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const workflowsPath = fileURLToPath(new URL('../fixtures/worker-workflows.ts', import.meta.url));
 
 describe('worker lifecycle on a real server', () => {
-  let server: TestServer;
-  let connection: Connection;
-  let client: Client;
-
-  beforeAll(async () => {
-    server = await startTestServer();
-    connection = await Connection.connect({ address: server.address });
-    client = new Client({ connection });
-  });
-
-  afterAll(async () => {
-    connection?.close();
-    await server?.stop();
-  });
+  const t = useTestServer();
 
   function newWorker(taskQueue: string, shutdownGraceTime: string): Promise<Worker> {
     return Worker.create({
-      connection,
+      connection: t.connection,
       taskQueue,
       workflowsPath,
       activities,
@@ -49,7 +36,7 @@ describe('worker lifecycle on a real server', () => {
     const label = `slow-${randomUUID()}`;
     const worker = await newWorker(taskQueue, '10s');
     const running = worker.run();
-    const handle = await client.workflow.start(slowWorkflow, {
+    const handle = await t.client.workflow.start(slowWorkflow, {
       taskQueue,
       workflowId: label,
       args: [700, label],
@@ -73,7 +60,7 @@ describe('worker lifecycle on a real server', () => {
     const worker = await newWorker(taskQueue, '100ms');
     activities.observed.cancellationReasons.length = 0;
     const running = worker.run();
-    const handle = await client.workflow.start(cancellableWorkflow, { taskQueue, workflowId: taskQueue });
+    const handle = await t.client.workflow.start(cancellableWorkflow, { taskQueue, workflowId: taskQueue });
     await waitFor(async () => (await handle.describe()).pendingActivities[0]?.state === 'STARTED');
     await worker.shutdown();
     await running;
@@ -86,7 +73,7 @@ describe('worker lifecycle on a real server', () => {
     async (signal) => {
       const child = spawn(process.execPath, ['--import', 'tsx', 'test/fixtures/worker-process.ts'], {
         cwd: root,
-        env: { ...process.env, STRATA_ADDRESS: server.address, TASK_QUEUE: `signals-${randomUUID()}` },
+        env: { ...process.env, STRATA_ADDRESS: t.server.address, TASK_QUEUE: `signals-${randomUUID()}` },
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       const output = collect(child);
@@ -100,29 +87,18 @@ describe('worker lifecycle on a real server', () => {
 });
 
 describe('worker failures and state', () => {
-  let server: TestServer;
-  let connection: Connection;
-
-  beforeAll(async () => {
-    server = await startTestServer();
-    connection = await Connection.connect({ address: server.address });
-  });
-
-  afterAll(async () => {
-    connection?.close();
-    await server?.stop();
-  });
+  const t = useTestServer();
 
   it('a workflow module that does not bundle fails Worker.create', async () => {
     const missing = fileURLToPath(new URL('../fixtures/no-such-workflows.ts', import.meta.url));
-    await expect(Worker.create({ connection, taskQueue: 'q', workflowsPath: missing })).rejects.toThrow(
-      /no-such-workflows/,
-    );
+    await expect(
+      Worker.create({ connection: t.connection, taskQueue: 'q', workflowsPath: missing }),
+    ).rejects.toThrow(/no-such-workflows/);
   });
 
   it('a poll error waiting cannot fix (unknown namespace) fails run() and leaves the worker FAILED', async () => {
     const worker = await Worker.create({
-      connection,
+      connection: t.connection,
       namespace: 'no-such-namespace',
       taskQueue: 'q',
       activities,
@@ -138,7 +114,11 @@ describe('worker failures and state', () => {
 
   it('installs the shutdown signal handlers only while running, and runs once', async () => {
     const before = process.listenerCount('SIGTERM');
-    const worker = await Worker.create({ connection, taskQueue: `state-${randomUUID()}`, activities });
+    const worker = await Worker.create({
+      connection: t.connection,
+      taskQueue: `state-${randomUUID()}`,
+      activities,
+    });
     expect(worker.getState()).toBe('INITIALIZED');
     const value = await worker.runUntil(async () => {
       expect(worker.getState()).toBe('RUNNING');
@@ -151,7 +131,11 @@ describe('worker failures and state', () => {
   });
 
   it('runUntil rejects with the error of its promise after shutting the worker down', async () => {
-    const worker = await Worker.create({ connection, taskQueue: `reject-${randomUUID()}`, activities });
+    const worker = await Worker.create({
+      connection: t.connection,
+      taskQueue: `reject-${randomUUID()}`,
+      activities,
+    });
     await expect(worker.runUntil(Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect(worker.getState()).toBe('STOPPED');
   });

@@ -1,34 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Client, Connection } from '../../src/client/index.js';
+import { expect, it } from 'vitest';
 import type { GetWorkflowExecutionHistoryRequest } from '../../src/gen/strata/v1/service_pb.js';
 import { Worker } from '../../src/worker/index.js';
 import * as activities from '../fixtures/worker-activities.js';
 import { approvalWorkflow, approve, status } from '../fixtures/worker-workflows.js';
-import { recordingConnection, startTestServer, type TestServer } from './harness.js';
+import { recordingConnection, useTestServer } from './harness.js';
 
 const workflowsPath = fileURLToPath(new URL('../fixtures/worker-workflows.ts', import.meta.url));
 
-let server: TestServer;
-let connection: Connection;
-let client: Client;
-
-beforeAll(async () => {
-  // Three events per history page: every history the worker fetches spans several pages.
-  server = await startTestServer({ historyPageSize: 3 });
-  connection = await Connection.connect({ address: server.address });
-  client = new Client({ connection });
-});
-
-afterAll(async () => {
-  connection?.close();
-  await server?.stop();
-});
+// Three events per history page: every history the worker fetches spans several pages.
+const t = useTestServer({ historyPageSize: 3 });
 
 it('runs evicted from a small cache get their sticky tasks with the full history fetched page by page', async () => {
   const taskQueue = `cache-${randomUUID()}`;
-  const recording = recordingConnection(server, 'GetWorkflowExecutionHistory');
+  const recording = recordingConnection(t.server, 'GetWorkflowExecutionHistory');
   const worker = await Worker.create({
     connection: recording.connection,
     taskQueue,
@@ -40,7 +26,7 @@ it('runs evicted from a small cache get their sticky tasks with the full history
   const results = await worker.runUntil(async () => {
     const handles = await Promise.all(
       ['a', 'b', 'c', 'd'].map((name) =>
-        client.workflow.start(approvalWorkflow, { taskQueue, workflowId: `${taskQueue}-${name}` }),
+        t.client.workflow.start(approvalWorkflow, { taskQueue, workflowId: `${taskQueue}-${name}` }),
       ),
     );
     for (const handle of handles) expect(await handle.query(status)).toBe('waiting');

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Client, Connection } from '../../src/client/index.js';
+import { expect, it } from 'vitest';
 import { bundleWorkflowCode, DeterminismViolationError, Worker } from '../../src/worker/index.js';
 import * as activities from '../fixtures/worker-activities.js';
 import {
@@ -11,36 +10,23 @@ import {
   greetWorkflow,
   status,
 } from '../fixtures/worker-workflows.js';
-import { startTestServer, type TestServer, waitFor } from './harness.js';
+import { useTestServer, waitFor } from './harness.js';
 
 const workflowsPath = fileURLToPath(new URL('../fixtures/worker-workflows.ts', import.meta.url));
 
-let server: TestServer;
-let connection: Connection;
-let client: Client;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  connection = await Connection.connect({ address: server.address });
-  client = new Client({ connection });
-});
-
-afterAll(async () => {
-  connection?.close();
-  await server?.stop();
-});
+const t = useTestServer();
 
 it('answers queries, delivers signals, and keeps a run on its sticky queue with the bundle hash', async () => {
   const taskQueue = `sticky-${randomUUID()}`;
   const worker = await Worker.create({
-    connection,
+    connection: t.connection,
     taskQueue,
     workflowsPath,
     activities,
     shutdownSignals: [],
   });
   expect(worker.stickyQueue).toMatch(new RegExp(`^${taskQueue}/sticky/${process.pid}@.+-[0-9a-f-]{36}$`));
-  const handle = await client.workflow.start(approvalWorkflow, { taskQueue, workflowId: taskQueue });
+  const handle = await t.client.workflow.start(approvalWorkflow, { taskQueue, workflowId: taskQueue });
   const result = await worker.runUntil(async () => {
     expect(await handle.query(status)).toBe('waiting');
     await handle.signal(approve, 'Grace');
@@ -63,7 +49,7 @@ it('answers queries, delivers signals, and keeps a run on its sticky queue with 
 it('with maxCachedWorkflows 0 there is no sticky queue and every task replays from the normal queue', async () => {
   const taskQueue = `no-cache-${randomUUID()}`;
   const worker = await Worker.create({
-    connection,
+    connection: t.connection,
     taskQueue,
     workflowsPath,
     activities,
@@ -71,7 +57,7 @@ it('with maxCachedWorkflows 0 there is no sticky queue and every task replays fr
     shutdownSignals: [],
   });
   expect(worker.stickyQueue).toBeUndefined();
-  const handle = await client.workflow.start(approvalWorkflow, { taskQueue, workflowId: taskQueue });
+  const handle = await t.client.workflow.start(approvalWorkflow, { taskQueue, workflowId: taskQueue });
   const result = await worker.runUntil(async () => {
     expect(await handle.query(status)).toBe('waiting');
     await handle.signal(approve, 'Linus');
@@ -90,13 +76,13 @@ it('runs a bundle built ahead of time with bundleWorkflowCode', async () => {
   const taskQueue = `bundle-${randomUUID()}`;
   const workflowBundle = await bundleWorkflowCode({ workflowsPath });
   const worker = await Worker.create({
-    connection,
+    connection: t.connection,
     taskQueue,
     workflowBundle,
     activities,
     shutdownSignals: [],
   });
-  const handle = await client.workflow.start(greetWorkflow, {
+  const handle = await t.client.workflow.start(greetWorkflow, {
     taskQueue,
     workflowId: taskQueue,
     args: ['Ken'],
@@ -109,13 +95,13 @@ it('runs a bundle built ahead of time with bundleWorkflowCode', async () => {
 it('R3: a workflow task that throws a bug is answered with RespondWorkflowTaskFailed; the workflow stays open', async () => {
   const taskQueue = `bug-${randomUUID()}`;
   const worker = await Worker.create({
-    connection,
+    connection: t.connection,
     taskQueue,
     workflowsPath,
     activities,
     shutdownSignals: [],
   });
-  const handle = await client.workflow.start(buggyWorkflow, { taskQueue, workflowId: taskQueue });
+  const handle = await t.client.workflow.start(buggyWorkflow, { taskQueue, workflowId: taskQueue });
   const description = await worker.runUntil(async () => {
     await waitFor(async () => (await handle.describe()).pendingWorkflowTask?.lastFailure !== undefined);
     return handle.describe();
@@ -130,13 +116,13 @@ it('R3: a workflow task that throws a bug is answered with RespondWorkflowTaskFa
 it('R7: Worker.runReplayHistory replays a recorded history; runReplayHistories reports a non-determinism', async () => {
   const taskQueue = `replay-${randomUUID()}`;
   const worker = await Worker.create({
-    connection,
+    connection: t.connection,
     taskQueue,
     workflowsPath,
     activities,
     shutdownSignals: [],
   });
-  const handle = await client.workflow.start(greetWorkflow, {
+  const handle = await t.client.workflow.start(greetWorkflow, {
     taskQueue,
     workflowId: taskQueue,
     args: ['Alan'],
