@@ -3,8 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { create } from '@bufbuild/protobuf';
 import { createClient, type Interceptor } from '@connectrpc/connect';
 import { createConnectTransport, Http2SessionManager } from '@connectrpc/connect-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, Connection } from '../../src/client/index.js';
+import { describe, expect, it } from 'vitest';
 import type { Command } from '../../src/gen/strata/v1/command_pb.js';
 import {
   type PollActivityTaskQueueResponse,
@@ -18,24 +17,11 @@ import { Worker, type WorkerOptions } from '../../src/worker/index.js';
 import { compileWorkerOptions } from '../../src/worker/worker-options.js';
 import { greetMany, greetOnQueue, greetWorkflow } from '../fixtures/eager-workflows.js';
 import * as activities from '../fixtures/worker-activities.js';
-import { startTestServer, type TestServer } from './harness.js';
+import { useTestServer } from './harness.js';
 
 const workflowsPath = fileURLToPath(new URL('../fixtures/eager-workflows.ts', import.meta.url));
 
-let server: TestServer;
-let connection: Connection;
-let client: Client;
-
-beforeAll(async () => {
-  server = await startTestServer();
-  connection = await Connection.connect({ address: server.address });
-  client = new Client({ connection });
-});
-
-afterAll(async () => {
-  connection?.close();
-  await server?.stop();
-});
+const t = useTestServer();
 
 /** Every RPC a worker made that returned, with its request and response. */
 interface CallLog {
@@ -53,7 +39,7 @@ function loggingConnection(): CallLog {
     }
     return response;
   };
-  const baseUrl = `http://${server.address}`;
+  const baseUrl = `http://${t.server.address}`;
   const sessionManager = new Http2SessionManager(baseUrl);
   const workflowService = createClient(
     WorkflowService,
@@ -112,7 +98,7 @@ describe('eager activity execution', () => {
   it('the activity comes back with the workflow task completion: the activity polls receive nothing', async () => {
     const log = loggingConnection();
     const result = await runWorkflow(log, {}, (taskQueue) =>
-      client.workflow.execute(greetWorkflow, {
+      t.client.workflow.execute(greetWorkflow, {
         taskQueue,
         workflowId: `eager-${randomUUID()}`,
         args: ['Ada'],
@@ -143,7 +129,7 @@ describe('eager activity execution', () => {
   it('asks for at most 3 per completion; the others are polled', async () => {
     const log = loggingConnection();
     const result = await runWorkflow(log, {}, (taskQueue) =>
-      client.workflow.execute(greetMany, { taskQueue, workflowId: `eager-${randomUUID()}`, args: [5] }),
+      t.client.workflow.execute(greetMany, { taskQueue, workflowId: `eager-${randomUUID()}`, args: [5] }),
     );
     expect(result).toEqual(['0', '1', '2', '3', '4'].map((name) => `Hello, ${name}!`));
     const [first] = completions(log);
@@ -155,7 +141,7 @@ describe('eager activity execution', () => {
   it('disableEagerActivityExecution: the activity is polled', async () => {
     const log = loggingConnection();
     const result = await runWorkflow(log, { disableEagerActivityExecution: true }, (taskQueue) =>
-      client.workflow.execute(greetWorkflow, {
+      t.client.workflow.execute(greetWorkflow, {
         taskQueue,
         workflowId: `eager-${randomUUID()}`,
         args: ['Bo'],
@@ -171,7 +157,7 @@ describe('eager activity execution', () => {
   it('no free activity slot (the only one is held by the open poll): not asked for, polled', async () => {
     const log = loggingConnection();
     const result = await runWorkflow(log, { maxConcurrentActivityTaskExecutions: 1 }, (taskQueue) =>
-      client.workflow.execute(greetWorkflow, {
+      t.client.workflow.execute(greetWorkflow, {
         taskQueue,
         workflowId: `eager-${randomUUID()}`,
         args: ['Cy'],
@@ -186,10 +172,15 @@ describe('eager activity execution', () => {
   it('an activity on another task queue is not asked for; the worker polling that queue runs it', async () => {
     const log = loggingConnection();
     const otherQueue = `eager-other-${randomUUID()}`;
-    const other = await Worker.create({ connection, taskQueue: otherQueue, activities, shutdownSignals: [] });
+    const other = await Worker.create({
+      connection: t.connection,
+      taskQueue: otherQueue,
+      activities,
+      shutdownSignals: [],
+    });
     const result = await other.runUntil(
       runWorkflow(log, {}, (taskQueue) =>
-        client.workflow.execute(greetOnQueue, {
+        t.client.workflow.execute(greetOnQueue, {
           taskQueue,
           workflowId: `eager-${randomUUID()}`,
           args: [otherQueue, 'Di'],
@@ -206,7 +197,7 @@ describe('eager activity execution', () => {
     const log = loggingConnection();
     const activityWorkerQueue = `eager-${randomUUID()}`;
     const activityWorker = await Worker.create({
-      connection,
+      connection: t.connection,
       taskQueue: activityWorkerQueue,
       activities,
       shutdownSignals: [],
@@ -219,7 +210,7 @@ describe('eager activity execution', () => {
     });
     const result = await activityWorker.runUntil(
       workflowWorker.runUntil(
-        client.workflow.execute(greetWorkflow, {
+        t.client.workflow.execute(greetWorkflow, {
           taskQueue: activityWorkerQueue,
           workflowId: `eager-${randomUUID()}`,
           args: ['Ed'],
