@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RetryState, TimeoutType } from '../../src/gen/strata/v1/common_pb.js';
 import type { HistoryEvent } from '../../src/gen/strata/v1/history_pb.js';
 import {
@@ -9,9 +9,9 @@ import {
   json,
   pollActivityTask,
   pollWorkflowTask,
-  startTestServer,
   startWorkflow,
   type TestServer,
+  useTestServer,
 } from './helpers.js';
 
 async function scheduleOne(
@@ -57,13 +57,7 @@ function last(
 }
 
 describe('activities', () => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer();
-  });
-  afterAll(async () => {
-    await t.server.close();
-  });
+  const t = useTestServer();
 
   it('a failing activity is retried with backoff, then ActivityTaskFailed reports attempts exhausted', async () => {
     const { client } = t;

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { WorkflowExecutionStatus } from '../../src/gen/strata/v1/common_pb.js';
-import { command, history, json, startTestServer, type TestServer, type WorkflowClient } from './helpers.js';
+import { command, history, json, useTestServer, type WorkflowClient } from './helpers.js';
 
 const workflows = 200;
 const queue = 'q-concurrent';
@@ -42,13 +42,7 @@ async function activityPoller(client: WorkflowClient, done: () => boolean): Prom
 }
 
 describe('concurrency', () => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer({ limits: { longPollTimeoutMs: 200 } });
-  });
-  afterAll(async () => {
-    await t.server.close();
-  });
+  const t = useTestServer({ limits: { longPollTimeoutMs: 200 } });
 
   it(`${workflows} workflows completed by concurrent pollers have gapless histories with no duplicate events`, async () => {
     const { client } = t;

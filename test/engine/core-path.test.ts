@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WorkflowExecutionStatus } from '../../src/gen/strata/v1/common_pb.js';
 import {
   command,
@@ -9,20 +9,13 @@ import {
   json,
   pollActivityTask,
   pollWorkflowTask,
-  startTestServer,
   startWorkflow,
-  type TestServer,
+  useTestServer,
   waitForClose,
 } from './helpers.js';
 
 describe('core path', () => {
-  let t: TestServer;
-  beforeEach(async () => {
-    t = await startTestServer();
-  });
-  afterEach(async () => {
-    await t.server.close();
-  });
+  const t = useTestServer({}, 'each');
 
   it('runs start -> workflow task -> activity -> workflow task -> complete, with gapless history', async () => {
     const { client } = t;

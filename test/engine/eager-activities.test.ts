@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Command } from '../../src/gen/strata/v1/command_pb.js';
 import { TimeoutType } from '../../src/gen/strata/v1/common_pb.js';
 import {
@@ -13,9 +13,8 @@ import {
   json,
   pollActivityTask,
   pollWorkflowTask,
-  startTestServer,
   startWorkflow,
-  type TestServer,
+  useTestServer,
   type WorkflowClient,
 } from './helpers.js';
 
@@ -75,13 +74,7 @@ async function expectNoActivityTask(client: WorkflowClient, taskQueue: string): 
 }
 
 describe('eager activity execution', () => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer({ limits: { longPollTimeoutMs: 300 } });
-  });
-  afterAll(async () => {
-    await t.server.close();
-  });
+  const t = useTestServer({ limits: { longPollTimeoutMs: 300 } });
 
   it('starts the activities that ask for it in the completing transaction and returns them; the others stay queued', async () => {
     const { client } = t;

@@ -1,6 +1,7 @@
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { type Client, createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import type { Command } from '../../src/gen/strata/v1/command_pb.js';
 import { CommandSchema } from '../../src/gen/strata/v1/command_pb.js';
 import { type Payloads, PayloadsSchema } from '../../src/gen/strata/v1/common_pb.js';
@@ -32,6 +33,22 @@ export async function startTestServer(options: ServerOptions = {}): Promise<Test
     createConnectTransport({ httpVersion: '2', baseUrl: server.address }),
   );
   return { server, client };
+}
+
+/** Before the tests of its file or describe block (`'each'`: before each test): a server and client as `startTestServer` makes them, `options` read then; after them (after each): closes the server. */
+export function useTestServer(
+  options: ServerOptions | (() => ServerOptions) = {},
+  scope: 'all' | 'each' = 'all',
+): TestServer {
+  const t = {} as TestServer;
+  const [before, after] = scope === 'each' ? [beforeEach, afterEach] : [beforeAll, afterAll];
+  before(async () => {
+    Object.assign(t, await startTestServer(typeof options === 'function' ? options() : options));
+  });
+  after(async () => {
+    await t.server?.close();
+  });
+  return t;
 }
 
 export function json(value: unknown): Payloads {

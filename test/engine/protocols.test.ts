@@ -4,18 +4,12 @@ import {
   createGrpcTransport,
   createGrpcWebTransport,
 } from '@connectrpc/connect-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WorkflowService } from '../../src/gen/strata/v1/service_pb.js';
-import { startTestServer, type TestServer } from './helpers.js';
+import { useTestServer } from './helpers.js';
 
 describe('wire protocols', () => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer();
-  });
-  afterAll(async () => {
-    await t.server.close();
-  });
+  const t = useTestServer();
 
   const transports: Array<[string, (baseUrl: string) => Transport]> = [
     ['Connect JSON', (baseUrl) => createConnectTransport({ httpVersion: '2', baseUrl })],

@@ -1,15 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventTypes, history, json, startTestServer, startWorkflow, type TestServer } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { eventTypes, history, json, startWorkflow, useTestServer } from './helpers.js';
 
-let test: TestServer;
-
-beforeAll(async () => {
-  test = await startTestServer();
-});
-
-afterAll(async () => {
-  await test?.server.close();
-});
+const test = useTestServer();
 
 function signal(workflowId: string, requestId: string, value: unknown): Promise<unknown> {
   return test.client.signalWorkflowExecution({

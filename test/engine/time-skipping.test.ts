@@ -1,28 +1,23 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/engine/clock.js';
 import {
   command,
   completeWorkflowTask,
   eventTypes,
   pollWorkflowTask,
-  startTestServer,
   startWorkflow,
-  type TestServer,
+  useTestServer,
   waitForClose,
 } from './helpers.js';
 
 const thirtyDaysMs = 30 * 24 * 60 * 60 * 1000;
 
 describe('time skipping', () => {
-  let t: TestServer;
   let clock: VirtualClock;
-  beforeEach(async () => {
+  const t = useTestServer(() => {
     clock = new VirtualClock();
-    t = await startTestServer({ clock });
-  });
-  afterEach(async () => {
-    await t.server.close();
-  });
+    return { clock };
+  }, 'each');
 
   it('a workflow sleeping 30 days completes in milliseconds when time skipping is on', async () => {
     const { client, server } = t;

@@ -1,18 +1,11 @@
 import { Code, ConnectError } from '@connectrpc/connect';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowExecutionStatus } from '../../src/gen/strata/v1/common_pb.js';
-import {
-  command,
-  completeWorkflowTask,
-  pollWorkflowTask,
-  startTestServer,
-  type TestServer,
-} from './helpers.js';
+import { command, completeWorkflowTask, pollWorkflowTask, useTestServer } from './helpers.js';
 
 describe('list and count', () => {
-  let t: TestServer;
+  const t = useTestServer();
   beforeAll(async () => {
-    t = await startTestServer();
     const { client } = t;
     for (let i = 0; i < 6; i++) {
       await client.startWorkflowExecution({
@@ -36,9 +29,6 @@ describe('list and count', () => {
       namespace: 'default',
       workflowExecution: { workflowId: 'vis-1' },
     });
-  });
-  afterAll(async () => {
-    await t.server.close();
   });
 
   async function ids(query: string): Promise<string[]> {

@@ -1,5 +1,5 @@
 import { ConnectError } from '@connectrpc/connect';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WorkflowExecutionStatus } from '../../src/gen/strata/v1/common_pb.js';
 import {
   command,
@@ -9,20 +9,13 @@ import {
   history,
   json,
   pollWorkflowTask,
-  startTestServer,
   startWorkflow,
-  type TestServer,
+  useTestServer,
   waitForClose,
 } from './helpers.js';
 
 describe('workflow lifecycle', () => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer();
-  });
-  afterAll(async () => {
-    await t.server.close();
-  });
+  const t = useTestServer();
 
   it('a timer fires once and wakes the workflow', async () => {
     const { client } = t;

@@ -1,5 +1,5 @@
 import { Code, ConnectError } from '@connectrpc/connect';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TimeoutType } from '../../src/gen/strata/v1/common_pb.js';
 import { WorkflowTaskFailedCause } from '../../src/gen/strata/v1/history_pb.js';
 import { MAX_PAYLOAD_BYTES } from '../../src/server/index.js';
@@ -9,9 +9,8 @@ import {
   eventTypes,
   history,
   pollWorkflowTask,
-  startTestServer,
   startWorkflow,
-  type TestServer,
+  useTestServer,
 } from './helpers.js';
 
 function bigPayloads() {
@@ -28,13 +27,7 @@ async function rejection(promise: Promise<unknown>): Promise<ConnectError> {
 }
 
 describe('workflow tasks', () => {
-  let t: TestServer;
-  beforeAll(async () => {
-    t = await startTestServer();
-  });
-  afterAll(async () => {
-    await t.server.close();
-  });
+  const t = useTestServer();
 
   it('a workflow task that is not completed in time times out and is retried with attempt 2', async () => {
     const { client } = t;
