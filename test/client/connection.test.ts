@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { describe, expect, it } from 'vitest';
 import { Connection, ConnectionError } from '../../src/client/connection.js';
@@ -9,16 +8,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
 } from '../../src/client/errors.js';
-
-/** A port nothing listens on: bind one, then free it. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
+import { freePort } from '../helpers/free-port.js';
 
 describe('Connection.connect', () => {
   it('says which address is unreachable and how to start a server', async () => {
