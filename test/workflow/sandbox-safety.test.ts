@@ -100,6 +100,26 @@ describe('unhandled promise rejections', () => {
     expect(hostRejections).toEqual([]);
   });
 
+  it('tasks processed in the same batch are charged only their own rejections', async () => {
+    const processor = createWorkflowTaskProcessorFromBundle(bundle, { taskQueue: 'tq' });
+    const types = [
+      'quick',
+      'leavesRejectionUnhandled',
+      'handlesRejectionLater',
+      'leavesRejectionUnhandled',
+      'quick',
+    ];
+    const histories = types.map((workflowType, i) => new FakeHistory({ workflowType, runId: `run-${i}` }));
+    const results = await Promise.all(histories.map((history) => runTask(processor, history)));
+    expect(results.map((r) => r.kind)).toEqual(['completed', 'failed', 'completed', 'failed', 'completed']);
+    for (const i of [1, 3]) {
+      expect(failureOf(results[i]!).failure.message).toMatch(
+        new RegExp(`^\\[UNHANDLED_REJECTION\\] workflow "wf-1" run "run-${i}" .*nobody awaits me`),
+      );
+    }
+    expect(hostRejections).toEqual([]);
+  });
+
   it('R7: offline replay reports a rejection left unhandled as a ReplayError', async () => {
     const { processor, history } = setup({ workflowType: 'leavesRejectionUnhandled' });
     await runTask(processor, history);
@@ -152,6 +172,18 @@ describe('code that never yields (potential deadlock)', () => {
       expect(completedValue(await runTask(processor, other))).toBe('still serving');
     },
   );
+
+  it('a run that loops fails alone: the tasks processed in the same batch before and after it complete', async () => {
+    const processor = createWorkflowTaskProcessorFromBundle(bundle, { taskQueue: 'tq', ...fast });
+    const types = ['quick', 'spinsForever', 'quick', 'leavesRejectionUnhandled', 'quick'];
+    const histories = types.map((workflowType, i) => new FakeHistory({ workflowType, runId: `run-${i}` }));
+    const results = await Promise.all(histories.map((history) => runTask(processor, history)));
+    expect(results.map((r) => r.kind)).toEqual(['completed', 'failed', 'completed', 'failed', 'completed']);
+    expect(failureOf(results[1]!).failure.message).toMatch(/^\[DEADLOCK\] .* run "run-1" /);
+    expect(failureOf(results[3]!).failure.message).toMatch(/^\[UNHANDLED_REJECTION\] .* run "run-3" /);
+    expect(processor.cachedRuns).toBe(0);
+    expect(hostRejections).toEqual([]);
+  });
 
   it('a cached run that loops in a later task is evicted; its retry replays from scratch and loops again', async () => {
     const { processor, history } = setup({ workflowType: 'spinsAfterTimer' }, fast);

@@ -4,11 +4,11 @@
  * production.
  */
 import { bundleWorkflowCode, type WorkflowBundle } from '../sandbox/bundler.js';
-import { WorkflowSandbox } from '../sandbox/workflow-sandbox.js';
+import { type SandboxWork, WorkflowSandbox } from '../sandbox/workflow-sandbox.js';
 import { type DeterminismViolationError, ReplayError } from './errors.js';
 import { type HistoryInput, historyEventsOf } from './history-json.js';
 import { runInitOf } from './run-init.js';
-import { WorkflowRun } from './workflow-run.js';
+import { type RunStep, WorkflowRun } from './workflow-run.js';
 
 /** Where the workflow code comes from: a module to bundle, or a bundle already built. */
 export type ReplayWorkerOptions = { workflowsPath: string } | { bundle: WorkflowBundle };
@@ -61,9 +61,9 @@ async function replayObserved(
   history: HistoryInput,
   workflowId?: string,
 ): Promise<ReplayResult> {
-  const { result, unhandledRejections } = await sandbox.runUnit(() =>
-    replayOne(sandbox, history, workflowId),
-  );
+  const replay = prepareReplay(sandbox, history, workflowId);
+  if (!('work' in replay)) return replay;
+  const { result, unhandledRejections } = await sandbox.runUnit(replay.work);
   const rejection = unhandledRejections[0];
   if (result.error !== undefined || rejection === undefined) return result;
   const ids = { workflowId: result.workflowId, runId: result.runId };
@@ -71,12 +71,22 @@ async function replayObserved(
   return { ...ids, error: new ReplayError(message, { ...ids, cause: rejection }) };
 }
 
-/** Replays with an existing sandbox; reports the failure rather than throwing it. */
+/** Replays with an existing sandbox, synchronously; reports the failure rather than throwing it. */
 export function replayOne(
   sandbox: WorkflowSandbox,
   history: HistoryInput,
   workflowId?: string,
 ): ReplayResult {
+  const replay = prepareReplay(sandbox, history, workflowId);
+  return 'work' in replay ? sandbox.runNow(replay.work) : replay;
+}
+
+/** The work replaying `history`, or why it cannot be replayed. */
+function prepareReplay(
+  sandbox: WorkflowSandbox,
+  history: HistoryInput,
+  workflowId?: string,
+): ReplayResult | { work: SandboxWork<ReplayResult> } {
   let events: ReturnType<typeof historyEventsOf>;
   try {
     events = historyEventsOf(history);
@@ -105,16 +115,27 @@ export function replayOne(
     );
     return { ...ids, error };
   }
-  try {
-    const step = new WorkflowRun(sandbox, init).applyEvents(events);
+  const applying = new WorkflowRun(sandbox, init).applyEvents(events);
+  const resultOf = (step: RunStep): ReplayResult => {
     if (step.kind === 'nondeterminism') return { ...ids, error: step.error };
     if (step.kind === 'taskFailed') {
       const message = `[REPLAY] workflow "${ids.workflowId}" run "${ids.runId}": the workflow code failed its workflow task: ${step.failure.message}`;
       return { ...ids, error: new ReplayError(message, { ...ids, cause: step.failure }) };
     }
     return ids;
-  } catch (err) {
-    if (err instanceof ReplayError) return { ...ids, error: err };
-    throw err;
-  }
+  };
+  return {
+    work: {
+      run: () => {
+        try {
+          const step = applying.run();
+          return step === undefined ? undefined : resultOf(step);
+        } catch (err) {
+          if (err instanceof ReplayError) return { ...ids, error: err };
+          throw err;
+        }
+      },
+      interrupted: () => resultOf(applying.interrupted()),
+    },
+  };
 }

@@ -16,7 +16,7 @@ import type {
   WorkflowLogEntry,
 } from '../../workflow/activation.js';
 import { DeterminismViolationError } from '../../workflow/errors.js';
-import { isExecutionTimeout, type SandboxRun, type WorkflowSandbox } from '../sandbox/workflow-sandbox.js';
+import type { SandboxRun, SandboxWork, WorkflowSandbox } from '../sandbox/workflow-sandbox.js';
 import { commandMismatch } from './command-matching.js';
 import { ReplayError, WorkflowDeadlockError } from './errors.js';
 import { describeCommand, describeEvent, isCommandEvent } from './history-events.js';
@@ -31,12 +31,6 @@ export type RunStep =
   | { kind: 'taskFailed'; failure: FailureShape; replaying: boolean; logs: WorkflowLogEntry[] }
   | { kind: 'nondeterminism'; error: DeterminismViolationError; logs: WorkflowLogEntry[] };
 
-/**
- * A replay arms a new deadline after this long, so that each activation gets between the execution timeout and
- * that plus this much, while a long replay pays for a few deadlines instead of one per activation.
- */
-const DEADLINE_SLICE_MS = 50;
-
 const FIX_HINT =
   'If this change is intended, keep the old behaviour for running workflows: wrap the new code in ' +
   "`if (patched('my-change')) { ... }`, or run the new code under a new workflow type or task queue.";
@@ -44,7 +38,7 @@ const FIX_HINT =
 export class WorkflowRun {
   readonly init: RunInit;
   readonly #sandbox: WorkflowSandbox;
-  /** Created by the first call into the sandbox, under that call's deadline: module top-level code may loop too. */
+  /** Created by the first activation, under its deadline: module top-level code may loop too. */
   #sandboxRun: SandboxRun | undefined;
   /** Id of the last event applied. */
   lastEventId = 0;
@@ -62,23 +56,23 @@ export class WorkflowRun {
     this.#sandbox = sandbox;
   }
 
-  /** The run in the sandbox; call it under a deadline. */
+  /** The run in the sandbox; call it from work, under a deadline. */
   #inSandbox(): SandboxRun {
     this.#sandboxRun ??= this.#sandbox.createRun(this.init);
     return this.#sandboxRun;
   }
 
   /**
-   * Answers a query from the run's current state; throws {@link WorkflowDeadlockError} if the handler never
-   * returns (the run must then be discarded).
+   * Work answering a query from the run's current state; interrupted, it throws {@link WorkflowDeadlockError} (the run
+   * must then be discarded).
    */
-  query(queryType: string, args: RawPayload[]): QueryOutcome {
-    try {
-      return this.#sandbox.withDeadline(() => this.#inSandbox().query(queryType, args));
-    } catch (err) {
-      if (isExecutionTimeout(err)) throw this.#deadlock(`answering query "${queryType}"`);
-      throw err;
-    }
+  query(queryType: string, args: RawPayload[]): SandboxWork<QueryOutcome> {
+    return {
+      run: () => (this.#sandbox.mayRunCode() ? this.#inSandbox().query(queryType, args) : undefined),
+      interrupted: () => {
+        throw this.#deadlock(`answering query "${queryType}"`);
+      },
+    };
   }
 
   /** The event id of the ActivityTaskScheduled of activity `seq` (RequestCancelActivityTask needs it). */
@@ -87,17 +81,16 @@ export class WorkflowRun {
   }
 
   /**
-   * Applies events that continue the run's history (all of it for a new run), activating the code at each
-   * completed workflow task and at the open one the history ends with.
+   * Work applying events that continue the run's history (all of it for a new run), activating the code at each
+   * completed workflow task and at the open one the history ends with. A long replay goes on under new deadlines,
+   * so each activation gets the full execution timeout.
    */
-  applyEvents(events: readonly HistoryEvent[]): RunStep {
+  applyEvents(events: readonly HistoryEvent[]): SandboxWork<RunStep> {
     const logs: WorkflowLogEntry[] = [];
     const completedTasks = completedTaskStartIds(events);
     let next = 0;
     let replaying = false;
-    // Runs events from `next` on; returns undefined when the slice is over and a new deadline must be armed.
-    const slice = (sliceEndMs: number): RunStep | undefined => {
-      const first = next;
+    const run = (): RunStep | undefined => {
       for (; next < events.length; next++) {
         const event = events[next]!;
         if (event.eventId !== this.lastEventId + 1) {
@@ -120,11 +113,14 @@ export class WorkflowRun {
           if (job !== undefined) this.#jobs.push(job);
           continue;
         }
-        if (next > first && performance.now() > sliceEndMs) return undefined;
-        this.lastEventId = event.eventId;
         const outcome = completedTasks.get(event.eventId);
         // A failed or timed-out attempt produced nothing: its jobs go to the next attempt.
-        if (outcome === 'failed') continue;
+        if (outcome === 'failed') {
+          this.lastEventId = event.eventId;
+          continue;
+        }
+        if (!this.#sandbox.mayRunCode()) return undefined;
+        this.lastEventId = event.eventId;
         replaying = outcome === 'completed';
         const step = this.#activate(event, replaying, logs);
         if (step !== undefined) return step;
@@ -132,32 +128,28 @@ export class WorkflowRun {
       }
       return { kind: 'replayed', logs };
     };
-    try {
-      for (;;) {
-        const sliceEndMs = performance.now() + DEADLINE_SLICE_MS;
-        const step = this.#sandbox.withDeadline(
-          () => slice(sliceEndMs),
-          this.#sandbox.executionTimeoutMs + DEADLINE_SLICE_MS,
-        );
-        if (step !== undefined) return step;
-      }
-    } catch (err) {
-      if (isExecutionTimeout(err)) {
+    return {
+      run: () => {
+        try {
+          return run();
+        } catch (err) {
+          if (err instanceof DeterminismViolationError) return { kind: 'nondeterminism', error: err, logs };
+          if (err instanceof ReplayError) throw err;
+          throw new ReplayError(`[REPLAY] ${err instanceof Error ? err.message : String(err)}`, {
+            workflowId: this.init.workflowId,
+            runId: this.init.runId,
+            cause: err,
+          });
+        }
+      },
+      interrupted: () => {
         const where =
           this.#sandboxRun === undefined
             ? 'while loading the workflow modules'
             : `in the workflow task of event ${this.lastEventId}`;
-        const failure = errorToFailure(this.#deadlock(where));
-        return { kind: 'taskFailed', failure, replaying, logs };
-      }
-      if (err instanceof DeterminismViolationError) return { kind: 'nondeterminism', error: err, logs };
-      if (err instanceof ReplayError) throw err;
-      throw new ReplayError(`[REPLAY] ${err instanceof Error ? err.message : String(err)}`, {
-        workflowId: this.init.workflowId,
-        runId: this.init.runId,
-        cause: err,
-      });
-    }
+        return { kind: 'taskFailed', failure: errorToFailure(this.#deadlock(where)), replaying, logs };
+      },
+    };
   }
 
   #activate(started: HistoryEvent, replaying: boolean, logs: WorkflowLogEntry[]): RunStep | undefined {

@@ -4,10 +4,11 @@
  * its promise jobs run only when a script evaluates in it, so the host drains them explicitly and an
  * activation is fully processed, synchronously, before its commands are read.
  *
- * Two guards keep workflow code from harming the host: {@link WorkflowSandbox.withDeadline} interrupts code that
- * never yields, and {@link WorkflowSandbox.runUnit} collects the promise rejections it leaves unhandled.
+ * Two guards keep workflow code from harming the host: a deadline interrupts code that never yields, and the promise
+ * rejections it leaves unhandled are collected per unit of work. Both are paid per batch, not per workflow task:
+ * {@link WorkflowSandbox.runUnit} queues work, and the units queued by the next event-loop turn run back to back
+ * under one deadline (arming one starts a thread, ~70 µs, far more on a busy machine).
  */
-import { setImmediate as nextLoopTurn } from 'node:timers/promises';
 import vm from 'node:vm';
 import type { RawPayload } from '../../common/converter.js';
 import { errorToFailure, type FailureShape } from '../../common/failure.js';
@@ -28,11 +29,22 @@ export interface SandboxBundle {
 
 export interface WorkflowSandboxOptions {
   /**
-   * How long code in the sandbox may run without returning before {@link WorkflowSandbox.withDeadline}
-   * interrupts it.
+   * How long workflow code may run without returning before a deadline interrupts it.
    * @default 5000
    */
   executionTimeoutMs?: number;
+}
+
+/**
+ * Work that calls into the sandbox, run under deadlines by {@link WorkflowSandbox.runUnit} or
+ * {@link WorkflowSandbox.runNow}. `run()` checks {@link WorkflowSandbox.mayRunCode} before each call into workflow
+ * code and returns `undefined` when it says no, to be called again under a new deadline. If a deadline interrupts
+ * it, `interrupted()` gives (or throws) its outcome instead; the runs it touched stopped at an arbitrary point and
+ * must be discarded.
+ */
+export interface SandboxWork<T> {
+  run(): T | undefined;
+  interrupted(): T;
 }
 
 /** What {@link WorkflowSandbox.runUnit} returns: the work's result and the rejections it left unhandled. */
@@ -41,14 +53,41 @@ export interface SandboxUnitResult<T> {
   unhandledRejections: FailureShape[];
 }
 
-/** True for the error `withDeadline` throws when the sandbox's code ran past its deadline. */
-export function isExecutionTimeout(err: unknown): boolean {
+/** True for the error `vm` throws when code ran past its deadline. */
+function isExecutionTimeout(err: unknown): boolean {
   // Not `instanceof Error`: Node makes this error in the watchdog's realm.
   return (
     typeof err === 'object' &&
     err !== null &&
     (err as { code?: unknown }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT'
   );
+}
+
+/**
+ * A deadline gives the code `executionTimeoutMs` plus this much: code started within this long of arming it still
+ * gets its full timeout, so consecutive activations share one deadline.
+ */
+const DEADLINE_SLICE_MS = 50;
+
+/** The reason of the rejection that closes each unit; see {@link WorkflowSandbox.runUnit}. */
+const FENCE = Object.freeze({ fence: 'strata' });
+
+type Outcome = { ok: true; result: unknown } | { ok: false; error: unknown };
+
+interface Unit {
+  work: SandboxWork<unknown>;
+  /** Rejections Node reported for this unit so far. */
+  rejections: unknown[];
+  resolve(result: SandboxUnitResult<unknown>): void;
+  reject(error: unknown): void;
+}
+
+function attempt(fn: () => unknown): Outcome {
+  try {
+    return { ok: true, result: fn() };
+  } catch (error) {
+    return { ok: false, error };
+  }
 }
 
 export class WorkflowSandbox {
@@ -59,17 +98,31 @@ export class WorkflowSandbox {
   readonly #host: SandboxHost;
   readonly #loadWorkflows: () => Record<string, unknown>;
   readonly #promisePrototype: object;
+  /** Rejects a promise of the context's realm, nobody handling it; taken before any workflow code could patch it. */
+  readonly #rejectInContext: (reason: unknown) => void;
   /** A context of its own whose only job is to arm `vm`'s watchdog around host code calling into the sandbox. */
   readonly #watchdog = vm.createContext({ work: undefined as (() => unknown) | undefined });
   readonly #watchdogScript = new vm.Script('work()', { filename: 'strata-watchdog.js' });
-  /** Settles when the unit of work in progress has been charged its rejections; units run one at a time. */
-  #unitTail: Promise<void> = Promise.resolve();
+  /** When the armed deadline stops taking new calls into workflow code; undefined while none is armed. */
+  #sliceEndMs: number | undefined;
+  /** Whether workflow code was called under the armed deadline yet. */
+  #sliceUsed = false;
+  /** Units waiting for the next batch. */
+  #queued: Unit[] = [];
+  /** Units that ran, in order, whose fence Node has not reported yet: what it reports now belongs to the first. */
+  #unreported: { unit: Unit; outcome: Outcome }[] = [];
+  #unroute: (() => void) | undefined;
   readonly executionTimeoutMs: number;
 
   private constructor(bundle: SandboxBundle, options: WorkflowSandboxOptions) {
     this.hash = bundle.hash;
     this.executionTimeoutMs = options.executionTimeoutMs ?? 5000;
     this.#context = vm.createContext({}, { name: 'strata-workflows', microtaskMode: 'afterEvaluate' });
+    this.#rejectInContext = vm.runInContext(
+      '(() => { const reject = Promise.reject.bind(Promise); return (reason) => { reject(reason); }; })()',
+      this.#context,
+    ) as (reason: unknown) => void;
+    this.#promisePrototype = vm.runInContext('Promise.prototype', this.#context) as object;
     new vm.Script(bundle.code, { filename: `workflow-bundle-${bundle.hash.slice(0, 16)}.js` }).runInContext(
       this.#context,
     );
@@ -79,7 +132,6 @@ export class WorkflowSandbox {
     };
     this.#host = globals.__strataHost;
     this.#loadWorkflows = globals.__strataLoadWorkflows;
-    this.#promisePrototype = vm.runInContext('Promise.prototype', this.#context) as object;
     this.workflowTypes = JSON.parse(this.#host.listWorkflowTypes(this.#loadWorkflows)) as string[];
   }
 
@@ -87,10 +139,7 @@ export class WorkflowSandbox {
     return new WorkflowSandbox(bundle, options);
   }
 
-  /**
-   * Creates a run: evaluates the workflow modules afresh for it (their top-level code runs now). Call it inside
-   * {@link withDeadline}: top-level code may loop too.
-   */
+  /** Creates a run: evaluates the workflow modules afresh for it (their top-level code runs now). Call it from work. */
   createRun(init: RunInit): SandboxRun {
     const handle = this.#host.createRun(JSON.stringify(init), this.#loadWorkflows);
     this.drainMicrotasks();
@@ -98,52 +147,115 @@ export class WorkflowSandbox {
   }
 
   /**
-   * Runs `work`, synchronous host code calling into the sandbox, under a deadline: past `timeoutMs` everything
-   * running is terminated (microtasks included, and the ones still queued are dropped) and an error for which
-   * {@link isExecutionTimeout} is true is thrown. The runs the work touched must then be discarded: their code
-   * stopped at an arbitrary point. Arming the deadline starts a thread (~70 µs), so callers arm one per slice of
-   * work, not per call.
+   * Whether work may call into workflow code now: true when the armed deadline still gives it its full
+   * `executionTimeoutMs` (always for the first call under a deadline). When false, the work returns `undefined`.
    */
-  withDeadline<T>(work: () => T, timeoutMs = this.executionTimeoutMs): T {
-    const watchdog = this.#watchdog as { work: (() => unknown) | undefined };
-    watchdog.work = work;
-    try {
-      return this.#watchdogScript.runInContext(this.#watchdog, {
-        timeout: Math.max(1, Math.ceil(timeoutMs)),
-      }) as T;
-    } finally {
-      watchdog.work = undefined;
-    }
+  mayRunCode(): boolean {
+    if (this.#sliceUsed && performance.now() > (this.#sliceEndMs ?? 0)) return false;
+    this.#sliceUsed = true;
+    return true;
   }
 
   /**
-   * Runs `work` (synchronous calls into the sandbox), then waits one event-loop turn, as Node reports unhandled
-   * rejections only after the current macrotask's microtasks, and returns the rejections the work left unhandled
-   * (a rejection handled before the work returned is not one). Units run one at a time so that each rejection is
-   * charged to the work that made it. If `work` throws, the error is rethrown after the turn.
+   * Runs `work` in the next batch and resolves with its result and the promise rejections it left unhandled (a
+   * rejection handled before the work returned is not one); rejects if the work threw.
+   *
+   * Node reports unhandled rejections once the current macrotask's microtasks have run, in the order the promises
+   * were rejected. After each unit the batch rejects one more promise of the context, a fence: what Node reports
+   * before a unit's fence is that unit's, and the fence arriving means its report is complete. So units share a
+   * batch and the batch's event-loop turn, and each rejection is still charged to the unit that made it.
    */
-  async runUnit<T>(work: () => T): Promise<SandboxUnitResult<T>> {
-    const previous = this.#unitTail;
-    let release = () => {};
-    this.#unitTail = new Promise((resolve) => {
-      release = resolve;
+  runUnit<T>(work: SandboxWork<T>): Promise<SandboxUnitResult<T>> {
+    return new Promise((resolve, reject) => {
+      const unit: Unit = { work, rejections: [], resolve: resolve as Unit['resolve'], reject };
+      if (this.#queued.push(unit) === 1) setImmediate(() => this.#runBatch());
     });
-    await previous;
-    const reasons: unknown[] = [];
-    const unroute = routeUnhandledRejections(this.#promisePrototype, (reason) => reasons.push(reason));
-    try {
-      let outcome: { ok: true; result: T } | { ok: false; error: unknown };
+  }
+
+  /** Runs `work` now, synchronously, without collecting its unhandled rejections; for offline tools. */
+  runNow<T>(work: SandboxWork<T>): T {
+    for (;;) {
+      let result: T | undefined;
       try {
-        outcome = { ok: true, result: work() };
-      } catch (error) {
-        outcome = { ok: false, error };
+        result = this.#withDeadline(() => work.run());
+      } catch (err) {
+        if (isExecutionTimeout(err)) return work.interrupted();
+        throw err;
       }
-      await nextLoopTurn();
-      if (!outcome.ok) throw outcome.error;
-      return { result: outcome.result, unhandledRejections: reasons.map((reason) => this.failureOf(reason)) };
+      if (result !== undefined) return result;
+    }
+  }
+
+  #runBatch(): void {
+    const units = this.#queued;
+    this.#queued = [];
+    this.#unroute ??= routeUnhandledRejections(this.#promisePrototype, (reason) => this.#reported(reason));
+    let next = 0;
+    while (next < units.length) {
+      try {
+        this.#withDeadline(() => {
+          for (; next < units.length; next++) {
+            const unit = units[next]!;
+            const outcome = attempt(() => unit.work.run());
+            if (outcome.ok && outcome.result === undefined) return; // wants a new deadline: run it again under one
+            this.#fence(unit, outcome);
+          }
+        });
+      } catch (err) {
+        // The deadline interrupted the unit running (work's own errors are caught above).
+        const unit = units[next++]!;
+        this.#fence(
+          unit,
+          isExecutionTimeout(err) ? attempt(() => unit.work.interrupted()) : { ok: false, error: err },
+        );
+      }
+    }
+  }
+
+  #fence(unit: Unit, outcome: Outcome): void {
+    this.#unreported.push({ unit, outcome });
+    this.#rejectInContext(FENCE);
+  }
+
+  /** Receives the context's unhandled rejections, fences included, in the order they were made. */
+  #reported(reason: unknown): void {
+    const head = this.#unreported[0];
+    if (head === undefined) return;
+    const { unit, outcome } = head;
+    if (reason !== FENCE) {
+      unit.rejections.push(reason);
+      return;
+    }
+    this.#unreported.shift();
+    if (this.#unreported.length === 0) {
+      this.#unroute?.();
+      this.#unroute = undefined;
+    }
+    if (!outcome.ok) unit.reject(outcome.error);
+    else
+      unit.resolve({
+        result: outcome.result,
+        unhandledRejections: unit.rejections.map((r) => this.failureOf(r)),
+      });
+  }
+
+  /**
+   * Runs `work` under a new deadline of `executionTimeoutMs` plus {@link DEADLINE_SLICE_MS}: past it everything
+   * running is terminated (microtasks included, and the ones still queued are dropped) and an error for which
+   * {@link isExecutionTimeout} is true is thrown.
+   */
+  #withDeadline<T>(work: () => T): T {
+    const watchdog = this.#watchdog as { work: (() => unknown) | undefined };
+    watchdog.work = work;
+    this.#sliceEndMs = performance.now() + DEADLINE_SLICE_MS;
+    this.#sliceUsed = false;
+    try {
+      return this.#watchdogScript.runInContext(this.#watchdog, {
+        timeout: Math.ceil(this.executionTimeoutMs + DEADLINE_SLICE_MS),
+      }) as T;
     } finally {
-      unroute();
-      release();
+      watchdog.work = undefined;
+      this.#sliceEndMs = undefined;
     }
   }
 

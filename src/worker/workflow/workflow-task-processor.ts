@@ -9,12 +9,12 @@ import { toProtoFailure } from '../../common/failure-proto.js';
 import { DefaultLogger, type LogEntry } from '../../common/logger.js';
 import { fromProtoPayloads, toProtoPayloads } from '../../common/payload-proto.js';
 import { type HistoryEvent, WorkflowTaskFailedCause } from '../../gen/strata/v1/history_pb.js';
-import type { PollWorkflowTaskQueueResponse, WorkflowQuery } from '../../gen/strata/v1/service_pb.js';
+import type { PollWorkflowTaskQueueResponse } from '../../gen/strata/v1/service_pb.js';
 import type { RunInit, WorkflowCommand, WorkflowLogEntry } from '../../workflow/activation.js';
 import { toProtoCommand } from '../replay/commands-proto.js';
 import { ReplayError, WorkflowDeadlockError } from '../replay/errors.js';
 import { runInitOf } from '../replay/run-init.js';
-import { WorkflowRun } from '../replay/workflow-run.js';
+import { type RunStep, WorkflowRun } from '../replay/workflow-run.js';
 import { bundleWorkflowCode, type WorkflowBundle } from '../sandbox/bundler.js';
 import { WorkflowSandbox } from '../sandbox/workflow-sandbox.js';
 import type { HistoryFetcher, WorkflowTaskProcessor, WorkflowTaskResult } from '../workflow-tasks.js';
@@ -119,24 +119,20 @@ class WorkflowTaskProcessorImpl implements WorkflowTaskProcessor {
     const runId = task.workflowExecution?.runId ?? '';
     let events = task.history?.events ?? [];
     const isFullHistory = events[0]?.eventId === 1;
-    let run = this.#cache.get(runId);
+    let cached = this.#cache.get(runId);
     // A full history for a cached run means the server moved it off our sticky queue: our state may be stale.
-    if (run !== undefined && (isFullHistory || events[0]?.eventId !== run.lastEventId + 1)) {
+    if (cached !== undefined && (isFullHistory || events[0]?.eventId !== cached.lastEventId + 1)) {
       this.#cache.delete(runId);
-      run = undefined;
+      cached = undefined;
     }
-    if (run === undefined && !isFullHistory) {
+    if (cached === undefined && !isFullHistory) {
       events = upTo(await fetchHistory(workflowId, runId), task.startedEventId);
     }
     try {
-      const unit = await this.#sandbox.runUnit(() => {
-        const created = run ?? this.#createRun(events, workflowId, runId);
-        if (!(created instanceof WorkflowRun)) return { refused: created };
-        return { run: created, step: created.applyEvents(events) };
-      });
-      if (unit.result.refused !== undefined) return unit.result.refused;
-      const { step } = unit.result;
-      run = unit.result.run;
+      const run = cached ?? this.#createRun(events, workflowId, runId);
+      if (!(run instanceof WorkflowRun)) return run;
+      const unit = await this.#sandbox.runUnit(run.applyEvents(events));
+      const step = unit.result;
       this.#emitLogs(run, step.logs);
       const rejection = unit.unhandledRejections[0];
       if (rejection !== undefined && step.kind === 'commands') {
@@ -150,7 +146,7 @@ class WorkflowTaskProcessorImpl implements WorkflowTaskProcessor {
         case 'commands': {
           const context = {
             taskQueue: run.init.taskQueue,
-            scheduledEventIdOf: (seq: number) => run?.scheduledEventIdOf(seq),
+            scheduledEventIdOf: (seq: number) => run.scheduledEventIdOf(seq),
           };
           const commands = step.commands.map((command) => toProtoCommand(command, context));
           const closes = step.commands.some((c) => CLOSING_COMMANDS.has(c.kind));
@@ -217,40 +213,30 @@ class WorkflowTaskProcessorImpl implements WorkflowTaskProcessor {
     let events = task.history?.events ?? [];
     if (cached === undefined && events[0]?.eventId !== 1) events = await fetchHistory(workflowId, runId);
     try {
-      const unit = await this.#sandbox.runUnit(() => {
-        // Rebuilt for this query only: a replayed open task's commands must not be mistaken for sent ones.
-        const run = cached ?? this.#createRun(events, workflowId, runId);
-        if (!(run instanceof WorkflowRun)) {
-          return run.kind === 'failed' ? { kind: 'queryFailed' as const, failure: run.failure } : run;
-        }
-        return this.#answerQuery(run, cached === undefined ? events : undefined, task.query!);
-      });
-      const rejection = unit.unhandledRejections[0];
+      // Rebuilt for this query only: a replayed open task's commands must not be mistaken for sent ones.
+      const run = cached ?? this.#createRun(events, workflowId, runId);
+      if (!(run instanceof WorkflowRun)) {
+        return run.kind === 'failed' ? { kind: 'queryFailed', failure: run.failure } : run;
+      }
+      if (cached === undefined) {
+        const replay = await this.#sandbox.runUnit(run.applyEvents(events));
+        const failure = replay.unhandledRejections[0] ?? stepFailure(replay.result);
+        if (failure !== undefined) return { kind: 'queryFailed', failure: toProtoFailure(failure) };
+      }
+      const query = task.query!;
+      const answer = await this.#sandbox.runUnit(
+        run.query(query.queryType, fromProtoPayloads(query.queryArgs)),
+      );
+      const rejection = answer.unhandledRejections[0];
       if (rejection !== undefined) return { kind: 'queryFailed', failure: toProtoFailure(rejection) };
-      return unit.result;
+      const outcome = answer.result;
+      if (outcome.kind === 'failed') return { kind: 'queryFailed', failure: toProtoFailure(outcome.failure) };
+      return { kind: 'query', result: toProtoPayloads([outcome.result]) };
     } catch (err) {
       // A query that never returned left the run's code stopped at an arbitrary point.
       if (err instanceof WorkflowDeadlockError) this.#cache.delete(runId);
       return { kind: 'queryFailed', failure: toProtoFailure(typedFailure(err, 'ReplayError')) };
     }
-  }
-
-  #answerQuery(
-    run: WorkflowRun,
-    replay: HistoryEvent[] | undefined,
-    query: WorkflowQuery,
-  ): WorkflowTaskResult {
-    if (replay !== undefined) {
-      const step = run.applyEvents(replay);
-      if (step.kind === 'nondeterminism') {
-        const failure = typedFailure(step.error, 'DeterminismViolationError');
-        return { kind: 'queryFailed', failure: toProtoFailure(failure) };
-      }
-      if (step.kind === 'taskFailed') return { kind: 'queryFailed', failure: toProtoFailure(step.failure) };
-    }
-    const outcome = run.query(query.queryType, fromProtoPayloads(query.queryArgs));
-    if (outcome.kind === 'failed') return { kind: 'queryFailed', failure: toProtoFailure(outcome.failure) };
-    return { kind: 'query', result: toProtoPayloads([outcome.result]) };
   }
 
   #emitLogs(run: WorkflowRun, logs: WorkflowLogEntry[]): void {
@@ -279,6 +265,13 @@ class WorkflowTaskProcessorImpl implements WorkflowTaskProcessor {
     });
     return next;
   }
+}
+
+/** Why a replay cannot answer a query, if it cannot. */
+function stepFailure(step: RunStep): FailureShape | undefined {
+  if (step.kind === 'nondeterminism') return typedFailure(step.error, 'DeterminismViolationError');
+  if (step.kind === 'taskFailed') return step.failure;
+  return undefined;
 }
 
 /** The failure of a workflow task whose code left a promise rejection unhandled, as Temporal reports it. */
