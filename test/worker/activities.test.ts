@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '../../src/client/index.js';
 import { valuesToPayloads } from '../../src/common/payload-proto.js';
-import { Worker } from '../../src/worker/index.js';
 import * as activities from '../fixtures/worker-activities.js';
 import {
   asyncCompletionWorkflow,
@@ -17,21 +15,9 @@ import {
   typeErrorWorkflow,
   unknownActivityWorkflow,
 } from '../fixtures/worker-workflows.js';
-import { useTestServer, waitFor } from './harness.js';
-
-const workflowsPath = fileURLToPath(new URL('../fixtures/worker-workflows.ts', import.meta.url));
+import { createFixtureWorker, useTestServer, waitFor } from './harness.js';
 
 const t = useTestServer();
-
-async function newWorker(taskQueue: string): Promise<Worker> {
-  return Worker.create({
-    connection: t.connection,
-    taskQueue,
-    workflowsPath,
-    activities,
-    shutdownSignals: [],
-  });
-}
 
 /** The ApplicationFailure at the bottom of a failed workflow: workflow failure > ActivityFailure > cause. */
 function activityCause(error: unknown): ApplicationFailure {
@@ -47,7 +33,7 @@ describe('activities on a real server', () => {
   it('Context.current().info describes the attempt and its workflow', async () => {
     const taskQueue = `info-${randomUUID()}`;
     const workflowId = `info-${randomUUID()}`;
-    const worker = await newWorker(taskQueue);
+    const worker = await createFixtureWorker(t.connection, taskQueue);
     const info = await worker.runUntil(
       t.client.workflow.execute(describeActivity, { taskQueue, workflowId }),
     );
@@ -69,7 +55,7 @@ describe('activities on a real server', () => {
 
   it('heartbeat details of a failed attempt reach the next attempt', async () => {
     const taskQueue = `resume-${randomUUID()}`;
-    const worker = await newWorker(taskQueue);
+    const worker = await createFixtureWorker(t.connection, taskQueue);
     const result = await worker.runUntil(
       t.client.workflow.execute(resumeWorkflow, { taskQueue, workflowId: `resume-${randomUUID()}` }),
     );
@@ -78,7 +64,7 @@ describe('activities on a real server', () => {
 
   it("cancelling the workflow aborts its running activity's signal", async () => {
     const taskQueue = `cancel-${randomUUID()}`;
-    const worker = await newWorker(taskQueue);
+    const worker = await createFixtureWorker(t.connection, taskQueue);
     activities.observed.cancellationReasons.length = 0;
     await worker.runUntil(async () => {
       const handle = await t.client.workflow.start(cancellableWorkflow, {
@@ -96,7 +82,7 @@ describe('activities on a real server', () => {
 
   it('an attempt past its start-to-close timeout is aborted locally with reason TIMED_OUT', async () => {
     const taskQueue = `timeout-${randomUUID()}`;
-    const worker = await newWorker(taskQueue);
+    const worker = await createFixtureWorker(t.connection, taskQueue);
     activities.observed.cancellationReasons.length = 0;
     const error = await worker
       .runUntil(t.client.workflow.execute(localTimeoutWorkflow, { taskQueue, workflowId: taskQueue }))
@@ -107,7 +93,7 @@ describe('activities on a real server', () => {
 
   it('an unknown activity type fails with a non-retryable NotFoundError naming the registered activities', async () => {
     const taskQueue = `unknown-${randomUUID()}`;
-    const worker = await newWorker(taskQueue);
+    const worker = await createFixtureWorker(t.connection, taskQueue);
     const error = await worker
       .runUntil(
         t.client.workflow.execute(unknownActivityWorkflow, {
@@ -124,7 +110,7 @@ describe('activities on a real server', () => {
 
   it('a result JSON cannot hold fails the attempt with [NOT_SERIALIZABLE]', async () => {
     const taskQueue = `serial-${randomUUID()}`;
-    const worker = await newWorker(taskQueue);
+    const worker = await createFixtureWorker(t.connection, taskQueue);
     const error = await worker
       .runUntil(
         t.client.workflow.execute(notSerializableWorkflow, {
@@ -140,7 +126,7 @@ describe('activities on a real server', () => {
 
   it('a thrown Error travels with its name as the failure type', async () => {
     const taskQueue = `error-${randomUUID()}`;
-    const worker = await newWorker(taskQueue);
+    const worker = await createFixtureWorker(t.connection, taskQueue);
     const error = await worker
       .runUntil(
         t.client.workflow.execute(typeErrorWorkflow, { taskQueue, workflowId: `error-${randomUUID()}` }),
@@ -153,13 +139,8 @@ describe('activities on a real server', () => {
 
   it('runs at most maxConcurrentActivityTaskExecutions attempts at once', async () => {
     const taskQueue = `concurrency-${randomUUID()}`;
-    const worker = await Worker.create({
-      connection: t.connection,
-      taskQueue,
-      workflowsPath,
-      activities,
+    const worker = await createFixtureWorker(t.connection, taskQueue, {
       maxConcurrentActivityTaskExecutions: 2,
-      shutdownSignals: [],
     });
     activities.observed.maxRunning = 0;
     await worker.runUntil(
@@ -170,7 +151,7 @@ describe('activities on a real server', () => {
 
   it('an activity that throws CompleteAsyncError is completed later with its task token', async () => {
     const taskQueue = `async-${randomUUID()}`;
-    const worker = await newWorker(taskQueue);
+    const worker = await createFixtureWorker(t.connection, taskQueue);
     activities.observed.asyncTaskTokens.length = 0;
     const result = await worker.runUntil(async () => {
       const handle = await t.client.workflow.start(asyncCompletionWorkflow, {
@@ -191,7 +172,7 @@ describe('activities on a real server', () => {
 
   it('runUntil resolves with the value and leaves the worker STOPPED', async () => {
     const taskQueue = `run-until-${randomUUID()}`;
-    const worker = await newWorker(taskQueue);
+    const worker = await createFixtureWorker(t.connection, taskQueue);
     const result = await worker.runUntil(
       t.client.workflow.execute(greetWorkflow, {
         taskQueue,

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { createClient, type Interceptor } from '@connectrpc/connect';
 import { createConnectTransport, Http2SessionManager } from '@connectrpc/connect-node';
 import { afterAll, beforeAll } from 'vitest';
@@ -5,6 +6,9 @@ import { Client, Connection } from '../../src/client/index.js';
 import { WorkflowService } from '../../src/gen/strata/v1/service_pb.js';
 import { type StrataServer, startServer } from '../../src/server/index.js';
 import { Worker, type WorkerConnection, type WorkerOptions } from '../../src/worker/index.js';
+import * as fixtureActivities from '../fixtures/worker-activities.js';
+
+const fixtureWorkflowsPath = fileURLToPath(new URL('../fixtures/worker-workflows.ts', import.meta.url));
 
 /** A real server for worker tests, on a free port, optionally on a durable SQLite file. */
 export interface TestServer {
@@ -75,6 +79,22 @@ export function useTestServer(options: UseTestServerOptions = {}): ConnectedServ
     await t.server?.stop();
   });
   return t;
+}
+
+/** Creates, but does not run, a Worker of test/fixtures/worker-workflows.ts and worker-activities.ts with no signal handlers, `options` on top; the test runs it and shuts it down (`runUntil` does both). */
+export function createFixtureWorker(
+  connection: WorkerConnection,
+  taskQueue: string,
+  options: Partial<WorkerOptions> = {},
+): Promise<Worker> {
+  return Worker.create({
+    connection,
+    taskQueue,
+    workflowsPath: fixtureWorkflowsPath,
+    activities: fixtureActivities,
+    shutdownSignals: [],
+    ...options,
+  });
 }
 
 /** Polls `condition` every 50 ms until it holds; throws after `timeoutMs`. */

@@ -1,14 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { payloadsToValue } from '../../src/common/payload-proto.js';
 import type { RecordActivityTaskHeartbeatRequest } from '../../src/gen/strata/v1/service_pb.js';
-import { Worker } from '../../src/worker/index.js';
-import * as activities from '../fixtures/worker-activities.js';
 import { heartbeatBurstWorkflow } from '../fixtures/worker-workflows.js';
-import { recordingConnection, useTestServer } from './harness.js';
-
-const workflowsPath = fileURLToPath(new URL('../fixtures/worker-workflows.ts', import.meta.url));
+import { createFixtureWorker, recordingConnection, useTestServer } from './harness.js';
 
 const t = useTestServer();
 
@@ -16,13 +11,7 @@ it('heartbeats are throttled to one RPC per 80% of the heartbeat timeout, and th
   // The worker talks to the real server through a connection that records every heartbeat it sends.
   const recording = recordingConnection(t.server, 'RecordActivityTaskHeartbeat');
   const taskQueue = `heartbeat-${randomUUID()}`;
-  const worker = await Worker.create({
-    connection: recording.connection,
-    taskQueue,
-    workflowsPath,
-    activities,
-    shutdownSignals: [],
-  });
+  const worker = await createFixtureWorker(recording.connection, taskQueue);
   try {
     // 100 heartbeats over ~1.1 s, heartbeat timeout 1 s: an RPC at once, then at most one per 800 ms.
     const result = await worker.runUntil(

@@ -10,22 +10,16 @@ import { Client, Connection } from '../../src/client/index.js';
 import { IllegalStateError, Worker, WorkerPollError } from '../../src/worker/index.js';
 import * as activities from '../fixtures/worker-activities.js';
 import { cancellableWorkflow, greetWorkflow, slowWorkflow } from '../fixtures/worker-workflows.js';
-import { startTestServer, type TestServer, useTestServer, waitFor } from './harness.js';
+import { createFixtureWorker, startTestServer, type TestServer, useTestServer, waitFor } from './harness.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const workflowsPath = fileURLToPath(new URL('../fixtures/worker-workflows.ts', import.meta.url));
 
 describe('worker lifecycle on a real server', () => {
   const t = useTestServer();
 
   function newWorker(taskQueue: string, shutdownGraceTime: string): Promise<Worker> {
-    return Worker.create({
-      connection: t.connection,
-      taskQueue,
-      workflowsPath,
-      activities,
+    return createFixtureWorker(t.connection, taskQueue, {
       shutdownGraceTime,
-      shutdownSignals: [],
       // A stopped worker's sticky queue holds the run's next task until this passes.
       stickyQueueScheduleToStartTimeout: '200ms',
     });
@@ -156,13 +150,7 @@ describe('worker reconnection', () => {
     server = await startTestServer({ dbPath });
     workerConnection = await Connection.connect({ address: server.address });
     taskQueue = `reconnect-${randomUUID()}`;
-    worker = await Worker.create({
-      connection: workerConnection,
-      taskQueue,
-      workflowsPath,
-      activities,
-      shutdownSignals: [],
-    });
+    worker = await createFixtureWorker(workerConnection, taskQueue);
     running = worker.run();
   });
 

@@ -1,13 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import type { GetWorkflowExecutionHistoryRequest } from '../../src/gen/strata/v1/service_pb.js';
-import { Worker } from '../../src/worker/index.js';
-import * as activities from '../fixtures/worker-activities.js';
 import { approvalWorkflow, approve, status } from '../fixtures/worker-workflows.js';
-import { recordingConnection, useTestServer } from './harness.js';
-
-const workflowsPath = fileURLToPath(new URL('../fixtures/worker-workflows.ts', import.meta.url));
+import { createFixtureWorker, recordingConnection, useTestServer } from './harness.js';
 
 // Three events per history page: every history the worker fetches spans several pages.
 const t = useTestServer({ historyPageSize: 3 });
@@ -15,14 +10,7 @@ const t = useTestServer({ historyPageSize: 3 });
 it('runs evicted from a small cache get their sticky tasks with the full history fetched page by page', async () => {
   const taskQueue = `cache-${randomUUID()}`;
   const recording = recordingConnection(t.server, 'GetWorkflowExecutionHistory');
-  const worker = await Worker.create({
-    connection: recording.connection,
-    taskQueue,
-    workflowsPath,
-    activities,
-    maxCachedWorkflows: 2,
-    shutdownSignals: [],
-  });
+  const worker = await createFixtureWorker(recording.connection, taskQueue, { maxCachedWorkflows: 2 });
   const results = await worker.runUntil(async () => {
     const handles = await Promise.all(
       ['a', 'b', 'c', 'd'].map((name) =>

@@ -10,7 +10,7 @@ import {
   greetWorkflow,
   status,
 } from '../fixtures/worker-workflows.js';
-import { useTestServer, waitFor } from './harness.js';
+import { createFixtureWorker, useTestServer, waitFor } from './harness.js';
 
 const workflowsPath = fileURLToPath(new URL('../fixtures/worker-workflows.ts', import.meta.url));
 
@@ -18,13 +18,7 @@ const t = useTestServer();
 
 it('answers queries, delivers signals, and keeps a run on its sticky queue with the bundle hash', async () => {
   const taskQueue = `sticky-${randomUUID()}`;
-  const worker = await Worker.create({
-    connection: t.connection,
-    taskQueue,
-    workflowsPath,
-    activities,
-    shutdownSignals: [],
-  });
+  const worker = await createFixtureWorker(t.connection, taskQueue);
   expect(worker.stickyQueue).toMatch(new RegExp(`^${taskQueue}/sticky/${process.pid}@.+-[0-9a-f-]{36}$`));
   const handle = await t.client.workflow.start(approvalWorkflow, { taskQueue, workflowId: taskQueue });
   const result = await worker.runUntil(async () => {
@@ -48,14 +42,7 @@ it('answers queries, delivers signals, and keeps a run on its sticky queue with 
 
 it('with maxCachedWorkflows 0 there is no sticky queue and every task replays from the normal queue', async () => {
   const taskQueue = `no-cache-${randomUUID()}`;
-  const worker = await Worker.create({
-    connection: t.connection,
-    taskQueue,
-    workflowsPath,
-    activities,
-    maxCachedWorkflows: 0,
-    shutdownSignals: [],
-  });
+  const worker = await createFixtureWorker(t.connection, taskQueue, { maxCachedWorkflows: 0 });
   expect(worker.stickyQueue).toBeUndefined();
   const handle = await t.client.workflow.start(approvalWorkflow, { taskQueue, workflowId: taskQueue });
   const result = await worker.runUntil(async () => {
@@ -94,13 +81,7 @@ it('runs a bundle built ahead of time with bundleWorkflowCode', async () => {
 
 it('R3: a workflow task that throws a bug is answered with RespondWorkflowTaskFailed; the workflow stays open', async () => {
   const taskQueue = `bug-${randomUUID()}`;
-  const worker = await Worker.create({
-    connection: t.connection,
-    taskQueue,
-    workflowsPath,
-    activities,
-    shutdownSignals: [],
-  });
+  const worker = await createFixtureWorker(t.connection, taskQueue);
   const handle = await t.client.workflow.start(buggyWorkflow, { taskQueue, workflowId: taskQueue });
   const description = await worker.runUntil(async () => {
     await waitFor(async () => (await handle.describe()).pendingWorkflowTask?.lastFailure !== undefined);
@@ -115,13 +96,7 @@ it('R3: a workflow task that throws a bug is answered with RespondWorkflowTaskFa
 
 it('R7: Worker.runReplayHistory replays a recorded history; runReplayHistories reports a non-determinism', async () => {
   const taskQueue = `replay-${randomUUID()}`;
-  const worker = await Worker.create({
-    connection: t.connection,
-    taskQueue,
-    workflowsPath,
-    activities,
-    shutdownSignals: [],
-  });
+  const worker = await createFixtureWorker(t.connection, taskQueue);
   const handle = await t.client.workflow.start(greetWorkflow, {
     taskQueue,
     workflowId: taskQueue,
