@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { eventually } from '../helpers/strata-server.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const cli = fileURLToPath(new URL('../../bin/strata.js', import.meta.url));
@@ -94,17 +95,11 @@ export async function startServerProcess(options: {
   return { ...handle, address: `127.0.0.1:${port}`, port };
 }
 
-/** Polls `check` every 25 ms until it returns a value other than undefined/false; throws after `timeoutMs`. */
-export async function waitFor<T>(
+/** `eventually` with what it waits for first, as the fault tests read. */
+export function waitFor<T>(
   what: string,
   check: () => Promise<T | undefined | false> | T | undefined | false,
   timeoutMs = 10_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+  return eventually(check, timeoutMs, what);
 }
