@@ -3,6 +3,7 @@
  * host process), code that never yields is interrupted, nothing the code does after its closing command is sent,
  * and evicted runs release their memory. Activations in, commands out, through the processor and a fake history.
  */
+import { execFileSync } from 'node:child_process';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -118,6 +119,18 @@ describe('unhandled promise rejections', () => {
       );
     }
     expect(hostRejections).toEqual([]);
+  });
+
+  it('under --unhandled-rejections=strict, tasks of several runs at once complete without crashing the process', () => {
+    const script = new URL('./fixtures/strict-rejections-tasks.ts', import.meta.url).pathname;
+    const output = execFileSync(
+      process.execPath,
+      ['--unhandled-rejections=strict', '--import', 'tsx', script],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(output.trim()).toBe('completed completed completed');
   });
 
   it('R7: offline replay reports a rejection left unhandled as a ReplayError', async () => {

@@ -72,6 +72,23 @@ const DEADLINE_SLICE_MS = 50;
 /** The reason of the rejection that closes each unit; see {@link WorkflowSandbox.runUnit}. */
 const FENCE = Object.freeze({ fence: 'strata' });
 
+/**
+ * Under `--unhandled-rejections=strict` Node raises every rejection as an uncaught exception before reporting it,
+ * fences included. Units then run one per batch, and a unit's report is complete one event-loop turn later.
+ */
+const STRICT_REJECTIONS = unhandledRejectionsMode() === 'strict';
+
+function unhandledRejectionsMode(): string | undefined {
+  // Node reads NODE_OPTIONS first, then the command line; the last occurrence wins.
+  const args = [...(process.env.NODE_OPTIONS ?? '').split(/\s+/), ...process.execArgv];
+  let mode: string | undefined;
+  for (const [i, arg] of args.entries()) {
+    if (arg.startsWith('--unhandled-rejections=')) mode = arg.slice('--unhandled-rejections='.length);
+    else if (arg === '--unhandled-rejections') mode = args[i + 1];
+  }
+  return mode;
+}
+
 type Outcome = { ok: true; result: unknown } | { ok: false; error: unknown };
 
 interface Unit {
@@ -187,8 +204,7 @@ export class WorkflowSandbox {
   }
 
   #runBatch(): void {
-    const units = this.#queued;
-    this.#queued = [];
+    const units = this.#queued.splice(0, STRICT_REJECTIONS ? 1 : this.#queued.length);
     this.#unroute ??= routeUnhandledRejections(this.#promisePrototype, (reason) => this.#reported(reason));
     let next = 0;
     while (next < units.length) {
@@ -210,11 +226,13 @@ export class WorkflowSandbox {
         );
       }
     }
+    if (this.#queued.length > 0) setImmediate(() => this.#runBatch());
   }
 
   #fence(unit: Unit, outcome: Outcome): void {
     this.#unreported.push({ unit, outcome });
-    this.#rejectInContext(FENCE);
+    if (STRICT_REJECTIONS) setImmediate(() => this.#reported(FENCE));
+    else this.#rejectInContext(FENCE);
   }
 
   /** Receives the context's unhandled rejections, fences included, in the order they were made. */
