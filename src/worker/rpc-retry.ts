@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { Logger } from '../common/logger.js';
 
@@ -121,7 +122,6 @@ export async function callWithRetry<T>(
 ): Promise<T> {
   const maxAttempts = options.maxAttempts ?? 8;
   const callOptions = { timeoutMs: options.attemptTimeoutMs ?? 30_000 };
-  const never = new AbortController().signal;
   for (let attempt = 1; ; attempt++) {
     try {
       return await call(callOptions);
@@ -132,7 +132,7 @@ export async function callWithRetry<T>(
         error: describeRpcError(err),
         attempt,
       });
-      await abortableDelay(delayMs, never);
+      await sleep(delayMs);
     }
   }
 }
