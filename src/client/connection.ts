@@ -5,6 +5,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { ConnectError, createClient, type Interceptor, type Client as RpcClient } from '@connectrpc/connect';
 import { createConnectTransport, Http2SessionManager } from '@connectrpc/connect-node';
 import { WorkflowService } from '../gen/strata/v1/service_pb.js';
+import { createUnaryTransport } from './unary-transport.js';
 
 /** The raw RPC client of the WorkflowService, for workers and tooling. */
 export type WorkflowServiceClient = RpcClient<typeof WorkflowService>;
@@ -59,13 +60,21 @@ export class Connection {
     const baseUrl = `http://${this.address}`;
     this.abortScope = new AsyncLocalStorage<AbortSignal>();
     this.sessionManager = new Http2SessionManager(baseUrl);
-    const transport = createConnectTransport({
-      httpVersion: '2',
+    const abortScope = this.abortScope;
+    // Unary calls (all of the service's) take the direct path; streaming ones would go through Connect's transport.
+    const transport = createUnaryTransport({
       baseUrl,
-      // Protobuf binary costs the client and the server far less CPU than the Connect JSON encoding.
-      useBinaryFormat: true,
       sessionManager: this.sessionManager,
-      interceptors: [...interceptors, abortScopeInterceptor(this.abortScope)],
+      interceptors,
+      scopeSignal: () => abortScope.getStore(),
+      streaming: createConnectTransport({
+        httpVersion: '2',
+        baseUrl,
+        // Protobuf binary costs the client and the server far less CPU than the Connect JSON encoding.
+        useBinaryFormat: true,
+        sessionManager: this.sessionManager,
+        interceptors: [...interceptors, abortScopeInterceptor(this.abortScope)],
+      }),
     });
     this.workflowService = createClient(WorkflowService, transport);
   }
