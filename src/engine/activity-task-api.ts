@@ -9,8 +9,9 @@ import {
   type RespondActivityTaskCompletedRequest,
   type RespondActivityTaskFailedRequest,
 } from '../gen/strata/v1/service_pb.js';
+import type { StoreTransaction } from '../store/store.js';
 import { activityTaskResponse } from './activity-task-response.js';
-import type { EngineCore } from './engine-core.js';
+import type { CommitEffects, EngineCore } from './engine-core.js';
 import { taskNotFound } from './errors.js';
 import { queueChannel } from './matching.js';
 import { describeOversize, largestPayload, MAX_PAYLOAD_BYTES } from './payload-limit.js';
@@ -40,25 +41,27 @@ export async function pollActivityTask(
   const namespace = core.checkNamespace(request.namespace);
   const taskQueue = requireField(request.taskQueue, 'task_queue');
   const channel = queueChannel(namespace, taskQueue, 'activity');
-  const response = await longPoll(core, channel, signal, () =>
-    core.transact(async (tx, effects) => {
-      for (let i = 0; i < maxStaleClaims; i++) {
-        const task = await tx.claimTask(namespace, taskQueue, 'activity');
-        if (!task) return undefined;
-        const record = await tx.getExecution(namespace, task.runId);
-        if (!record) continue;
-        const activity = await core.mutate(tx, effects, record, (m) => {
-          if (!isActivityClaimable(m, task.scheduledEventId, task.attempt)) return undefined;
-          const found = findActivity(m, task.scheduledEventId);
-          if (found) startActivity(m, found, request.identity);
-          return found ? { ...found } : undefined;
-        });
-        if (!activity) continue;
-        return activityTaskResponse(namespace, record, activity);
-      }
-      return undefined;
-    }),
-  );
+  const claimInTx = async (
+    tx: StoreTransaction,
+    effects: CommitEffects,
+  ): Promise<PollActivityTaskQueueResponse | undefined> => {
+    for (let i = 0; i < maxStaleClaims; i++) {
+      const task = await tx.claimTask(namespace, taskQueue, 'activity');
+      if (!task) return undefined;
+      const record = await tx.getExecution(namespace, task.runId);
+      if (!record) continue;
+      const activity = await core.mutate(tx, effects, record, (m) => {
+        if (!isActivityClaimable(m, task.scheduledEventId, task.attempt)) return undefined;
+        const found = findActivity(m, task.scheduledEventId);
+        if (found) startActivity(m, found, request.identity);
+        return found ? { ...found } : undefined;
+      });
+      if (!activity) continue;
+      return activityTaskResponse(namespace, record, activity);
+    }
+    return undefined;
+  };
+  const response = await longPoll(core, channel, signal, () => core.transact(claimInTx), claimInTx);
   return response ?? create(PollActivityTaskQueueResponseSchema, {});
 }
 

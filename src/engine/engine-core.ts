@@ -9,7 +9,7 @@ import {
 import type { Clock } from './clock.js';
 import { EngineError, workflowNotFound } from './errors.js';
 import type { Logger } from './logger.js';
-import { type Matching, queueChannel } from './matching.js';
+import { type Handoff, type Matching, queueChannel } from './matching.js';
 import { Mutation } from './state/mutation.js';
 import type { ExecutionState } from './state/types.js';
 
@@ -57,6 +57,15 @@ export interface CoreHooks {
 }
 
 const maxConflictRetries = 8;
+
+/** A hand-off's claim threw; the transaction is retried without hand-offs. */
+class HandoffFailedError extends Error {}
+
+interface Handed {
+  handoff: Handoff;
+  task: NewTask;
+  result: unknown;
+}
 
 /** Shared plumbing of the engine's operations: transactions with retry, state decode, notifications. */
 export class EngineCore {
@@ -112,15 +121,38 @@ export class EngineCore {
     });
   }
 
-  /** One store transaction; retried from scratch when another writer changed the execution. */
+  /**
+   * One store transaction; retried from scratch when another writer changed the execution.
+   *
+   * Sync match: for each task the transaction schedules, a poller of that queue waiting in this
+   * process is taken out of the waiting set and its claim runs at the end of the same transaction, so
+   * the task is scheduled and started in one commit; the poll answers with the claim's result once the
+   * commit is durable. If the transaction fails, those pollers claim again from the store. If a poller
+   * went away after being taken, its started task times out and is retried like any lost one.
+   */
   async transact<T>(fn: (tx: StoreTransaction, effects: CommitEffects) => Promise<T>): Promise<T> {
+    let handoffs = true;
     for (let attempt = 1; ; attempt++) {
       const effects = new CommitEffects();
+      const handed: Handed[] = [];
       try {
-        const result = await this.store.transaction((tx) => fn(tx, effects));
-        this.announce(effects);
+        const result = await this.store.transaction(async (tx) => {
+          const value = await fn(tx, effects);
+          if (handoffs) await this.handOff(tx, effects, handed);
+          return value;
+        });
+        for (const entry of handed) entry.handoff.deliver(entry.result);
+        this.announce(effects, handed);
         return result;
       } catch (error) {
+        for (const entry of handed) entry.handoff.deliver(undefined);
+        if (error instanceof HandoffFailedError) {
+          this.logger.warn('sync match failed; the task goes through the queue', {
+            error: String(error.cause),
+          });
+          handoffs = false;
+          continue;
+        }
         if (error instanceof ConcurrencyConflictError && attempt < maxConflictRetries) continue;
         if (error instanceof ConcurrencyConflictError) {
           throw new EngineError({
@@ -135,8 +167,26 @@ export class EngineCore {
     }
   }
 
-  private announce(effects: CommitEffects): void {
+  private async handOff(tx: StoreTransaction, effects: CommitEffects, handed: Handed[]): Promise<void> {
+    if (effects.tasks.length === 0) return;
+    for (const task of [...effects.tasks]) {
+      const handoff = this.matching.takeHandoff(queueChannel(task.namespace, task.taskQueue, task.kind));
+      if (!handoff) continue;
+      const entry: Handed = { handoff, task, result: undefined };
+      handed.push(entry);
+      try {
+        entry.result = await handoff.claim(tx, effects);
+      } catch (error) {
+        throw new HandoffFailedError('sync match claim failed', { cause: error });
+      }
+    }
+  }
+
+  private announce(effects: CommitEffects, handed: Handed[]): void {
+    const skip = new Set(handed.map((entry) => entry.task));
     for (const task of effects.tasks) {
+      // A poller that took the task (or, with no result, claims again) needs no wake-up.
+      if (skip.has(task)) continue;
       this.matching.notify(queueChannel(task.namespace, task.taskQueue, task.kind));
     }
     for (const key of effects.closedRuns) {

@@ -13,9 +13,9 @@ import {
   type RespondWorkflowTaskFailedRequest,
   type WorkflowQuery,
 } from '../gen/strata/v1/service_pb.js';
-import type { StoredEvent } from '../store/store.js';
+import type { StoredEvent, StoreTransaction } from '../store/store.js';
 import { activityTaskResponse } from './activity-task-response.js';
-import { type EngineCore, parseState } from './engine-core.js';
+import { type CommitEffects, type EngineCore, parseState } from './engine-core.js';
 import { EngineError, taskNotFound } from './errors.js';
 import { queueChannel } from './matching.js';
 import { completeWorkflowTask } from './state/commands.js';
@@ -35,12 +35,17 @@ export function decodeEvents(stored: StoredEvent[]): HistoryEvent[] {
 // Stale rows (their task was retried or moved) are skipped; bound the work per transaction.
 const maxStaleClaims = 64;
 
-/** Shared long-poll loop: claim from the store, else wait for a notification on the channel. */
+/**
+ * Shared long-poll loop: claim from the store, else wait for a notification on the channel. While it
+ * waits, a transaction that schedules a task for the channel may run `claimInTx` itself (sync match)
+ * and hand over the result.
+ */
 export async function longPoll<T>(
   core: EngineCore,
   channel: string,
   signal: AbortSignal | undefined,
   claim: () => Promise<T | undefined>,
+  claimInTx?: (tx: StoreTransaction, effects: CommitEffects) => Promise<T | undefined>,
 ): Promise<T | undefined> {
   const deadline = Date.now() + core.limits.longPollTimeoutMs;
   let woken = false;
@@ -53,7 +58,14 @@ export async function longPoll<T>(
       if (core.matching.generation(channel) !== generation) continue;
       const remaining = deadline - Date.now();
       if (remaining <= 0) return undefined;
-      woken = await core.matching.wait(channel, remaining, signal);
+      const outcome = await core.matching.wait(channel, remaining, signal, claimInTx);
+      if (typeof outcome === 'object') {
+        // Started for this poll in the scheduling transaction: answer even if the caller has gone
+        // (as for any claimed task, the start then times out and the task is retried).
+        result = outcome.result as T;
+        return result;
+      }
+      woken = outcome;
     }
     return undefined;
   } finally {
@@ -79,74 +91,84 @@ export async function pollWorkflowTask(
   const taskQueue = requireField(request.taskQueue, 'task_queue');
   const channel = queueChannel(namespace, taskQueue, 'workflow');
   const identity = request.identity;
-  const response = await longPoll(core, channel, signal, async () => {
-    const query = core.matching.takeQuery(channel);
-    const pending = query ? queries.get(query.id) : undefined;
-    if (query && pending) {
-      const record = await core.store.getExecution(query.namespace, query.runId);
-      if (!record) return undefined;
-      const state = parseState(record);
-      const history = decodeEvents(
-        await core.store.readHistory(namespace, record.runId, 1, Number.MAX_SAFE_INTEGER),
+  const claimInTx = async (
+    tx: StoreTransaction,
+    effects: CommitEffects,
+  ): Promise<PollWorkflowTaskQueueResponse | undefined> => {
+    for (let i = 0; i < maxStaleClaims; i++) {
+      const task = await tx.claimTask(namespace, taskQueue, 'workflow');
+      if (!task) return undefined;
+      const record = await tx.getExecution(namespace, task.runId);
+      if (!record) continue;
+      const started = await core.mutate(tx, effects, record, (m) => {
+        if (!isWorkflowTaskClaimable(m, task.scheduledEventId, task.attempt)) return undefined;
+        const wt = m.state.workflowTask;
+        const startedEventId = startWorkflowTask(m, identity, randomUUID());
+        return {
+          startedEventId,
+          sticky: wt?.sticky ?? false,
+          previousStartedEventId: m.state.previousStartedEventId,
+          scheduledTimeMs: wt?.scheduledTimeMs ?? 0,
+          startedTimeMs: m.nowMs,
+        };
+      });
+      if (!started) continue;
+      // A sticky worker has the run cached: send only what it has not seen.
+      const fromEventId = started.sticky ? started.previousStartedEventId + 1 : 1;
+      const events = decodeEvents(
+        await tx.readHistory(namespace, task.runId, fromEventId, Number.MAX_SAFE_INTEGER),
       );
       return create(PollWorkflowTaskQueueResponseSchema, {
-        taskToken: encodeTaskToken({ kind: 'query', namespace, queryId: query.id }),
+        taskToken: encodeTaskToken({
+          kind: 'workflow',
+          namespace,
+          runId: task.runId,
+          scheduledEventId: task.scheduledEventId,
+          attempt: task.attempt,
+        }),
         workflowExecution: { workflowId: record.workflowId, runId: record.runId },
         workflowType: { name: record.workflowType },
-        previousStartedEventId: state.previousStartedEventId,
-        startedEventId: history.at(-1)?.eventId ?? 0,
-        attempt: 1,
-        history: { events: history },
-        query: pending.query,
-        scheduledTimeMs: core.clock.nowMs(),
-        startedTimeMs: core.clock.nowMs(),
+        previousStartedEventId: started.previousStartedEventId,
+        startedEventId: started.startedEventId,
+        attempt: task.attempt,
+        history: create(HistorySchema, { events }),
+        scheduledTimeMs: started.scheduledTimeMs,
+        startedTimeMs: started.startedTimeMs,
       });
     }
-    return core.transact(async (tx, effects) => {
-      for (let i = 0; i < maxStaleClaims; i++) {
-        const task = await tx.claimTask(namespace, taskQueue, 'workflow');
-        if (!task) return undefined;
-        const record = await tx.getExecution(namespace, task.runId);
-        if (!record) continue;
-        const started = await core.mutate(tx, effects, record, (m) => {
-          if (!isWorkflowTaskClaimable(m, task.scheduledEventId, task.attempt)) return undefined;
-          const wt = m.state.workflowTask;
-          const startedEventId = startWorkflowTask(m, identity, randomUUID());
-          return {
-            startedEventId,
-            sticky: wt?.sticky ?? false,
-            previousStartedEventId: m.state.previousStartedEventId,
-            scheduledTimeMs: wt?.scheduledTimeMs ?? 0,
-            startedTimeMs: m.nowMs,
-          };
-        });
-        if (!started) continue;
-        // A sticky worker has the run cached: send only what it has not seen.
-        const fromEventId = started.sticky ? started.previousStartedEventId + 1 : 1;
-        const events = decodeEvents(
-          await tx.readHistory(namespace, task.runId, fromEventId, Number.MAX_SAFE_INTEGER),
+    return undefined;
+  };
+  const response = await longPoll(
+    core,
+    channel,
+    signal,
+    async () => {
+      const query = core.matching.takeQuery(channel);
+      const pending = query ? queries.get(query.id) : undefined;
+      if (query && pending) {
+        const record = await core.store.getExecution(query.namespace, query.runId);
+        if (!record) return undefined;
+        const state = parseState(record);
+        const history = decodeEvents(
+          await core.store.readHistory(namespace, record.runId, 1, Number.MAX_SAFE_INTEGER),
         );
         return create(PollWorkflowTaskQueueResponseSchema, {
-          taskToken: encodeTaskToken({
-            kind: 'workflow',
-            namespace,
-            runId: task.runId,
-            scheduledEventId: task.scheduledEventId,
-            attempt: task.attempt,
-          }),
+          taskToken: encodeTaskToken({ kind: 'query', namespace, queryId: query.id }),
           workflowExecution: { workflowId: record.workflowId, runId: record.runId },
           workflowType: { name: record.workflowType },
-          previousStartedEventId: started.previousStartedEventId,
-          startedEventId: started.startedEventId,
-          attempt: task.attempt,
-          history: create(HistorySchema, { events }),
-          scheduledTimeMs: started.scheduledTimeMs,
-          startedTimeMs: started.startedTimeMs,
+          previousStartedEventId: state.previousStartedEventId,
+          startedEventId: history.at(-1)?.eventId ?? 0,
+          attempt: 1,
+          history: { events: history },
+          query: pending.query,
+          scheduledTimeMs: core.clock.nowMs(),
+          startedTimeMs: core.clock.nowMs(),
         });
       }
-      return undefined;
-    });
-  });
+      return core.transact(claimInTx);
+    },
+    claimInTx,
+  );
   return response ?? create(PollWorkflowTaskQueueResponseSchema, {});
 }
 
