@@ -1,4 +1,4 @@
-import { create } from '@bufbuild/protobuf';
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { type Failure, FailureSchema, TimeoutType } from '../../gen/strata/v1/common_pb.js';
 import { WorkflowTaskFailedCause } from '../../gen/strata/v1/history_pb.js';
 import { workflowTaskRetryDelayMs } from '../retry.js';
@@ -137,8 +137,42 @@ export function failWorkflowTask(
   failure: Failure | undefined,
   identity: string,
 ): void {
-  const state = m.state;
-  const task = state.workflowTask;
+  const task = m.state.workflowTask;
+  if (!task) return;
+  recordTaskFailure(m, cause, failure, identity);
+  m.state.workflowTaskAttempt = task.attempt + 1;
+  m.state.workflowTaskLastFailure = encodeMessage(FailureSchema, failure);
+  createWorkflowTask(m);
+}
+
+/**
+ * The task tried to close the run while new events (a signal, an activity result) arrived. Like
+ * Temporal, the close is refused and a new task carries the new events; this is no worker fault, so
+ * the attempt does not grow. Stickiness is dropped: the worker's cached run believes it completed.
+ */
+export function rejectUnhandledClose(m: Mutation, identity: string): void {
+  if (!m.state.workflowTask) return;
+  recordTaskFailure(
+    m,
+    WorkflowTaskFailedCause.UNHANDLED_COMMAND,
+    {
+      message:
+        'the workflow tried to close while new events arrived; they are delivered in a new workflow task',
+      source: 'strata-server',
+    },
+    identity,
+  );
+  createWorkflowTask(m);
+}
+
+/** Writes WorkflowTaskFailed for the running task, ends it and drops stickiness. */
+function recordTaskFailure(
+  m: Mutation,
+  cause: WorkflowTaskFailedCause,
+  failure: MessageInitShape<typeof FailureSchema> | undefined,
+  identity: string,
+): void {
+  const task = m.state.workflowTask;
   if (!task) return;
   m.addEvent({
     case: 'workflowTaskFailedEventAttributes',
@@ -151,38 +185,7 @@ export function failWorkflowTask(
     },
   });
   finishWorkflowTask(m);
-  state.workflowTaskAttempt = task.attempt + 1;
-  state.workflowTaskLastFailure = encodeMessage(FailureSchema, failure);
-  state.stickyTaskQueue = '';
-  createWorkflowTask(m);
-}
-
-/**
- * The task tried to close the run while new events (a signal, an activity result) arrived. Like
- * Temporal, the close is refused and a new task carries the new events; this is no worker fault, so
- * the attempt does not grow. Stickiness is dropped: the worker's cached run believes it completed.
- */
-export function rejectUnhandledClose(m: Mutation, identity: string): void {
-  const state = m.state;
-  const task = state.workflowTask;
-  if (!task) return;
-  m.addEvent({
-    case: 'workflowTaskFailedEventAttributes',
-    value: {
-      scheduledEventId: task.scheduledEventId,
-      startedEventId: task.startedEventId,
-      cause: WorkflowTaskFailedCause.UNHANDLED_COMMAND,
-      failure: {
-        message:
-          'the workflow tried to close while new events arrived; they are delivered in a new workflow task',
-        source: 'strata-server',
-      },
-      identity,
-    },
-  });
-  finishWorkflowTask(m);
-  state.stickyTaskQueue = '';
-  createWorkflowTask(m);
+  m.state.stickyTaskQueue = '';
 }
 
 export function timeOutWorkflowTask(m: Mutation, scheduledEventId: number, attempt: number): void {
