@@ -6,43 +6,16 @@ import {
   type MessageShape,
   toBinary,
 } from '@bufbuild/protobuf';
+import { type EventAttributesCase, eventTypeOf } from '../../common/event-type-proto.js';
 import { WorkflowExecutionStatus } from '../../gen/strata/v1/common_pb.js';
-import { EventType, type HistoryEvent, HistoryEventSchema } from '../../gen/strata/v1/history_pb.js';
+import { type HistoryEvent, HistoryEventSchema } from '../../gen/strata/v1/history_pb.js';
 import type { ExecutionWrite, NewTask, NewTimer, TaskKind } from '../../store/store.js';
 import type { ExecutionState, TimerPayload } from './types.js';
 
-type AttributesCase = Exclude<HistoryEvent['attributes']['case'], undefined>;
 type EventAttributesInit = Extract<
   NonNullable<MessageInitShape<typeof HistoryEventSchema>['attributes']>,
-  { case: AttributesCase }
+  { case: EventAttributesCase }
 >;
-
-const eventTypes: Record<AttributesCase, EventType> = {
-  workflowExecutionStartedEventAttributes: EventType.WORKFLOW_EXECUTION_STARTED,
-  workflowExecutionCompletedEventAttributes: EventType.WORKFLOW_EXECUTION_COMPLETED,
-  workflowExecutionFailedEventAttributes: EventType.WORKFLOW_EXECUTION_FAILED,
-  workflowExecutionTimedOutEventAttributes: EventType.WORKFLOW_EXECUTION_TIMED_OUT,
-  workflowTaskScheduledEventAttributes: EventType.WORKFLOW_TASK_SCHEDULED,
-  workflowTaskStartedEventAttributes: EventType.WORKFLOW_TASK_STARTED,
-  workflowTaskCompletedEventAttributes: EventType.WORKFLOW_TASK_COMPLETED,
-  workflowTaskTimedOutEventAttributes: EventType.WORKFLOW_TASK_TIMED_OUT,
-  workflowTaskFailedEventAttributes: EventType.WORKFLOW_TASK_FAILED,
-  activityTaskScheduledEventAttributes: EventType.ACTIVITY_TASK_SCHEDULED,
-  activityTaskStartedEventAttributes: EventType.ACTIVITY_TASK_STARTED,
-  activityTaskCompletedEventAttributes: EventType.ACTIVITY_TASK_COMPLETED,
-  activityTaskFailedEventAttributes: EventType.ACTIVITY_TASK_FAILED,
-  activityTaskTimedOutEventAttributes: EventType.ACTIVITY_TASK_TIMED_OUT,
-  activityTaskCancelRequestedEventAttributes: EventType.ACTIVITY_TASK_CANCEL_REQUESTED,
-  activityTaskCanceledEventAttributes: EventType.ACTIVITY_TASK_CANCELED,
-  timerStartedEventAttributes: EventType.TIMER_STARTED,
-  timerFiredEventAttributes: EventType.TIMER_FIRED,
-  timerCanceledEventAttributes: EventType.TIMER_CANCELED,
-  workflowExecutionCancelRequestedEventAttributes: EventType.WORKFLOW_EXECUTION_CANCEL_REQUESTED,
-  workflowExecutionCanceledEventAttributes: EventType.WORKFLOW_EXECUTION_CANCELED,
-  markerRecordedEventAttributes: EventType.MARKER_RECORDED,
-  workflowExecutionSignaledEventAttributes: EventType.WORKFLOW_EXECUTION_SIGNALED,
-  workflowExecutionTerminatedEventAttributes: EventType.WORKFLOW_EXECUTION_TERMINATED,
-};
 
 export function encodeMessage<Desc extends DescMessage>(
   schema: Desc,
@@ -101,7 +74,7 @@ export class Mutation {
     const event = create(HistoryEventSchema, {
       eventId: this.state.nextEventId,
       eventTimeMs: this.nowMs,
-      eventType: eventTypes[attributes.case],
+      eventType: eventTypeOf(attributes.case),
       attributes,
     });
     this.state.nextEventId += 1;

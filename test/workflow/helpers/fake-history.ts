@@ -4,12 +4,12 @@
  * the sticky tail).
  */
 import { create } from '@bufbuild/protobuf';
+import { eventTypeOf } from '../../../src/common/event-type-proto.js';
 import type { FailureShape } from '../../../src/common/failure.js';
 import { toProtoFailure } from '../../../src/common/failure-proto.js';
 import { valuesToPayloads } from '../../../src/common/payload-proto.js';
 import type { Command } from '../../../src/gen/strata/v1/command_pb.js';
 import {
-  EventType,
   type HistoryEvent,
   HistoryEventSchema,
   HistorySchema,
@@ -31,31 +31,6 @@ export interface StartOptions {
   randomnessSeed?: number;
   startTimeMs?: number;
 }
-
-const EVENT_TYPE_OF: Record<string, EventType> = {
-  workflowExecutionStartedEventAttributes: EventType.WORKFLOW_EXECUTION_STARTED,
-  workflowExecutionCompletedEventAttributes: EventType.WORKFLOW_EXECUTION_COMPLETED,
-  workflowExecutionFailedEventAttributes: EventType.WORKFLOW_EXECUTION_FAILED,
-  workflowTaskScheduledEventAttributes: EventType.WORKFLOW_TASK_SCHEDULED,
-  workflowTaskStartedEventAttributes: EventType.WORKFLOW_TASK_STARTED,
-  workflowTaskCompletedEventAttributes: EventType.WORKFLOW_TASK_COMPLETED,
-  workflowTaskFailedEventAttributes: EventType.WORKFLOW_TASK_FAILED,
-  workflowTaskTimedOutEventAttributes: EventType.WORKFLOW_TASK_TIMED_OUT,
-  activityTaskScheduledEventAttributes: EventType.ACTIVITY_TASK_SCHEDULED,
-  activityTaskStartedEventAttributes: EventType.ACTIVITY_TASK_STARTED,
-  activityTaskCompletedEventAttributes: EventType.ACTIVITY_TASK_COMPLETED,
-  activityTaskFailedEventAttributes: EventType.ACTIVITY_TASK_FAILED,
-  activityTaskTimedOutEventAttributes: EventType.ACTIVITY_TASK_TIMED_OUT,
-  activityTaskCancelRequestedEventAttributes: EventType.ACTIVITY_TASK_CANCEL_REQUESTED,
-  activityTaskCanceledEventAttributes: EventType.ACTIVITY_TASK_CANCELED,
-  timerStartedEventAttributes: EventType.TIMER_STARTED,
-  timerFiredEventAttributes: EventType.TIMER_FIRED,
-  timerCanceledEventAttributes: EventType.TIMER_CANCELED,
-  workflowExecutionCancelRequestedEventAttributes: EventType.WORKFLOW_EXECUTION_CANCEL_REQUESTED,
-  workflowExecutionCanceledEventAttributes: EventType.WORKFLOW_EXECUTION_CANCELED,
-  markerRecordedEventAttributes: EventType.MARKER_RECORDED,
-  workflowExecutionSignaledEventAttributes: EventType.WORKFLOW_EXECUTION_SIGNALED,
-};
 
 export class FakeHistory {
   readonly events: HistoryEvent[] = [];
@@ -94,7 +69,7 @@ export class FakeHistory {
     const event = create(HistoryEventSchema, {
       eventId: this.events.length + 1,
       eventTimeMs: this.nowMs,
-      eventType: EVENT_TYPE_OF[attributes.case] ?? EventType.UNSPECIFIED,
+      eventType: eventTypeOf(attributes.case),
       attributes: attributes as Attributes,
     });
     this.events.push(event);

@@ -1,0 +1,38 @@
+/**
+ * The event type of each history event's attributes case: one table for everything that writes events
+ * (the engine, and the test stand-ins that imitate it).
+ */
+import { EventType, type HistoryEvent } from '../gen/strata/v1/history_pb.js';
+
+export type EventAttributesCase = Exclude<HistoryEvent['attributes']['case'], undefined>;
+
+const eventTypes: Record<EventAttributesCase, EventType> = {
+  workflowExecutionStartedEventAttributes: EventType.WORKFLOW_EXECUTION_STARTED,
+  workflowExecutionCompletedEventAttributes: EventType.WORKFLOW_EXECUTION_COMPLETED,
+  workflowExecutionFailedEventAttributes: EventType.WORKFLOW_EXECUTION_FAILED,
+  workflowExecutionTimedOutEventAttributes: EventType.WORKFLOW_EXECUTION_TIMED_OUT,
+  workflowTaskScheduledEventAttributes: EventType.WORKFLOW_TASK_SCHEDULED,
+  workflowTaskStartedEventAttributes: EventType.WORKFLOW_TASK_STARTED,
+  workflowTaskCompletedEventAttributes: EventType.WORKFLOW_TASK_COMPLETED,
+  workflowTaskTimedOutEventAttributes: EventType.WORKFLOW_TASK_TIMED_OUT,
+  workflowTaskFailedEventAttributes: EventType.WORKFLOW_TASK_FAILED,
+  activityTaskScheduledEventAttributes: EventType.ACTIVITY_TASK_SCHEDULED,
+  activityTaskStartedEventAttributes: EventType.ACTIVITY_TASK_STARTED,
+  activityTaskCompletedEventAttributes: EventType.ACTIVITY_TASK_COMPLETED,
+  activityTaskFailedEventAttributes: EventType.ACTIVITY_TASK_FAILED,
+  activityTaskTimedOutEventAttributes: EventType.ACTIVITY_TASK_TIMED_OUT,
+  activityTaskCancelRequestedEventAttributes: EventType.ACTIVITY_TASK_CANCEL_REQUESTED,
+  activityTaskCanceledEventAttributes: EventType.ACTIVITY_TASK_CANCELED,
+  timerStartedEventAttributes: EventType.TIMER_STARTED,
+  timerFiredEventAttributes: EventType.TIMER_FIRED,
+  timerCanceledEventAttributes: EventType.TIMER_CANCELED,
+  workflowExecutionCancelRequestedEventAttributes: EventType.WORKFLOW_EXECUTION_CANCEL_REQUESTED,
+  workflowExecutionCanceledEventAttributes: EventType.WORKFLOW_EXECUTION_CANCELED,
+  markerRecordedEventAttributes: EventType.MARKER_RECORDED,
+  workflowExecutionSignaledEventAttributes: EventType.WORKFLOW_EXECUTION_SIGNALED,
+  workflowExecutionTerminatedEventAttributes: EventType.WORKFLOW_EXECUTION_TERMINATED,
+};
+
+export function eventTypeOf(attributesCase: EventAttributesCase): EventType {
+  return eventTypes[attributesCase];
+}
