@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { WorkflowExecution } from '../gen/strata/v1/common_pb.js';
 import type {
   RequestCancelWorkflowExecutionRequest,
   RequestCancelWorkflowExecutionResponse,
@@ -149,17 +150,12 @@ export async function signalWorkflow(
   core: EngineCore,
   request: SignalWorkflowExecutionRequest,
 ): Promise<Partial<SignalWorkflowExecutionResponse>> {
-  const namespace = core.checkNamespace(request.namespace);
-  const workflowId = requireField(request.workflowExecution?.workflowId, 'workflow_execution.workflow_id');
+  const run = requireRun(core, request);
   const signalName = requireField(request.signalName, 'signal_name');
   checkPayloads(request.input, 'input');
-  await core.transact(async (tx, effects) => {
-    const record = await core.resolveRun(tx, namespace, workflowId, request.workflowExecution?.runId ?? '');
-    if (!isRunning(record)) throw workflowClosed(namespace, workflowId, record.runId);
-    await core.mutate(tx, effects, record, (m) =>
-      signalExecution(m, signalName, request.input, request.identity, request.requestId),
-    );
-  });
+  await mutateRunningWorkflow(core, run, (m) =>
+    signalExecution(m, signalName, request.input, request.identity, request.requestId),
+  );
   return {};
 }
 
@@ -167,15 +163,8 @@ export async function requestCancelWorkflow(
   core: EngineCore,
   request: RequestCancelWorkflowExecutionRequest,
 ): Promise<Partial<RequestCancelWorkflowExecutionResponse>> {
-  const namespace = core.checkNamespace(request.namespace);
-  const workflowId = requireField(request.workflowExecution?.workflowId, 'workflow_execution.workflow_id');
-  await core.transact(async (tx, effects) => {
-    const record = await core.resolveRun(tx, namespace, workflowId, request.workflowExecution?.runId ?? '');
-    if (!isRunning(record)) throw workflowClosed(namespace, workflowId, record.runId);
-    await core.mutate(tx, effects, record, (m) =>
-      requestCancelExecution(m, request.reason, request.identity),
-    );
-  });
+  const run = requireRun(core, request);
+  await mutateRunningWorkflow(core, run, (m) => requestCancelExecution(m, request.reason, request.identity));
   return {};
 }
 
@@ -183,15 +172,42 @@ export async function terminateWorkflow(
   core: EngineCore,
   request: TerminateWorkflowExecutionRequest,
 ): Promise<Partial<TerminateWorkflowExecutionResponse>> {
-  const namespace = core.checkNamespace(request.namespace);
-  const workflowId = requireField(request.workflowExecution?.workflowId, 'workflow_execution.workflow_id');
+  const run = requireRun(core, request);
   checkPayloads(request.details, 'details');
-  await core.transact(async (tx, effects) => {
-    const record = await core.resolveRun(tx, namespace, workflowId, request.workflowExecution?.runId ?? '');
-    if (!isRunning(record)) throw workflowClosed(namespace, workflowId, record.runId);
-    await core.mutate(tx, effects, record, (m) =>
-      terminateExecution(m, request.reason, request.details, request.identity),
-    );
-  });
+  await mutateRunningWorkflow(core, run, (m) =>
+    terminateExecution(m, request.reason, request.details, request.identity),
+  );
   return {};
+}
+
+interface RunRef {
+  namespace: string;
+  workflowId: string;
+  /** Empty for the latest run of the workflow id. */
+  runId: string;
+}
+
+/** The run a request names, checking its namespace and workflow id. */
+function requireRun(
+  core: EngineCore,
+  request: { namespace: string; workflowExecution?: WorkflowExecution },
+): RunRef {
+  return {
+    namespace: core.checkNamespace(request.namespace),
+    workflowId: requireField(request.workflowExecution?.workflowId, 'workflow_execution.workflow_id'),
+    runId: request.workflowExecution?.runId ?? '',
+  };
+}
+
+/** Applies `change` to the run in one transaction; the run must still be running. */
+async function mutateRunningWorkflow(
+  core: EngineCore,
+  run: RunRef,
+  change: (m: Mutation) => void,
+): Promise<void> {
+  await core.transact(async (tx, effects) => {
+    const record = await core.resolveRun(tx, run.namespace, run.workflowId, run.runId);
+    if (!isRunning(record)) throw workflowClosed(run.namespace, run.workflowId, record.runId);
+    await core.mutate(tx, effects, record, change);
+  });
 }
