@@ -3,6 +3,7 @@ import { type Failure, FailureSchema, TimeoutType } from '../../gen/strata/v1/co
 import { WorkflowTaskFailedCause } from '../../gen/strata/v1/history_pb.js';
 import { workflowTaskRetryDelayMs } from '../retry.js';
 import { encodeMessage, type Mutation } from './mutation.js';
+import type { WorkflowTaskState } from './types.js';
 
 /** How long a sticky task waits for its worker before moving to the normal queue. */
 export const defaultStickyScheduleToStartTimeoutMs = 5_000;
@@ -69,15 +70,8 @@ export function workflowTaskBackoffElapsed(m: Mutation, scheduledEventId: number
 
 /** True if a claimed task row still matches the run's outstanding, not yet started workflow task. */
 export function isWorkflowTaskClaimable(m: Mutation, scheduledEventId: number, attempt: number): boolean {
-  const task = m.state.workflowTask;
-  return (
-    m.running &&
-    task !== undefined &&
-    task.scheduledEventId === scheduledEventId &&
-    task.attempt === attempt &&
-    task.startedEventId === 0 &&
-    !task.backoff
-  );
+  const task = outstandingTask(m, scheduledEventId, attempt);
+  return task !== undefined && task.startedEventId === 0 && !task.backoff;
 }
 
 export function startWorkflowTask(m: Mutation, identity: string, requestId: string): number {
@@ -100,14 +94,19 @@ export function startWorkflowTask(m: Mutation, identity: string, requestId: stri
 
 /** True if a task token names the run's running workflow task. */
 export function isWorkflowTaskRunning(m: Mutation, scheduledEventId: number, attempt: number): boolean {
+  const task = outstandingTask(m, scheduledEventId, attempt);
+  return task !== undefined && task.startedEventId > 0;
+}
+
+/** The open run's workflow task, if it is the one named by scheduled event id and attempt. */
+function outstandingTask(
+  m: Mutation,
+  scheduledEventId: number,
+  attempt: number,
+): WorkflowTaskState | undefined {
   const task = m.state.workflowTask;
-  return (
-    m.running &&
-    task !== undefined &&
-    task.scheduledEventId === scheduledEventId &&
-    task.attempt === attempt &&
-    task.startedEventId > 0
-  );
+  if (!m.running || task?.scheduledEventId !== scheduledEventId || task.attempt !== attempt) return undefined;
+  return task;
 }
 
 /** Clears the finished task's bookkeeping; returns whether events arrived while it ran. */
