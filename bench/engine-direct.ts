@@ -4,9 +4,9 @@
  */
 import { create } from '@bufbuild/protobuf';
 import { Engine } from '../src/engine/engine.js';
-import { CommandSchema } from '../src/gen/strata/v1/command_pb.js';
 import * as S from '../src/gen/strata/v1/service_pb.js';
 import { SqliteStore } from '../src/store/sqlite/index.js';
+import { oneActivityCommand } from './one-activity-commands.js';
 
 const total = Number(process.argv[2] ?? 5000);
 const store = new SqliteStore({ filename: process.argv[3] });
@@ -19,17 +19,7 @@ async function wf() {
       create(S.PollWorkflowTaskQueueRequestSchema, { namespace: 'default', taskQueue: q }),
     );
     if (task.taskToken.length === 0) continue;
-    const done = task.history?.events.some(
-      (e) => e.attributes.case === 'activityTaskCompletedEventAttributes',
-    );
-    const command = done
-      ? create(CommandSchema, { attributes: { case: 'completeWorkflowExecution', value: {} } })
-      : create(CommandSchema, {
-          attributes: {
-            case: 'scheduleActivityTask',
-            value: { activityId: '1', activityType: { name: 'a' }, startToCloseTimeoutMs: 10_000 },
-          },
-        });
+    const command = oneActivityCommand(task);
     await engine.respondWorkflowTaskCompleted(
       create(S.RespondWorkflowTaskCompletedRequestSchema, {
         namespace: 'default',
