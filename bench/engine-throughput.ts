@@ -4,12 +4,11 @@
  * With STRATA_ADDRESS=http://127.0.0.1:7233 it drives an external server (e.g. `strata server start-dev`)
  * instead, so server and worker each get their own process.
  */
-import { create } from '@bufbuild/protobuf';
 import { createClient } from '@connectrpc/connect';
 import { createConnectTransport } from '@connectrpc/connect-node';
-import { CommandSchema } from '../src/gen/strata/v1/command_pb.js';
 import { WorkflowService } from '../src/gen/strata/v1/service_pb.js';
 import { startServer } from '../src/server/index.js';
+import { oneActivityCommand } from './one-activity-commands.js';
 
 const total = Number(process.argv[2] ?? 3000);
 const inFlight = Number(process.argv[3] ?? 64);
@@ -29,17 +28,7 @@ async function workflowWorker(): Promise<void> {
   while (!stopped) {
     const task = await client.pollWorkflowTaskQueue({ namespace: 'default', taskQueue: queue });
     if (task.taskToken.length === 0) continue;
-    const done = task.history?.events.some(
-      (e) => e.attributes.case === 'activityTaskCompletedEventAttributes',
-    );
-    const command = done
-      ? create(CommandSchema, { attributes: { case: 'completeWorkflowExecution', value: {} } })
-      : create(CommandSchema, {
-          attributes: {
-            case: 'scheduleActivityTask',
-            value: { activityId: '1', activityType: { name: 'a' }, startToCloseTimeoutMs: 10_000 },
-          },
-        });
+    const command = oneActivityCommand(task);
     await client.respondWorkflowTaskCompleted({
       namespace: 'default',
       taskToken: task.taskToken,
@@ -74,10 +63,11 @@ async function runOne(i: number): Promise<void> {
   }
 }
 
-const workers = [
+// Settled from the start: polls in flight when the server closes fail, and that is expected.
+const workersDone = Promise.allSettled([
   ...Array.from({ length: 16 }, workflowWorker),
   ...Array.from({ length: 16 }, activityWorker),
-];
+]);
 let next = 0;
 const started = performance.now();
 await Promise.all(
@@ -94,4 +84,4 @@ process.stdout.write(
 stopped = true;
 await server?.close();
 if (external) process.exit(0);
-await Promise.allSettled(workers);
+await workersDone;
