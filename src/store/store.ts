@@ -4,7 +4,7 @@
  * goes through one transaction that checks the execution's `version` (optimistic concurrency: several
  * server processes may share one database). Claims of tasks and timers are atomic in the database.
  */
-import type { VisibilityFilter } from './visibility-filter.js';
+import type { VisibilityFilter, VisibilityOrder } from './visibility-filter.js';
 
 /** One row of the executions table; `state` is the engine's opaque mutable state (JSON). */
 export interface ExecutionRecord {
@@ -59,6 +59,25 @@ export interface TimerRecord extends NewTimer {
   id: number;
 }
 
+/**
+ * A custom search attribute registered in a namespace. `type` is the engine's type name ("Keyword",
+ * "Int", ...); the store keeps it without interpreting it.
+ */
+export interface SearchAttributeDefinition {
+  name: string;
+  type: string;
+}
+
+/**
+ * One indexed value of a run's search attribute, what list and count filter on. An attribute may have
+ * several (one per element of a KeywordList, one per word of a Text). Strings compare as text and
+ * numbers as numbers; the engine turns booleans and times into numbers.
+ */
+export interface IndexedSearchAttribute {
+  name: string;
+  value: string | number;
+}
+
 export interface ExecutionWrite {
   status: number;
   closeTimeMs: number;
@@ -71,6 +90,8 @@ export interface ExecutionWrite {
   deleteTimerKeys: string[];
   /** Removes every queued task and timer of the run (used when it closes). */
   dropTasksAndTimers: boolean;
+  /** When set, replaces all the indexed search attribute values of the run; absent leaves them as they are. */
+  searchAttributes?: IndexedSearchAttribute[];
 }
 
 export interface ExecutionUpdate extends ExecutionWrite {
@@ -110,6 +131,11 @@ export interface StoreTransaction {
   /** Atomically takes a timer; false if another process fired it or it was replaced or deleted. */
   claimTimer(id: number): Promise<boolean>;
   readHistory(namespace: string, runId: string, fromEventId: number, limit: number): Promise<StoredEvent[]>;
+  listSearchAttributes(namespace: string): Promise<SearchAttributeDefinition[]>;
+  /** Registers an attribute, or changes the type of a registered one. */
+  putSearchAttribute(namespace: string, definition: SearchAttributeDefinition): Promise<void>;
+  /** Unregisters an attribute and drops its indexed values from every run; false if it was not registered. */
+  deleteSearchAttribute(namespace: string, name: string): Promise<boolean>;
 }
 
 export interface Store {
@@ -123,8 +149,12 @@ export interface Store {
     filter: VisibilityFilter | undefined,
     pageSize: number,
     cursor: string | undefined,
+    /** @default start time, newest first */
+    order?: VisibilityOrder,
   ): Promise<ListPage>;
   countExecutions(namespace: string, filter: VisibilityFilter | undefined): Promise<number>;
+  /** The custom search attributes registered in a namespace, by name. */
+  listSearchAttributes(namespace: string): Promise<SearchAttributeDefinition[]>;
   dueTimers(nowMs: number, limit: number): Promise<TimerRecord[]>;
   nextTimerDueMs(): Promise<number | undefined>;
   /** True if any running execution has a workflow or activity task queued or running. */

@@ -5,6 +5,7 @@ import type {
   ExecutionWrite,
   ListPage,
   NewExecution,
+  SearchAttributeDefinition,
   Store,
   StoredEvent,
   StoreTransaction,
@@ -12,11 +13,12 @@ import type {
   TaskRecord,
   TimerRecord,
 } from '../store.js';
-import type { VisibilityFilter } from '../visibility-filter.js';
+import type { VisibilityFilter, VisibilityOrder } from '../visibility-filter.js';
 import { ExecutionsTable } from './executions.js';
 import { HistoryTable } from './history.js';
 import { applyMigrations } from './migrations.js';
 import { Mutex } from './mutex.js';
+import { SearchAttributesTable } from './search-attributes.js';
 import { TasksTable } from './tasks.js';
 import { TimersTable } from './timers.js';
 import { VisibilityQueries } from './visibility.js';
@@ -47,6 +49,7 @@ export class SqliteStore implements Store {
   private readonly tasks: TasksTable;
   private readonly timers: TimersTable;
   private readonly visibility: VisibilityQueries;
+  private readonly searchAttributes: SearchAttributesTable;
   private readonly tx: StoreTransaction;
   private readonly begin: Database.Statement;
   private readonly commit: Database.Statement;
@@ -74,6 +77,7 @@ export class SqliteStore implements Store {
     this.tasks = new TasksTable(this.db);
     this.timers = new TimersTable(this.db);
     this.visibility = new VisibilityQueries(this.db);
+    this.searchAttributes = new SearchAttributesTable(this.db);
     this.begin = this.db.prepare('BEGIN IMMEDIATE');
     this.commit = this.db.prepare('COMMIT');
     this.rollback = this.db.prepare('ROLLBACK');
@@ -171,12 +175,17 @@ export class SqliteStore implements Store {
     filter: VisibilityFilter | undefined,
     pageSize: number,
     cursor: string | undefined,
+    order?: VisibilityOrder,
   ): Promise<ListPage> {
-    return this.read(() => this.visibility.list(namespace, filter, pageSize, cursor));
+    return this.read(() => this.visibility.list(namespace, filter, pageSize, cursor, order));
   }
 
   countExecutions(namespace: string, filter: VisibilityFilter | undefined): Promise<number> {
     return this.read(() => this.visibility.count(namespace, filter));
+  }
+
+  listSearchAttributes(namespace: string): Promise<SearchAttributeDefinition[]> {
+    return this.read(() => this.searchAttributes.list(namespace));
   }
 
   dueTimers(nowMs: number, limit: number): Promise<TimerRecord[]> {
@@ -225,6 +234,7 @@ export class SqliteStore implements Store {
     for (const key of write.deleteTimerKeys) this.timers.deleteKey(namespace, runId, key);
     for (const task of write.tasks) this.tasks.insert(task);
     for (const timer of write.timers) this.timers.upsert(timer);
+    if (write.searchAttributes) this.searchAttributes.replaceValues(namespace, runId, write.searchAttributes);
   }
 
   private createTransactionView(): StoreTransaction {
@@ -248,6 +258,9 @@ export class SqliteStore implements Store {
       claimTimer: async (id: number) => this.timers.claim(id),
       readHistory: async (namespace, runId, fromEventId, limit) =>
         this.history.read(namespace, runId, fromEventId, limit),
+      listSearchAttributes: async (namespace) => this.searchAttributes.list(namespace),
+      putSearchAttribute: async (namespace, definition) => this.searchAttributes.put(namespace, definition),
+      deleteSearchAttribute: async (namespace, name) => this.searchAttributes.delete(namespace, name),
     };
   }
 }

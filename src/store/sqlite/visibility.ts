@@ -1,9 +1,16 @@
 import type Database from 'better-sqlite3';
 import type { ListPage } from '../store.js';
-import type { VisibilityField, VisibilityFilter, VisibilityValue } from '../visibility-filter.js';
+import {
+  type ComparisonOperator,
+  defaultVisibilityOrder,
+  type VisibilityField,
+  type VisibilityFilter,
+  type VisibilityOrder,
+  type VisibilityValue,
+} from '../visibility-filter.js';
 import { type ExecutionRow, toExecutionRecord } from './executions.js';
 
-const columns: Record<VisibilityField, string> = {
+const columns: Record<VisibilityField, keyof ExecutionRow> = {
   workflowId: 'workflow_id',
   workflowType: 'workflow_type',
   status: 'status',
@@ -17,11 +24,46 @@ interface CompiledFilter {
   params: VisibilityValue[];
 }
 
+/**
+ * The least text greater than every text that starts with `prefix` (undefined: there is none), so a
+ * prefix match is the range [prefix, bound) and can use an index. UTF-8 keeps code point order, which
+ * is the order SQLite's BINARY collation compares in.
+ */
+export function prefixUpperBound(prefix: string): string | undefined {
+  const codePoints = [...prefix];
+  while (codePoints.length > 0) {
+    const last = codePoints.pop()?.codePointAt(0) ?? 0;
+    if (last === 0x10ffff) continue;
+    // Surrogate code points are not text: step over them.
+    const next = last + 1 === 0xd800 ? 0xe000 : last + 1;
+    return codePoints.join('') + String.fromCodePoint(next);
+  }
+  return undefined;
+}
+
+function comparison(column: string, operator: ComparisonOperator, value: VisibilityValue): CompiledFilter {
+  if (operator !== 'startsWith') return { sql: `${column} ${operator} ?`, params: [value] };
+  const prefix = String(value);
+  const bound = prefixUpperBound(prefix);
+  // SQLite orders every number below every text, so the range holds texts only.
+  if (bound === undefined) return { sql: `${column} >= ?`, params: [prefix] };
+  return { sql: `(${column} >= ? AND ${column} < ?)`, params: [prefix, bound] };
+}
+
+/** The runs having a value of attribute `name` that satisfies `condition`, from the index table. */
+function runsWithAttribute(namespace: string, name: string, condition?: CompiledFilter): CompiledFilter {
+  const where = condition ? ` AND ${condition.sql}` : '';
+  return {
+    sql: `run_id IN (SELECT run_id FROM search_attribute_values WHERE namespace = ? AND name = ?${where})`,
+    params: [namespace, name, ...(condition?.params ?? [])],
+  };
+}
+
 /** Compiles the parsed query to a WHERE fragment with bound parameters (never string-spliced values). */
-export function compileFilter(filter: VisibilityFilter): CompiledFilter {
+export function compileFilter(filter: VisibilityFilter, namespace: string): CompiledFilter {
   switch (filter.kind) {
     case 'comparison':
-      return { sql: `${columns[filter.field]} ${filter.operator} ?`, params: [filter.value] };
+      return comparison(columns[filter.field], filter.operator, filter.value);
     case 'in': {
       const marks = filter.values.map(() => '?').join(', ');
       return {
@@ -29,17 +71,26 @@ export function compileFilter(filter: VisibilityFilter): CompiledFilter {
         params: filter.values,
       };
     }
+    case 'attribute':
+      return runsWithAttribute(namespace, filter.name, comparison('value', filter.operator, filter.value));
+    case 'attributeIn':
+      return runsWithAttribute(namespace, filter.name, {
+        sql: `value IN (${filter.values.map(() => '?').join(', ')})`,
+        params: filter.values,
+      });
+    case 'attributeExists':
+      return runsWithAttribute(namespace, filter.name);
     case 'and':
     case 'or': {
-      const left = compileFilter(filter.left);
-      const right = compileFilter(filter.right);
+      const left = compileFilter(filter.left, namespace);
+      const right = compileFilter(filter.right, namespace);
       return {
         sql: `(${left.sql}) ${filter.kind === 'and' ? 'AND' : 'OR'} (${right.sql})`,
         params: [...left.params, ...right.params],
       };
     }
     case 'not': {
-      const operand = compileFilter(filter.operand);
+      const operand = compileFilter(filter.operand, namespace);
       return { sql: `NOT (${operand.sql})`, params: operand.params };
     }
     default: {
@@ -49,8 +100,9 @@ export function compileFilter(filter: VisibilityFilter): CompiledFilter {
   }
 }
 
+/** Where the previous page ended: the sort key and run id of its last run. */
 interface Cursor {
-  startTimeMs: number;
+  key: VisibilityValue;
   runId: string;
 }
 
@@ -63,12 +115,12 @@ function decodeCursor(text: string): Cursor {
   if (
     typeof value === 'object' &&
     value !== null &&
-    'startTimeMs' in value &&
-    typeof value.startTimeMs === 'number' &&
+    'key' in value &&
+    (typeof value.key === 'number' || typeof value.key === 'string') &&
     'runId' in value &&
     typeof value.runId === 'string'
   ) {
-    return { startTimeMs: value.startTimeMs, runId: value.runId };
+    return { key: value.key, runId: value.runId };
   }
   throw new Error('malformed list cursor');
 }
@@ -77,29 +129,39 @@ function decodeCursor(text: string): Cursor {
 export class VisibilityQueries {
   constructor(private readonly db: Database.Database) {}
 
-  list(namespace: string, filter: VisibilityFilter | undefined, pageSize: number, cursor?: string): ListPage {
+  list(
+    namespace: string,
+    filter: VisibilityFilter | undefined,
+    pageSize: number,
+    cursor?: string,
+    order: VisibilityOrder = defaultVisibilityOrder,
+  ): ListPage {
     const where = ['namespace = ?'];
     const params: VisibilityValue[] = [namespace];
     if (filter) {
-      const compiled = compileFilter(filter);
+      const compiled = compileFilter(filter, namespace);
       where.push(`(${compiled.sql})`);
       params.push(...compiled.params);
     }
+    const column = columns[order.field];
+    const direction = order.direction === 'asc' ? 'ASC' : 'DESC';
     if (cursor) {
       const after = decodeCursor(cursor);
-      where.push('(start_time_ms < ? OR (start_time_ms = ? AND run_id < ?))');
-      params.push(after.startTimeMs, after.startTimeMs, after.runId);
+      const beyond = order.direction === 'asc' ? '>' : '<';
+      where.push(`(${column} ${beyond} ? OR (${column} = ? AND run_id ${beyond} ?))`);
+      params.push(after.key, after.key, after.runId);
     }
     const rows = this.db
       .prepare<VisibilityValue[], ExecutionRow>(
         `SELECT * FROM executions WHERE ${where.join(' AND ')}
-         ORDER BY start_time_ms DESC, run_id DESC LIMIT ${pageSize + 1}`,
+         ORDER BY ${column} ${direction}, run_id ${direction} LIMIT ${pageSize + 1}`,
       )
       .all(...params);
-    const records = rows.slice(0, pageSize).map(toExecutionRecord);
-    const last = records.at(-1);
+    const page = rows.slice(0, pageSize);
+    const records = page.map(toExecutionRecord);
+    const last = page.at(-1);
     if (rows.length > pageSize && last) {
-      return { records, nextCursor: encodeCursor({ startTimeMs: last.startTimeMs, runId: last.runId }) };
+      return { records, nextCursor: encodeCursor({ key: last[column], runId: last.run_id }) };
     }
     return { records };
   }
@@ -108,7 +170,7 @@ export class VisibilityQueries {
     let sql = 'SELECT COUNT(*) AS n FROM executions WHERE namespace = ?';
     const params: VisibilityValue[] = [namespace];
     if (filter) {
-      const compiled = compileFilter(filter);
+      const compiled = compileFilter(filter, namespace);
       sql += ` AND (${compiled.sql})`;
       params.push(...compiled.params);
     }
