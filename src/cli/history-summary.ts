@@ -5,6 +5,7 @@
 
 import { failureToError } from '../common/failure.js';
 import { fromProtoFailure, retryStateFromProto, timeoutTypeFromProto } from '../common/failure-proto.js';
+import { patchMarkerOfAttributes } from '../common/patch-marker-proto.js';
 import { payloadsToValues } from '../common/payload-proto.js';
 import type { Failure, Payloads } from '../gen/strata/v1/common_pb.js';
 import { EventType, type HistoryEvent, WorkflowTaskFailedCause } from '../gen/strata/v1/history_pb.js';
@@ -118,6 +119,14 @@ function summarizeAttributes(attributes: HistoryEvent['attributes']): string {
     case 'workflowExecutionCanceledEventAttributes':
       return fields([['details', values(attributes.value.details)]]);
     case 'markerRecordedEventAttributes': {
+      const patch = patchMarkerOfAttributes(attributes.value);
+      if (patch !== undefined) {
+        return fields([
+          ['marker', attributes.value.markerName],
+          ['patch', patch.id],
+          ['deprecated', patch.deprecated ? 'true' : undefined],
+        ]);
+      }
       const details = Object.fromEntries(
         Object.entries(attributes.value.details).map(([key, payloads]) => [
           key,

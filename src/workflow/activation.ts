@@ -35,6 +35,8 @@ export type ActivityResolution =
   | { status: 'failed'; failure: FailureShape };
 
 export type ActivationJob =
+  /** Replay only, first in the activation: the history holds a marker for this patch in this task or earlier. */
+  | { kind: 'notifyHasPatch'; patchId: string }
   | { kind: 'startWorkflow'; args: RawPayload[] }
   | { kind: 'resolveActivity'; seq: number; resolution: ActivityResolution }
   | { kind: 'fireTimer'; seq: number }
@@ -93,7 +95,13 @@ export interface WorkflowLogEntry {
  * error that is not a failure class, or a value could not be serialized.
  */
 export type ActivationCompletion =
-  | { kind: 'commands'; commands: WorkflowCommand[]; logs: WorkflowLogEntry[] }
+  | {
+      kind: 'commands';
+      commands: WorkflowCommand[];
+      logs: WorkflowLogEntry[];
+      /** Ids given to `deprecatePatch` in this replayed activation although the history has no marker for them. */
+      unmarkedDeprecatedPatches?: string[];
+    }
   | { kind: 'failed'; failure: FailureShape; logs: WorkflowLogEntry[] };
 
 export type QueryOutcome =

@@ -35,6 +35,7 @@ import type {
 import { STACK_TRACE_QUERY } from './activation.js';
 import { ScopeCore } from './cancellation-scope.js';
 import { DeterminismViolationError } from './errors.js';
+import { RunPatches } from './patches.js';
 import { createRandom } from './random.js';
 
 export type SignalHandlerFn = (...args: unknown[]) => unknown;
@@ -61,6 +62,7 @@ const CLOSING = new Set<WorkflowCommand['kind']>(['completeWorkflow', 'failWorkf
 export class Activator {
   readonly init: RunInit;
   readonly rootScope = new ScopeCore();
+  readonly patches = new RunPatches();
   readonly random: () => number;
   /** Time of the current workflow task. */
   now: number;
@@ -148,12 +150,17 @@ export class Activator {
     this.#logs = [];
     const commands = this.#commands;
     this.#commands = [];
+    const unmarkedDeprecatedPatches = this.patches.takeUnmarkedDeprecations();
     if (this.#taskFailure !== undefined) return { kind: 'failed', failure: this.#taskFailure, logs };
-    return { kind: 'commands', commands, logs };
+    if (unmarkedDeprecatedPatches.length === 0) return { kind: 'commands', commands, logs };
+    return { kind: 'commands', commands, logs, unmarkedDeprecatedPatches };
   }
 
   #applyJob(job: ActivationJob): void {
     switch (job.kind) {
+      case 'notifyHasPatch':
+        this.patches.notifyHasPatch(job.patchId);
+        break;
       case 'startWorkflow':
         this.#startWorkflow(job.args);
         break;

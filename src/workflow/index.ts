@@ -28,7 +28,9 @@
  *   fails the workflow. Any other error (a `TypeError`, a plain `Error`) is treated as a bug: it fails the
  *   workflow *task*, which is retried while the workflow stays open, so deploying fixed code resumes it.
  *   After the workflow was cancelled, letting the `CancelledFailure` escape cancels the workflow.
- * - Changing code that running workflows replay requires care: see the patching guide (`patched()`).
+ * - Changing code that running workflows replay requires care: wrap the new code in `if (patched('id'))` so
+ *   runs that started before the change keep the old branch, then `deprecatePatch('id')` once none remain
+ *   (docs/versioning.md).
  */
 
 export type { Duration } from '../common/duration.js';
@@ -61,4 +63,5 @@ export {
 } from './handlers.js';
 export { uuid4, type WorkflowInfo, workflowInfo } from './info.js';
 export { type LogAttributes, log, type WorkflowLogger } from './logger.js';
+export { deprecatePatch, patched } from './patches.js';
 export { condition, sleep } from './timers.js';

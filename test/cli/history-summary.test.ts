@@ -157,6 +157,21 @@ describe('summarizeEvent', () => {
     expect(details).toBe('marker=core_patch details={"patch":{"id":"my-change","deprecated":false}}');
   });
 
+  it('shows a patch marker by its patch id, and whether deprecatePatch recorded it', () => {
+    const summary = (deprecated: boolean) =>
+      summarizeEvent(
+        event(EventType.MARKER_RECORDED, {
+          case: 'markerRecordedEventAttributes',
+          value: {
+            markerName: 'core_patch',
+            details: { patch_data: valuesToPayloads([{ id: 'my-change-id', deprecated }]) },
+          },
+        }),
+      ).details;
+    expect(summary(false)).toBe('marker=core_patch patch=my-change-id');
+    expect(summary(true)).toBe('marker=core_patch patch=my-change-id deprecated=true');
+  });
+
   it('shortens long values so a row stays readable', () => {
     const { details } = summarizeEvent(
       event(EventType.WORKFLOW_EXECUTION_COMPLETED, {

@@ -1,32 +1,24 @@
 /** Deterministic replay: R1-R5 with histories recorded by running v1 code, R7 offline replay. */
 import { readFile } from 'node:fs/promises';
 import { toJson } from '@bufbuild/protobuf';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HistorySchema, WorkflowTaskFailedCause } from '../../src/gen/strata/v1/history_pb.js';
 import { DeterminismViolationError, ReplayError } from '../../src/worker/replay/errors.js';
 import { runReplayHistories, runReplayHistory } from '../../src/worker/replay/replay-history.js';
-import { bundleWorkflowCode, type WorkflowBundle } from '../../src/worker/sandbox/bundler.js';
 import { createWorkflowTaskProcessorFromBundle } from '../../src/worker/workflow/workflow-task-processor.js';
 import { FakeHistory } from './helpers/fake-history.js';
+import { fixtureBundles } from './helpers/fixture-bundles.js';
 import { commandKinds, runTask } from './helpers/run-tasks.js';
 
-const versions = ['v1', 'v2-sleep-first', 'v2-removed', 'v2-swapped', 'v2-renamed', 'v2-compatible'] as const;
-type Version = (typeof versions)[number];
-const bundles = {} as Record<Version, WorkflowBundle>;
-
-beforeAll(async () => {
-  await Promise.all(
-    versions.map(async (v) => {
-      bundles[v] = await bundleWorkflowCode({
-        workflowsPath: new URL(`./fixtures/versions/${v}.ts`, import.meta.url).pathname,
-      });
-    }),
-  );
-});
-
-function processorFor(version: Version) {
-  return createWorkflowTaskProcessorFromBundle(bundles[version], { taskQueue: 'tq' });
-}
+const { bundles, processorFor } = fixtureBundles('versions', [
+  'v1',
+  'v2-sleep-first',
+  'v2-removed',
+  'v2-swapped',
+  'v2-renamed',
+  'v2-compatible',
+] as const);
+type Version = keyof typeof bundles;
 
 /** yourWorkflow on v1, stopped while its activity runs: events 1-5 (5 = ActivityTaskScheduled). */
 async function guideHistoryOnActivity(): Promise<FakeHistory> {
@@ -98,7 +90,8 @@ describe('R3/R4: non-determinism is detected and fails the workflow task', () =>
     expect((err as Error).message).toBe(
       '[NDE] workflow "guide-1" run "run-1" (type "yourWorkflow"): at event 5 the history has ActivityTaskScheduled ' +
         '(activity type "runActivity", activity id "1") but the code produced StartTimer (timer id "1", 86400000 ms) ' +
-        "(a different kind of command). If this change is intended, keep the old behaviour for running workflows: wrap the new code in `if (patched('my-change')) { ... }`, or run the new code under a new workflow type or task queue.",
+        "(a different kind of command). If this change is intended, wrap the new code in `if (patched('my-change-id')) { new code } else { old code }` " +
+        'so that workflows which started before it keep the old code (docs/versioning.md), or start new workflows under a new workflow type or task queue.',
     );
   });
 

@@ -1,5 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
+import { patchMarkerDetails } from '../../common/patch-marker.js';
 import { HistoryEventSchema } from '../../gen/strata/v1/history_pb.js';
 import type { WorkflowCommand } from '../../workflow/activation.js';
 import { commandMismatch } from './command-matching.js';
@@ -40,7 +41,7 @@ describe('R2: command matching', () => {
     expect(commandMismatch(timer, scheduled, noActivities)).toBe('a different kind of command');
   });
 
-  it('R2: timers match by id; a core_patch marker by its patch id', () => {
+  it('R2: timers match by id; a core_patch marker by its patch id, deprecated or not (P9)', () => {
     const started = create(HistoryEventSchema, {
       eventId: 5,
       attributes: { case: 'timerStartedEventAttributes', value: { timerId: '2' } },
@@ -57,16 +58,21 @@ describe('R2: command matching', () => {
         case: 'markerRecordedEventAttributes',
         value: {
           markerName: 'core_patch',
-          details: { id: { payloads: [{ data: new TextEncoder().encode('"my-change"') }] } },
+          details: {
+            patch_data: {
+              payloads: [{ data: new TextEncoder().encode('{"id":"my-change","deprecated":false}') }],
+            },
+          },
         },
       },
     });
-    const patch = (id: string): WorkflowCommand => ({
+    const patch = (id: string, deprecated = false): WorkflowCommand => ({
       kind: 'recordMarker',
       markerName: 'core_patch',
-      details: { id: [{ encoding: 'json/plain', data: JSON.stringify(id) }] },
+      details: patchMarkerDetails({ id, deprecated }),
     });
     expect(commandMismatch(patch('my-change'), marker, noActivities)).toBeUndefined();
+    expect(commandMismatch(patch('my-change', true), marker, noActivities)).toBeUndefined();
     expect(commandMismatch(patch('other'), marker, noActivities)).toBe('a different patch id');
   });
 

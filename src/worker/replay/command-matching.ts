@@ -1,10 +1,13 @@
 /**
  * R2: does a command the code produced match the command event the history recorded? Pure, so every rule is
- * tested without a sandbox. Activity arguments are not compared (R5): changing them is safe.
+ * tested without a sandbox. Activity arguments are not compared (R5): changing them is safe; nor is a patch
+ * marker's `deprecated` flag (a `deprecatePatch` matches the marker `patched` recorded, P9).
  */
+import { patchMarkerOfRaw } from '../../common/patch-marker.js';
+import { patchMarkerOfAttributes } from '../../common/patch-marker-proto.js';
 import type { HistoryEvent } from '../../gen/strata/v1/history_pb.js';
 import type { WorkflowCommand } from '../../workflow/activation.js';
-import { COMMAND_KIND_OF_EVENT, PATCH_MARKER_NAME, patchIdOfDetails } from './history-events.js';
+import { COMMAND_KIND_OF_EVENT } from './history-events.js';
 
 /** Returns why `command` does not match `event`, or undefined when it does. */
 export function commandMismatch(
@@ -35,19 +38,11 @@ export function commandMismatch(
     case 'markerRecordedEventAttributes': {
       if (command.kind !== 'recordMarker') return 'a different kind of command';
       if (a.value.markerName !== command.markerName) return 'a different marker name';
-      if (command.markerName !== PATCH_MARKER_NAME) return undefined;
-      const recorded = patchIdOfDetails(
-        Object.fromEntries(
-          Object.entries(a.value.details).map(([key, payloads]) => [
-            key,
-            payloads.payloads[0] ? { data: new TextDecoder().decode(payloads.payloads[0].data) } : undefined,
-          ]),
-        ),
-      );
-      const produced = patchIdOfDetails(
-        Object.fromEntries(Object.entries(command.details).map(([key, raws]) => [key, raws[0]])),
-      );
-      return recorded === produced ? undefined : 'a different patch id';
+      const recorded = patchMarkerOfAttributes(a.value);
+      if (recorded === undefined) return undefined;
+      return recorded.id === patchMarkerOfRaw(command.markerName, command.details)?.id
+        ? undefined
+        : 'a different patch id';
     }
     default:
       return undefined;

@@ -1,4 +1,6 @@
 /** Reading history events: their names, which commands produced them, and one-line descriptions for errors. */
+import { type PatchMarker, patchMarkerOfRaw } from '../../common/patch-marker.js';
+import { patchMarkerOfAttributes } from '../../common/patch-marker-proto.js';
 import type { HistoryEvent } from '../../gen/strata/v1/history_pb.js';
 import type { WorkflowCommand } from '../../workflow/activation.js';
 
@@ -29,22 +31,7 @@ export function eventName(event: HistoryEvent): string {
   return kind.charAt(0).toUpperCase() + kind.slice(1).replace(/EventAttributes$/, '');
 }
 
-/** The marker name of the patching API's markers (Temporal's name, so exported histories read the same). */
-export const PATCH_MARKER_NAME = 'core_patch';
-
-/** The patch id a `core_patch` marker records, from its `id` detail. */
-export function patchIdOfDetails(details: Record<string, { data: string } | undefined>): string | undefined {
-  const raw = details.id?.data;
-  if (raw === undefined) return undefined;
-  try {
-    const value: unknown = JSON.parse(raw);
-    return typeof value === 'string' ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-export function describeEvent(event: HistoryEvent, patchId?: string): string {
+export function describeEvent(event: HistoryEvent): string {
   const a = event.attributes;
   const at = eventName(event);
   switch (a.case) {
@@ -56,10 +43,12 @@ export function describeEvent(event: HistoryEvent, patchId?: string): string {
       return `${at} (timer id "${a.value.timerId}", ${a.value.startToFireTimeoutMs} ms)`;
     case 'timerCanceledEventAttributes':
       return `${at} (timer id "${a.value.timerId}")`;
-    case 'markerRecordedEventAttributes':
-      return patchId === undefined
+    case 'markerRecordedEventAttributes': {
+      const patch = patchMarkerOfAttributes(a.value);
+      return patch === undefined
         ? `${at} (marker "${a.value.markerName}")`
-        : `${at} (marker "${a.value.markerName}", patch "${patchId}")`;
+        : `${at} (${describePatch(patch)})`;
+    }
     default:
       return at;
   }
@@ -76,7 +65,7 @@ const COMMAND_NAMES: Record<WorkflowCommand['kind'], string> = {
   cancelWorkflow: 'CancelWorkflowExecution',
 };
 
-export function describeCommand(command: WorkflowCommand, patchId?: string): string {
+export function describeCommand(command: WorkflowCommand): string {
   const name = COMMAND_NAMES[command.kind];
   switch (command.kind) {
     case 'scheduleActivity':
@@ -87,11 +76,18 @@ export function describeCommand(command: WorkflowCommand, patchId?: string): str
       return `${name} (timer id "${command.timerId}")`;
     case 'requestCancelActivity':
       return `${name} (activity ${command.seq})`;
-    case 'recordMarker':
-      return patchId === undefined
+    case 'recordMarker': {
+      const patch = patchMarkerOfRaw(command.markerName, command.details);
+      return patch === undefined
         ? `${name} (marker "${command.markerName}")`
-        : `${name} (marker "${command.markerName}", patch "${patchId}")`;
+        : `${name} (${describePatch(patch)})`;
+    }
     default:
       return name;
   }
+}
+
+/** `patch "my-change-id"` or `deprecated patch "my-change-id"`: how errors name a patch marker. */
+function describePatch(patch: PatchMarker): string {
+  return `${patch.deprecated ? 'deprecated patch' : 'patch'} "${patch.id}"`;
 }

@@ -21,6 +21,7 @@ import { commandMismatch } from './command-matching.js';
 import { ReplayError, WorkflowDeadlockError } from './errors.js';
 import { describeCommand, describeEvent, isCommandEvent } from './history-events.js';
 import { jobOfEvent, orderJobs, type ScheduledActivity } from './history-jobs.js';
+import { nondeterminismAdvice, patchIdsOfTask, skipsDeprecatedMarker } from './patch-replay.js';
 
 export type RunStep =
   /** The history ends with an open workflow task: these are its commands, to send to the server. */
@@ -30,10 +31,6 @@ export type RunStep =
   /** The workflow code threw a non-failure error or produced a value that cannot be serialized. */
   | { kind: 'taskFailed'; failure: FailureShape; replaying: boolean; logs: WorkflowLogEntry[] }
   | { kind: 'nondeterminism'; error: DeterminismViolationError; logs: WorkflowLogEntry[] };
-
-const FIX_HINT =
-  'If this change is intended, keep the old behaviour for running workflows: wrap the new code in ' +
-  "`if (patched('my-change')) { ... }`, or run the new code under a new workflow type or task queue.";
 
 export class WorkflowRun {
   readonly init: RunInit;
@@ -50,6 +47,8 @@ export class WorkflowRun {
   readonly #activities = new Map<number, ScheduledActivity>();
   readonly #scheduledEventIdBySeq = new Map<number, number>();
   readonly #timerSeqById = new Map<string, number>();
+  /** `deprecatePatch` ids called in replay without a marker in history: they explain a divergence. */
+  readonly #unmarkedDeprecatedPatches = new Set<string>();
 
   constructor(sandbox: WorkflowSandbox, init: RunInit) {
     this.init = init;
@@ -122,7 +121,8 @@ export class WorkflowRun {
         if (!this.#sandbox.mayRunCode()) return undefined;
         this.lastEventId = event.eventId;
         replaying = outcome === 'completed';
-        const step = this.#activate(event, replaying, logs);
+        const patchIds = replaying ? patchIdsOfTask(events, next) : [];
+        const step = this.#activate(event, replaying, patchIds, logs);
         if (step !== undefined) return step;
         if (outcome === undefined) return { kind: 'commands', commands: [...this.#pending], logs };
       }
@@ -152,7 +152,12 @@ export class WorkflowRun {
     };
   }
 
-  #activate(started: HistoryEvent, replaying: boolean, logs: WorkflowLogEntry[]): RunStep | undefined {
+  #activate(
+    started: HistoryEvent,
+    replaying: boolean,
+    patchIds: string[],
+    logs: WorkflowLogEntry[],
+  ): RunStep | undefined {
     const extra = this.#pending[0];
     if (extra !== undefined) {
       throw this.#nde(
@@ -160,11 +165,12 @@ export class WorkflowRun {
           `which the history does not have after the task of event ${this.lastStartedEventId}`,
       );
     }
+    const patches = patchIds.map((patchId): ActivationJob => ({ kind: 'notifyHasPatch', patchId }));
     const completion = this.#inSandbox().activate({
       timestampMs: started.eventTimeMs,
       isReplaying: replaying,
       historyLength: started.eventId,
-      jobs: orderJobs(this.#jobs),
+      jobs: [...patches, ...orderJobs(this.#jobs)],
     });
     this.#jobs = [];
     this.lastStartedEventId = started.eventId;
@@ -172,15 +178,18 @@ export class WorkflowRun {
     if (completion.kind === 'failed')
       return { kind: 'taskFailed', failure: completion.failure, replaying, logs };
     this.#pending = completion.commands;
+    for (const id of completion.unmarkedDeprecatedPatches ?? []) this.#unmarkedDeprecatedPatches.add(id);
     return undefined;
   }
 
   #matchCommandEvent(event: HistoryEvent): void {
+    if (skipsDeprecatedMarker(event, this.#pending[0])) return;
     const command = this.#pending.shift();
     if (command === undefined) {
       throw this.#nde(
         `at event ${event.eventId} the history has ${describeEvent(event)}, a command the code did not produce ` +
           `(the code produced no more commands in the task of event ${this.lastStartedEventId})`,
+        event,
       );
     }
     const mismatch = commandMismatch(command, event, (seq) => this.#scheduledEventIdBySeq.get(seq));
@@ -188,6 +197,7 @@ export class WorkflowRun {
       throw this.#nde(
         `at event ${event.eventId} the history has ${describeEvent(event)} ` +
           `but the code produced ${describeCommand(command)} (${mismatch})`,
+        event,
       );
     }
     if (command.kind === 'scheduleActivity') {
@@ -212,9 +222,13 @@ export class WorkflowRun {
     );
   }
 
-  #nde(what: string): DeterminismViolationError {
+  #nde(what: string, event?: HistoryEvent): DeterminismViolationError {
+    const advice = nondeterminismAdvice({
+      event,
+      unmarkedDeprecatedPatches: [...this.#unmarkedDeprecatedPatches],
+    });
     return new DeterminismViolationError(
-      `[NDE] workflow "${this.init.workflowId}" run "${this.init.runId}" (type "${this.init.workflowType}"): ${what}. ${FIX_HINT}`,
+      `[NDE] workflow "${this.init.workflowId}" run "${this.init.runId}" (type "${this.init.workflowType}"): ${what}. ${advice}`,
     );
   }
 }
