@@ -110,3 +110,9 @@ export type QueryOutcome =
 
 /** The name of the built-in query that lists what a run is waiting for. */
 export const STACK_TRACE_QUERY = '__stack_trace';
+
+/**
+ * The global under which the worker hands Node's `AsyncLocalStorage` class to a new sandbox context; the runtime
+ * takes it when it loads (the current cancellation scope follows async code through it) and removes the global.
+ */
+export const ASYNC_LOCAL_STORAGE_GLOBAL = '__strataAsyncLocalStorage';

@@ -13,7 +13,6 @@ import {
 } from '../common/converter.js';
 import {
   ActivityFailure,
-  CancelledFailure,
   errorToFailure,
   type FailureShape,
   failureToError,
@@ -33,7 +32,7 @@ import type {
   WorkflowLogLevel,
 } from './activation.js';
 import { STACK_TRACE_QUERY } from './activation.js';
-import { ScopeCore } from './cancellation-scope.js';
+import { cancelRootScope, createRootScope, joinCurrentScope } from './cancellation-scope.js';
 import { DeterminismViolationError } from './errors.js';
 import { RunPatches } from './patches.js';
 import { createRandom } from './random.js';
@@ -61,7 +60,9 @@ const CLOSING = new Set<WorkflowCommand['kind']>(['completeWorkflow', 'failWorkf
 
 export class Activator {
   readonly init: RunInit;
-  readonly rootScope = new ScopeCore();
+  readonly rootScope = createRootScope();
+  /** Set by the client's cancellation: a `CancelledFailure` escaping the code then cancels the workflow. */
+  #cancelRequested = false;
   readonly patches = new RunPatches();
   readonly random: () => number;
   /** Time of the current workflow task. */
@@ -174,7 +175,8 @@ export class Activator {
         this.#deliverSignal(job.signalName, decodeValues(job.args));
         break;
       case 'cancelWorkflow':
-        this.rootScope.cancel(new CancelledFailure('Workflow cancelled'));
+        this.#cancelRequested = true;
+        cancelRootScope(this.rootScope);
         break;
       default: {
         const unknownJob: never = job;
@@ -216,7 +218,7 @@ export class Activator {
    * anything else (a bug, a TypeError) fails only the workflow task so a fixed deployment can resume.
    */
   handleWorkflowError(err: unknown): void {
-    if (this.rootScope.cancelRequested && isCancellation(err)) {
+    if (this.#cancelRequested && isCancellation(err)) {
       this.pushCommand({ kind: 'cancelWorkflow' });
     } else if (err instanceof StrataFailure) {
       this.pushCommand({ kind: 'failWorkflow', failure: errorToFailure(err) });
@@ -283,8 +285,6 @@ export class Activator {
     options: ActivityCommandOptions & { activityId: string | undefined },
   ): Promise<unknown> {
     this.assertMayCommand('scheduleActivity');
-    const scope = this.rootScope;
-    if (scope.reason) return Promise.reject(scope.reason);
     let input: RawPayload[];
     try {
       input = encodeValues(args, `argument of activity "${activityType}":`);
@@ -295,7 +295,7 @@ export class Activator {
     const activityId = options.activityId ?? String(seq);
     const { activityId: _ignored, ...commandOptions } = options;
     return new Promise((resolve, reject) => {
-      const unsubscribe = scope.onCancel((reason) => {
+      const membership = joinCurrentScope((reason) => {
         if (!this.#activities.has(seq)) return;
         this.#activities.delete(seq);
         const unsent = this.#unsend((c) => c.kind === 'scheduleActivity' && c.seq === seq);
@@ -304,6 +304,11 @@ export class Activator {
           new ActivityFailure('Activity cancelled', activityType, activityId, 'CANCEL_REQUESTED', '', reason),
         );
       });
+      if (membership.rejectNow) {
+        reject(membership.rejectNow);
+        return;
+      }
+      const { unsubscribe } = membership;
       this.#activities.set(seq, {
         resolve: (value) => {
           unsubscribe();
@@ -339,14 +344,17 @@ export class Activator {
   /** Starts a durable timer; `seq` lets `clearTimeout` cancel it. */
   startTimer(durationMs: number): { seq: number; promise: Promise<void> } {
     this.assertMayCommand('startTimer');
-    const scope = this.rootScope;
     const seq = this.#nextTimerSeq++;
-    if (scope.reason) return { seq, promise: Promise.reject(scope.reason) };
     const timerId = String(seq);
     const promise = new Promise<void>((resolve, reject) => {
-      const unsubscribe = scope.onCancel((reason) => {
+      const membership = joinCurrentScope((reason) => {
         if (this.cancelTimer(seq)) reject(reason);
       });
+      if (membership.rejectNow) {
+        reject(membership.rejectNow);
+        return;
+      }
+      const { unsubscribe } = membership;
       this.#timers.set(seq, {
         resolve: () => {
           unsubscribe();
@@ -375,13 +383,16 @@ export class Activator {
 
   /** Resolves once `fn()` is true; re-checked after every job. Rejects when the workflow is cancelled. */
   waitFor(fn: () => boolean): { seq: number; promise: Promise<void> } {
-    const scope = this.rootScope;
     const seq = this.#nextConditionSeq++;
-    if (scope.reason) return { seq, promise: Promise.reject(scope.reason) };
     const promise = new Promise<void>((resolve, reject) => {
-      const unsubscribe = scope.onCancel((reason) => {
+      const membership = joinCurrentScope((reason) => {
         if (this.#conditions.delete(seq)) reject(reason);
       });
+      if (membership.rejectNow) {
+        reject(membership.rejectNow);
+        return;
+      }
+      const { unsubscribe } = membership;
       this.#conditions.set(seq, {
         fn,
         resolve: () => {

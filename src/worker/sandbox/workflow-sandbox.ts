@@ -9,10 +9,17 @@
  * {@link WorkflowSandbox.runUnit} queues work, and the units queued by the next event-loop turn run back to back
  * under one deadline (arming one starts a thread, ~70 µs, far more on a busy machine).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import vm from 'node:vm';
 import type { RawPayload } from '../../common/converter.js';
 import { errorToFailure, type FailureShape } from '../../common/failure.js';
-import type { Activation, ActivationCompletion, QueryOutcome, RunInit } from '../../workflow/activation.js';
+import {
+  type Activation,
+  type ActivationCompletion,
+  ASYNC_LOCAL_STORAGE_GLOBAL,
+  type QueryOutcome,
+  type RunInit,
+} from '../../workflow/activation.js';
 import type { SandboxRunHandle } from '../../workflow/worker-interface.js';
 import { routeUnhandledRejections } from './unhandled-rejections.js';
 
@@ -134,7 +141,12 @@ export class WorkflowSandbox {
   private constructor(bundle: SandboxBundle, options: WorkflowSandboxOptions) {
     this.hash = bundle.hash;
     this.executionTimeoutMs = options.executionTimeoutMs ?? 5000;
-    this.#context = vm.createContext({}, { name: 'strata-workflows', microtaskMode: 'afterEvaluate' });
+    // Node's AsyncLocalStorage follows promises of every context: the runtime tracks the current cancellation
+    // scope with it (cancellation-scope.ts) and removes it from the globals workflow code sees.
+    this.#context = vm.createContext(
+      { [ASYNC_LOCAL_STORAGE_GLOBAL]: AsyncLocalStorage },
+      { name: 'strata-workflows', microtaskMode: 'afterEvaluate' },
+    );
     this.#rejectInContext = vm.runInContext(
       '(() => { const reject = Promise.reject.bind(Promise); return (reason) => { reject(reason); }; })()',
       this.#context,
