@@ -13,6 +13,7 @@ import {
 } from '../common/converter.js';
 import {
   ActivityFailure,
+  CancelledFailure,
   errorToFailure,
   type FailureShape,
   failureToError,
@@ -32,6 +33,7 @@ import type {
   WorkflowLogLevel,
 } from './activation.js';
 import { STACK_TRACE_QUERY } from './activation.js';
+import { type ActivityCancellationType, activityCancelEffect } from './activity-cancellation.js';
 import { cancelRootScope, createRootScope, joinCurrentScope } from './cancellation-scope.js';
 import { DeterminismViolationError } from './errors.js';
 import { RunPatches } from './patches.js';
@@ -282,7 +284,10 @@ export class Activator {
   scheduleActivity(
     activityType: string,
     args: unknown[],
-    options: ActivityCommandOptions & { activityId: string | undefined },
+    options: ActivityCommandOptions & {
+      activityId: string | undefined;
+      cancellationType: ActivityCancellationType | undefined;
+    },
   ): Promise<unknown> {
     this.assertMayCommand('scheduleActivity');
     let input: RawPayload[];
@@ -293,15 +298,26 @@ export class Activator {
     }
     const seq = this.#nextActivitySeq++;
     const activityId = options.activityId ?? String(seq);
-    const { activityId: _ignored, ...commandOptions } = options;
+    const { activityId: _id, cancellationType = 'TRY_CANCEL', ...commandOptions } = options;
     return new Promise((resolve, reject) => {
-      const membership = joinCurrentScope((reason) => {
+      const membership = joinCurrentScope(() => {
         if (!this.#activities.has(seq)) return;
-        this.#activities.delete(seq);
         const unsent = this.#unsend((c) => c.kind === 'scheduleActivity' && c.seq === seq);
-        if (!unsent) this.pushCommand({ kind: 'requestCancelActivity', seq });
+        const effect = activityCancelEffect(unsent ? 'forget' : cancellationType);
+        if (effect.sendRequest) this.pushCommand({ kind: 'requestCancelActivity', seq });
+        // Waiting for the outcome: the history's ActivityTaskCanceled (or Completed, Failed) settles it.
+        if (!effect.rejectNow) return;
+        this.#activities.delete(seq);
         reject(
-          new ActivityFailure('Activity cancelled', activityType, activityId, 'CANCEL_REQUESTED', '', reason),
+          // The same cause as the history's ActivityTaskCanceled gives, as in Temporal.
+          new ActivityFailure(
+            'Activity cancelled',
+            activityType,
+            activityId,
+            'CANCEL_REQUESTED',
+            '',
+            new CancelledFailure('Activity cancelled'),
+          ),
         );
       });
       if (membership.rejectNow) {

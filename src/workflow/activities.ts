@@ -4,6 +4,7 @@
  */
 import { type Duration, msOptional } from '../common/duration.js';
 import type { RetryPolicyData } from './activation.js';
+import { ActivityCancellationType } from './activity-cancellation.js';
 import { getActivator } from './global-state.js';
 
 /** How a failed activity is retried. The same fields as Temporal's `RetryPolicy`. */
@@ -38,6 +39,11 @@ export interface ActivityOptions {
    * @default the sequence number of the activity in the run: '1', '2', ...
    */
   activityId?: string;
+  /**
+   * What cancelling the activity (its scope, or the workflow) does; see {@link ActivityCancellationType}.
+   * @default ActivityCancellationType.TRY_CANCEL
+   */
+  cancellationType?: ActivityCancellationType;
 }
 
 type AnyFunction = (...args: never[]) => unknown;
@@ -66,6 +72,7 @@ export function proxyActivities<A = Record<string, AnyFunction>>(
   }
   const commandOptions = {
     activityId: options.activityId,
+    cancellationType: validCancellationType(options.cancellationType),
     taskQueue: options.taskQueue,
     scheduleToCloseTimeoutMs: msOptional(options.scheduleToCloseTimeout),
     scheduleToStartTimeoutMs: msOptional(options.scheduleToStartTimeout),
@@ -93,4 +100,13 @@ function retryData(retry: RetryPolicy | undefined): RetryPolicyData | undefined 
     maximumAttempts: retry.maximumAttempts,
     nonRetryableErrorTypes: retry.nonRetryableErrorTypes,
   };
+}
+
+export function validCancellationType(
+  type: ActivityCancellationType | undefined,
+): ActivityCancellationType | undefined {
+  if (type === undefined || Object.values(ActivityCancellationType).includes(type)) return type;
+  throw new TypeError(
+    `[INVALID_ACTIVITY_OPTIONS] cancellationType ${JSON.stringify(type)} is not one of ${Object.values(ActivityCancellationType).join(', ')}`,
+  );
 }

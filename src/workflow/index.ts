@@ -51,6 +51,7 @@ export {
   proxyActivities,
   type RetryPolicy,
 } from './activities.js';
+export { ActivityCancellationType } from './activity-cancellation.js';
 export { CancellationScope, type CancellationScopeOptions } from './cancellation-scope.js';
 export { DeterminismViolationError, NotInWorkflowError } from './errors.js';
 export {

@@ -2,7 +2,7 @@
  * Activities of the cancellation tests. `calls` counts executions per activity name (the test and the worker
  * share this module instance), so tests can prove what ran and how often.
  */
-import { Context, heartbeat, sleep } from 'strata/activity';
+import { heartbeat, sleep } from 'strata/activity';
 
 export const calls = new Map<string, number>();
 
@@ -21,10 +21,26 @@ export async function releaseStock(order: string): Promise<string> {
 /** Heartbeats until the server tells it the workflow cancelled it, then reports the cancellation. */
 export async function heartbeatUntilCancelled(): Promise<string> {
   count('heartbeatUntilCancelled');
-  const context = Context.current();
-  for (;;) {
-    heartbeat();
-    await sleep(20);
-    if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason;
+  try {
+    for (;;) {
+      heartbeat();
+      // Rejects with the CancelledFailure once a heartbeat's answer says the workflow cancelled the activity.
+      await sleep(20);
+    }
+  } catch (err) {
+    count('heartbeatUntilCancelled cancelled');
+    throw err;
   }
+}
+
+/** Heartbeats for `ms` and finishes whatever the workflow asks: an activity that ignores cancellation. */
+export async function ignoresCancellation(ms: number): Promise<string> {
+  count('ignoresCancellation');
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    heartbeat();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  count('ignoresCancellation finished');
+  return 'finished anyway';
 }

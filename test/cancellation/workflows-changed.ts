@@ -2,7 +2,16 @@
  * The cancellation workflows after a change that running workflows must not meet unpatched: replaying a history
  * recorded by `workflows.ts` with these is a non-determinism error.
  */
-import { CancellationScope, isCancellation, proxyActivities, sleep } from 'strata/workflow';
+import {
+  type ActivityCancellationType,
+  CancellationScope,
+  condition,
+  defineSignal,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  sleep,
+} from 'strata/workflow';
 import type * as activities from './activities.js';
 
 const { releaseStock, heartbeatUntilCancelled } = proxyActivities<typeof activities>({
@@ -38,4 +47,26 @@ export async function nestedScopes(): Promise<string[]> {
   outer.cancel();
   await work;
   return [];
+}
+
+const cancelActivity = defineSignal('cancelActivity');
+
+/** Ignores the cancellation type it is given and uses TRY_CANCEL: it no longer waits for ActivityTaskCanceled. */
+export async function cancelActivityWith(_type: ActivityCancellationType): Promise<string> {
+  const acts = proxyActivities<typeof activities>({
+    startToCloseTimeout: '1 minute',
+    heartbeatTimeout: '1 second',
+  });
+  let cancelRequested = false;
+  setHandler(cancelActivity, () => {
+    cancelRequested = true;
+  });
+  const scope = new CancellationScope();
+  const call = scope.run(() => acts.heartbeatUntilCancelled());
+  await condition(() => cancelRequested);
+  scope.cancel();
+  return call.then(
+    () => 'resolved',
+    () => 'rejected',
+  );
 }

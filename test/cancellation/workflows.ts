@@ -1,5 +1,6 @@
 /** Workflows of the cancellation tests: scopes, client cancellation, timeouts. */
 import {
+  type ActivityCancellationType,
   CancellationScope,
   condition,
   defineQuery,
@@ -133,4 +134,38 @@ export async function startInCancelledScope(): Promise<string> {
 export async function storageHidden(): Promise<string> {
   const globals = globalThis as Record<string, unknown>;
   return `${typeof globals.__strataAsyncLocalStorage} ${typeof globals.AsyncLocalStorage}`;
+}
+
+export const cancelActivity = defineSignal('cancelActivity');
+
+/**
+ * Runs an activity in a scope and cancels the scope when signalled; returns what the activity's promise did.
+ * `activity` picks one that reports its cancellation or one that ignores it and completes.
+ */
+export async function cancelActivityWith(
+  cancellationType: ActivityCancellationType,
+  activity: 'heartbeatUntilCancelled' | 'ignoresCancellation',
+): Promise<string> {
+  const acts = proxyActivities<typeof activities>({
+    startToCloseTimeout: '1 minute',
+    heartbeatTimeout: '1 second',
+    cancellationType,
+  });
+  let cancelRequested = false;
+  setHandler(cancelActivity, () => {
+    cancelRequested = true;
+  });
+  const scope = new CancellationScope();
+  const call =
+    activity === 'heartbeatUntilCancelled'
+      ? scope.run(() => acts.heartbeatUntilCancelled())
+      : scope.run(() => acts.ignoresCancellation(1500));
+  await condition(() => cancelRequested);
+  scope.cancel();
+  try {
+    return `resolved: ${await call}`;
+  } catch (err) {
+    const cause = (err as Error).cause as Error | undefined;
+    return `rejected: ${(err as Error).name} (${cause?.name}: ${cause?.message}), isCancellation=${isCancellation(err)}`;
+  }
 }
