@@ -148,6 +148,26 @@ function summarizeAttributes(attributes: HistoryEvent['attributes']): string {
         ['reason', attributes.value.reason],
         ['identity', attributes.value.identity],
       ]);
+    case 'workflowExecutionUpdateAcceptedEventAttributes': {
+      const request = attributes.value.acceptedRequest;
+      return fields([
+        ['update', request?.input?.name],
+        ['updateId', attributes.value.protocolInstanceId],
+        ['args', values(request?.input?.args)],
+      ]);
+    }
+    case 'workflowExecutionUpdateCompletedEventAttributes': {
+      const outcome = attributes.value.outcome?.value;
+      return [
+        fields([
+          ['updateId', attributes.value.meta?.updateId],
+          ['result', outcome?.case === 'success' ? value(outcome.value) : undefined],
+        ]),
+        outcome?.case === 'failure' ? failure(outcome.value) : '',
+      ]
+        .filter(Boolean)
+        .join(' ');
+    }
     default: {
       const unknownCase: never = attributes;
       return compactJson(unknownCase);

@@ -12,6 +12,8 @@ import type { Logger } from './logger.js';
 import { type Handoff, type Matching, queueChannel } from './matching.js';
 import { Mutation } from './state/mutation.js';
 import type { ExecutionState } from './state/types.js';
+import { isSpeculativeTaskOutstanding, recordSpeculativeWorkflowTask } from './state/updates.js';
+import { type SpeculativeTask, UpdateRegistry } from './update-registry.js';
 
 export interface EngineLimits {
   /** How long an empty poll waits for a task. @default 60000 */
@@ -22,6 +24,10 @@ export interface EngineLimits {
   historyPageSize: number;
   /** Default page size of ListWorkflowExecutions. @default 100 */
   listPageSize: number;
+  /** Updates a run holds at once, admitted or accepted but not completed (Temporal's default). @default 10 */
+  maxInFlightUpdates: number;
+  /** Updates a run accepts in its life; continue-as-new starts afresh (Temporal's default). @default 2000 */
+  maxTotalUpdates: number;
 }
 
 export const defaultLimits: EngineLimits = {
@@ -29,7 +35,14 @@ export const defaultLimits: EngineLimits = {
   queryTimeoutMs: 10_000,
   historyPageSize: 1000,
   listPageSize: 100,
+  maxInFlightUpdates: 10,
+  maxTotalUpdates: 2000,
 };
+
+export interface MutateOptions {
+  /** The decision completes or fails a speculative workflow task and writes its events itself. */
+  ownsSpeculativeTask?: boolean;
+}
 
 /** What a committed transaction must announce: queued tasks, new deadlines, closed runs. */
 export class CommitEffects {
@@ -70,6 +83,7 @@ interface Handed {
 /** Shared plumbing of the engine's operations: transactions with retry, state decode, notifications. */
 export class EngineCore {
   readonly closeWaiters = new Map<string, Set<() => void>>();
+  readonly updates = new UpdateRegistry(() => this.hooks.onCommit());
   closed = false;
   private inFlight = 0;
   private idle: (() => void) | undefined;
@@ -198,15 +212,29 @@ export class EngineCore {
     this.hooks.onCommit();
   }
 
-  /** Decodes the execution's state, lets `decide` change it, writes the result with a version check. */
+  /**
+   * Decodes the execution's state, lets `decide` change it, writes the result with a version check.
+   *
+   * If a worker holds a speculative workflow task of the run (see update-registry.ts) and the decision writes
+   * events, the task's own events must come first, at the ids the worker was given: the decision is made again
+   * after writing them, on a run whose workflow task is now that one.
+   */
   async mutate<R>(
     tx: StoreTransaction,
     effects: CommitEffects,
     record: ExecutionRecord,
     decide: (m: Mutation) => R,
+    options: MutateOptions = {},
   ): Promise<R> {
-    const m = new Mutation(parseState(record), this.clock.nowMs());
-    const result = decide(m);
+    let m = new Mutation(parseState(record), this.clock.nowMs());
+    let result = decide(m);
+    const held =
+      options.ownsSpeculativeTask || m.events.length === 0 ? undefined : this.heldSpeculativeTask(record);
+    if (held) {
+      m = new Mutation(parseState(record), m.nowMs);
+      recordSpeculativeWorkflowTask(m, held);
+      result = decide(m);
+    }
     if (m.events.length > 0 || m.tasks.length > 0 || m.timers.length > 0 || m.deleteTimerKeys.length > 0) {
       await tx.updateExecution({
         ...m.toWrite(),
@@ -224,6 +252,13 @@ export class EngineCore {
       });
     }
     return result;
+  }
+
+  /** The speculative workflow task a worker holds for the run, if no event was written since it was made. */
+  private heldSpeculativeTask(record: ExecutionRecord): SpeculativeTask | undefined {
+    const task = this.updates.speculativeTask(runKey(record.namespace, record.runId));
+    if (!task || task.startedTimeMs === 0) return undefined;
+    return isSpeculativeTaskOutstanding(parseState(record), task.scheduledEventId) ? task : undefined;
   }
 
   /** The named run, or the workflow id's latest run when `runId` is empty. */

@@ -55,6 +55,12 @@ import {
   type TerminateWorkflowExecutionResponse,
   TerminateWorkflowExecutionResponseSchema,
 } from '../gen/strata/v1/service_pb.js';
+import type {
+  PollWorkflowExecutionUpdateRequest,
+  PollWorkflowExecutionUpdateResponse,
+  UpdateWorkflowExecutionRequest,
+  UpdateWorkflowExecutionResponse,
+} from '../gen/strata/v1/update_pb.js';
 import type { Store, TimerRecord } from '../store/store.js';
 import {
   pollActivityTask,
@@ -81,6 +87,7 @@ import { countWorkflows, describeWorkflow, getHistory, listWorkflows } from './r
 import { applyTimer } from './state/timer-fired.js';
 import type { TimerPayload } from './state/types.js';
 import { TimerQueue } from './timer-queue.js';
+import { pollWorkflowExecutionUpdate, updateWorkflowExecution } from './update-api.js';
 import {
   type PendingQuery,
   pollWorkflowTask,
@@ -219,6 +226,20 @@ export class Engine {
     );
   }
 
+  updateWorkflowExecution(
+    request: UpdateWorkflowExecutionRequest,
+    options: CallOptions = {},
+  ): Promise<UpdateWorkflowExecutionResponse> {
+    return this.core.track(() => updateWorkflowExecution(this.core, request, options.signal));
+  }
+
+  pollWorkflowExecutionUpdate(
+    request: PollWorkflowExecutionUpdateRequest,
+    options: CallOptions = {},
+  ): Promise<PollWorkflowExecutionUpdateResponse> {
+    return this.core.track(() => pollWorkflowExecutionUpdate(this.core, request, options.signal));
+  }
+
   pollWorkflowTaskQueue(
     request: PollWorkflowTaskQueueRequest,
     options: CallOptions = {},
@@ -352,7 +373,8 @@ export class Engine {
 
   private async skipIfIdle(): Promise<void> {
     if (!this.timeSkipping || this.core.closed) return;
-    if (await this.core.store.hasBusyExecutions()) return;
+    // A speculative workflow task (updates) is work in flight too, though the store does not know it.
+    if (this.core.updates.hasSpeculativeTasks() || (await this.core.store.hasBusyExecutions())) return;
     const next = await this.core.store.nextTimerDueMs();
     if (next === undefined || !this.timeSkipping) return;
     this.virtualClock().advanceTo(next);
@@ -378,6 +400,7 @@ export class Engine {
     this.core.closed = true;
     this.timeSkipping = false;
     this.core.matching.close();
+    this.core.updates.close();
     this.core.wakeAllCloseWaiters();
     for (const query of [...this.queries.values()]) {
       query.reject(

@@ -23,7 +23,9 @@ export type EngineErrorCode =
   | 'QUERY_FAILED'
   | 'QUERY_TIMEOUT'
   | 'SHUTTING_DOWN'
-  | 'CONFLICT';
+  | 'CONFLICT'
+  | 'UPDATE_NOT_FOUND'
+  | 'UPDATE_LIMIT';
 
 export interface EngineErrorOptions {
   code: EngineErrorCode;

@@ -5,7 +5,15 @@ import { invalidArgument } from './errors.js';
  * The attempt makes a token of a timed-out attempt stale.
  */
 export type TaskToken =
-  | { kind: 'workflow'; namespace: string; runId: string; scheduledEventId: number; attempt: number }
+  | {
+      kind: 'workflow';
+      namespace: string;
+      runId: string;
+      scheduledEventId: number;
+      attempt: number;
+      /** Set for a speculative workflow task (update-registry.ts): its id, as its events may not exist. */
+      speculativeId?: string;
+    }
   | { kind: 'activity'; namespace: string; runId: string; scheduledEventId: number; attempt: number }
   | { kind: 'query'; namespace: string; queryId: string };
 

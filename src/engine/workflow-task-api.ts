@@ -26,6 +26,12 @@ import {
   startWorkflowTask,
 } from './state/workflow-task.js';
 import { decodeTaskToken, encodeTaskToken } from './task-token.js';
+import {
+  claimSpeculativeTask,
+  deliverUpdatesWithTask,
+  prepareSpeculativeAnswer,
+  settleTaskUpdates,
+} from './update-delivery.js';
 import { checkFailure, checkPayloads, requireField } from './validation.js';
 
 export function decodeEvents(stored: StoredEvent[]): HistoryEvent[] {
@@ -106,6 +112,7 @@ export async function pollWorkflowTask(
         const startedEventId = startWorkflowTask(m, identity, randomUUID());
         return {
           startedEventId,
+          updateRequests: deliverUpdatesWithTask(core, m, startedEventId),
           sticky: wt?.sticky ?? false,
           previousStartedEventId: m.state.previousStartedEventId,
           scheduledTimeMs: wt?.scheduledTimeMs ?? 0,
@@ -134,6 +141,7 @@ export async function pollWorkflowTask(
         history: create(HistorySchema, { events }),
         scheduledTimeMs: started.scheduledTimeMs,
         startedTimeMs: started.startedTimeMs,
+        updateRequests: started.updateRequests,
       });
     }
     return undefined;
@@ -145,6 +153,9 @@ export async function pollWorkflowTask(
     async () => {
       const query = core.matching.takeQuery(channel);
       const pending = query ? queries.get(query.id) : undefined;
+      // The other in-memory tasks are speculative workflow tasks carrying updates.
+      const speculative = query && !pending ? await claimSpeculativeTask(core, query, identity) : undefined;
+      if (speculative) return speculative;
       if (query && pending) {
         const record = await core.store.getExecution(query.namespace, query.runId);
         if (!record) return undefined;
@@ -180,25 +191,44 @@ export async function respondWorkflowTaskCompleted(
   const token = decodeTaskToken(request.taskToken, 'workflow');
   if (token.kind !== 'workflow') return [];
   core.checkNamespace(token.namespace);
-  return core.transact(async (tx, effects) => {
+  const speculative = token.speculativeId !== undefined;
+  const { outcome, activityTasks } = await core.transact(async (tx, effects) => {
     const record = await tx.getExecution(token.namespace, token.runId);
     if (!record) throw taskNotFound(`workflow task of run "${token.runId}" not found`);
-    const outcome = await core.mutate(tx, effects, record, (m) => {
-      if (!isWorkflowTaskRunning(m, token.scheduledEventId, token.attempt)) {
-        throw taskNotFound(
-          `workflow task ${token.scheduledEventId} (attempt ${token.attempt}) of workflow "${record.workflowId}" is not running`,
-        );
-      }
-      return completeWorkflowTask(m, {
-        commands: request.commands,
-        identity: request.identity,
-        binaryChecksum: request.binaryChecksum,
-        stickyTaskQueue: request.stickyTaskQueue,
-        stickyScheduleToStartTimeoutMs: request.stickyScheduleToStartTimeoutMs,
-      });
-    });
-    return outcome.eagerActivities.map((activity) => activityTaskResponse(token.namespace, record, activity));
+    const outcome = await core.mutate(
+      tx,
+      effects,
+      record,
+      (m) => {
+        // A speculative task answered with update rejections only is discarded: nothing is written.
+        if (prepareSpeculativeAnswer(core, m, token, request.commands)) return undefined;
+        if (!isWorkflowTaskRunning(m, token.scheduledEventId, token.attempt)) {
+          throw taskNotFound(
+            `workflow task ${token.scheduledEventId} (attempt ${token.attempt}) of workflow "${record.workflowId}" is not running`,
+          );
+        }
+        return completeWorkflowTask(m, {
+          commands: request.commands,
+          identity: request.identity,
+          binaryChecksum: request.binaryChecksum,
+          stickyTaskQueue: request.stickyTaskQueue,
+          stickyScheduleToStartTimeoutMs: request.stickyScheduleToStartTimeoutMs,
+        });
+      },
+      { ownsSpeculativeTask: speculative },
+    );
+    const eager = outcome?.eagerActivities ?? [];
+    return {
+      outcome,
+      activityTasks: eager.map((activity) => activityTaskResponse(token.namespace, record, activity)),
+    };
   });
+  await settleTaskUpdates(
+    core,
+    token,
+    outcome?.rejection ? { kind: 'failed' } : { kind: 'completed', commands: request.commands },
+  );
+  return activityTasks;
 }
 
 export async function respondWorkflowTaskFailed(
@@ -212,15 +242,24 @@ export async function respondWorkflowTaskFailed(
   await core.transact(async (tx, effects) => {
     const record = await tx.getExecution(token.namespace, token.runId);
     if (!record) throw taskNotFound(`workflow task of run "${token.runId}" not found`);
-    await core.mutate(tx, effects, record, (m) => {
-      if (!isWorkflowTaskRunning(m, token.scheduledEventId, token.attempt)) {
-        throw taskNotFound(
-          `workflow task ${token.scheduledEventId} (attempt ${token.attempt}) of workflow "${record.workflowId}" is not running`,
-        );
-      }
-      failWorkflowTask(m, request.cause, request.failure, request.identity);
-    });
+    await core.mutate(
+      tx,
+      effects,
+      record,
+      (m) => {
+        // A failure must be visible in history: a speculative task's events are written first.
+        prepareSpeculativeAnswer(core, m, token, undefined);
+        if (!isWorkflowTaskRunning(m, token.scheduledEventId, token.attempt)) {
+          throw taskNotFound(
+            `workflow task ${token.scheduledEventId} (attempt ${token.attempt}) of workflow "${record.workflowId}" is not running`,
+          );
+        }
+        failWorkflowTask(m, request.cause, request.failure, request.identity);
+      },
+      { ownsSpeculativeTask: token.speculativeId !== undefined },
+    );
   });
+  await settleTaskUpdates(core, token, { kind: 'failed' });
 }
 
 export async function queryWorkflow(

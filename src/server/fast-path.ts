@@ -28,6 +28,8 @@ const longCalls = new Set([
   'pollActivityTaskQueue',
   'getWorkflowExecutionHistory',
   'queryWorkflow',
+  'updateWorkflowExecution',
+  'pollWorkflowExecutionUpdate',
 ]);
 // A shared reason: aborting with no reason makes Node build a DOMException with a stack each time.
 const callerGone = new Error('the caller closed the request');

@@ -52,6 +52,10 @@ export function createWorkflowService(engine: Engine, logger: Logger): WorkflowS
       mapErrors(() => engine.getWorkflowExecutionHistory(request, { signal: context.signal })),
     listWorkflowExecutions: (request) => mapErrors(() => engine.listWorkflowExecutions(request)),
     countWorkflowExecutions: (request) => mapErrors(() => engine.countWorkflowExecutions(request)),
+    updateWorkflowExecution: (request, context) =>
+      mapErrors(() => engine.updateWorkflowExecution(request, { signal: context.signal })),
+    pollWorkflowExecutionUpdate: (request, context) =>
+      mapErrors(() => engine.pollWorkflowExecutionUpdate(request, { signal: context.signal })),
     pollWorkflowTaskQueue: (request, context) =>
       mapErrors(() => engine.pollWorkflowTaskQueue(request, { signal: context.signal })),
     respondWorkflowTaskCompleted: (request) => mapErrors(() => engine.respondWorkflowTaskCompleted(request)),

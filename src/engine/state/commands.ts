@@ -12,6 +12,7 @@ import { findActivity, requestCancelActivity, scheduleActivity } from './activit
 import { cancelExecution, completeExecution, failExecution } from './execution.js';
 import type { Mutation } from './mutation.js';
 import type { ActivityState, ExecutionState } from './types.js';
+import { acceptUpdate, completeUpdate, newUpdateCommandIds, updateCommandProblem } from './updates.js';
 import {
   failWorkflowTask,
   finishWorkflowTask,
@@ -66,6 +67,7 @@ export function validateCommands(state: ExecutionState, commands: Command[]): Co
   const newTimers = new Set<string>();
   const newActivities = new Set<string>();
   const pendingActivityIds = new Set(Object.values(state.activities).map((activity) => activity.activityId));
+  const updateIds = newUpdateCommandIds();
   for (const [index, command] of commands.entries()) {
     const attributes = command.attributes;
     if (closingCommands.has(attributes.case) && index !== commands.length - 1) {
@@ -156,6 +158,15 @@ export function validateCommands(state: ExecutionState, commands: Command[]): Co
           'cancelWorkflowExecution.details',
           largestPayload(attributes.value.details),
         );
+        if (rejection) return rejection;
+        break;
+      }
+      case 'acceptWorkflowUpdate':
+      case 'completeWorkflowUpdate':
+      case 'rejectWorkflowUpdate': {
+        const problem = updateCommandProblem(state, attributes, updateIds);
+        if (problem?.kind === 'bad') return badCommand(index, problem.message);
+        const rejection = problem && tooLarge(index, problem.field, problem.size);
         if (rejection) return rejection;
         break;
       }
@@ -293,6 +304,14 @@ export function completeWorkflowTask(m: Mutation, completion: WorkflowTaskComple
       case 'cancelWorkflowExecution':
         cancelExecution(m, attributes.value.details, completedEventId);
         break;
+      case 'acceptWorkflowUpdate':
+        acceptUpdate(m, attributes.value);
+        break;
+      case 'completeWorkflowUpdate':
+        completeUpdate(m, attributes.value);
+        break;
+      case 'rejectWorkflowUpdate':
+      // Writes nothing: the engine answers the update's callers once the task's write commits.
       case undefined:
         break;
       default: {

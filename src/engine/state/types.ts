@@ -75,6 +75,14 @@ export interface ExecutionState {
   lastBinaryChecksum: string;
   /** Request ids of the signals recorded, so a retried SignalWorkflowExecution is recorded once. */
   signalRequestIds?: string[];
+  /** Accepted updates by update id (rejected ones leave no trace), so a resent update id finds its outcome. */
+  updates?: Record<string, AcceptedUpdateState>;
+}
+
+/** Where an accepted update's events are; 0 while its handler has not finished. */
+export interface AcceptedUpdateState {
+  acceptedEventId: number;
+  completedEventId: number;
 }
 
 /** Data stored with each durable timer, telling the engine what the deadline was for. */
