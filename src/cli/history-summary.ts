@@ -7,6 +7,7 @@ import { failureToError } from '../common/failure.js';
 import { fromProtoFailure, retryStateFromProto, timeoutTypeFromProto } from '../common/failure-proto.js';
 import { patchMarkerOfAttributes } from '../common/patch-marker-proto.js';
 import { payloadsToValues } from '../common/payload-proto.js';
+import { memoValues, searchAttributeValues } from '../common/search-attributes-proto.js';
 import type { Failure, Payloads } from '../gen/strata/v1/common_pb.js';
 import { EventType, type HistoryEvent, WorkflowTaskFailedCause } from '../gen/strata/v1/history_pb.js';
 import { formatFailureInline } from './failure-format.js';
@@ -147,6 +148,17 @@ function summarizeAttributes(attributes: HistoryEvent['attributes']): string {
       return fields([
         ['reason', attributes.value.reason],
         ['identity', attributes.value.identity],
+      ]);
+    case 'upsertWorkflowSearchAttributesEventAttributes':
+      return fields([
+        [
+          'searchAttributes',
+          truncate(compactJson(searchAttributeValues(attributes.value.searchAttributes)), VALUE_MAX_LENGTH),
+        ],
+      ]);
+    case 'workflowPropertiesModifiedEventAttributes':
+      return fields([
+        ['memo', truncate(compactJson(memoValues(attributes.value.upsertedMemo)), VALUE_MAX_LENGTH)],
       ]);
     case 'workflowExecutionUpdateAcceptedEventAttributes': {
       const request = attributes.value.acceptedRequest;

@@ -50,6 +50,11 @@ export class ConnectionError extends Error {
 export class Connection {
   /** The raw RPC client, for workers and tooling. Calls made inside {@link withAbortSignal} are cancellable. */
   readonly workflowService: WorkflowServiceClient;
+  /**
+   * The same client under Temporal's name for the operator calls (`addSearchAttributes`,
+   * `removeSearchAttributes`, `listSearchAttributes`), which Strata serves on the one service.
+   */
+  readonly operatorService: WorkflowServiceClient;
   /** The address as given, without the scheme. */
   readonly address: string;
   private readonly sessionManager: Http2SessionManager;
@@ -77,6 +82,7 @@ export class Connection {
       }),
     });
     this.workflowService = createClient(WorkflowService, transport);
+    this.operatorService = this.workflowService;
   }
 
   /** Connects and checks that a Strata server answers; throws a {@link ConnectionError} that says how to start one. */

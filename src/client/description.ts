@@ -4,6 +4,13 @@
 
 import { failureToError, type StrataFailure } from '../common/failure.js';
 import { fromProtoFailure } from '../common/failure-proto.js';
+import {
+  decodeTypedSearchAttributes,
+  type SearchAttributes,
+  type TypedSearchAttributes,
+  untypedSearchAttributes,
+} from '../common/search-attributes.js';
+import { fromProtoSearchAttributes, memoValues } from '../common/search-attributes-proto.js';
 import { WorkflowExecutionStatus } from '../gen/strata/v1/common_pb.js';
 import {
   type DescribeWorkflowExecutionResponse,
@@ -35,6 +42,12 @@ export interface WorkflowExecutionInfo {
   executionTime: Date | undefined;
   /** Set once the execution closed. */
   closeTime: Date | undefined;
+  /** The execution's search attributes, custom ones and those the server keeps (`Patches`). */
+  typedSearchAttributes: TypedSearchAttributes;
+  /** @deprecated Temporal's untyped form of the same, every value an array: use `typedSearchAttributes`. */
+  searchAttributes: SearchAttributes;
+  /** Undefined when the execution has no memo. */
+  memo: Record<string, unknown> | undefined;
   raw: ProtoWorkflowExecutionInfo;
 }
 
@@ -83,6 +96,7 @@ export function statusName(status: WorkflowExecutionStatus): WorkflowExecutionSt
 }
 
 export function toWorkflowExecutionInfo(raw: ProtoWorkflowExecutionInfo): WorkflowExecutionInfo {
+  const typedSearchAttributes = decodeTypedSearchAttributes(fromProtoSearchAttributes(raw.searchAttributes));
   return {
     workflowId: raw.execution?.workflowId ?? '',
     runId: raw.execution?.runId ?? '',
@@ -93,6 +107,9 @@ export function toWorkflowExecutionInfo(raw: ProtoWorkflowExecutionInfo): Workfl
     startTime: new Date(raw.startTimeMs),
     executionTime: optionalDate(raw.executionTimeMs),
     closeTime: optionalDate(raw.closeTimeMs),
+    typedSearchAttributes,
+    searchAttributes: untypedSearchAttributes(typedSearchAttributes),
+    memo: raw.memo ? memoValues(raw.memo) : undefined,
     raw,
   };
 }

@@ -30,6 +30,17 @@ export {
   TerminatedFailure,
   TimeoutFailure,
 } from '../common/failure.js';
+export {
+  defineSearchAttributeKey,
+  type SearchAttributeKey,
+  type SearchAttributePair,
+  type SearchAttributes,
+  SearchAttributeType,
+  type SearchAttributeUpdatePair,
+  type SearchAttributeValue,
+  TypedSearchAttributes,
+} from '../common/search-attributes.js';
+export { IndexedValueType } from '../gen/strata/v1/common_pb.js';
 export { Client } from './client.js';
 export type { ClientOptions } from './client-options.js';
 export {

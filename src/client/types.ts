@@ -3,6 +3,11 @@
  * checks `args` against `greet`'s parameters and types the result, as in Temporal's SDK.
  */
 import type { Duration } from '../common/duration.js';
+import type {
+  SearchAttributePair,
+  SearchAttributes,
+  TypedSearchAttributes,
+} from '../common/search-attributes.js';
 
 /**
  * Any workflow function. `never[]` parameters make every function assignable, whatever it takes,
@@ -50,6 +55,18 @@ export interface WorkflowOptions {
    * @default the server's default (10 seconds)
    */
   workflowTaskTimeout?: Duration;
+  /**
+   * Search attributes to start with, typed. Each must be registered in the namespace
+   * (`strata operator search-attribute create`); list and count queries filter on them.
+   * @example new TypedSearchAttributes([{ key: defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD), value: 'acme' }])
+   */
+  typedSearchAttributes?: TypedSearchAttributes | SearchAttributePair[];
+  /**
+   * @deprecated Temporal's untyped form, every value an array: `{ CustomerId: ['acme'] }`. Use `typedSearchAttributes`.
+   */
+  searchAttributes?: SearchAttributes;
+  /** Data shown with the workflow by describe and list, not indexed: `{ requestedBy: 'ada' }`. */
+  memo?: Record<string, unknown>;
 }
 
 /** Options of `client.workflow.start` and `execute`; `args` is typed from the workflow function. */

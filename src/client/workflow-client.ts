@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { encodeValue } from '../common/converter.js';
 import { msOptional } from '../common/duration.js';
 import { valuesToPayloads } from '../common/payload-proto.js';
+import { encodeSearchAttributes } from '../common/search-attributes.js';
+import { toProtoMemo, toProtoSearchAttributes } from '../common/search-attributes-proto.js';
 import type { StartWorkflowExecutionRequest } from '../gen/strata/v1/service_pb.js';
 import { type ClientOptions, resolveClientOptions } from './client-options.js';
 import { toWorkflowExecutionInfo, type WorkflowExecutionInfo } from './description.js';
@@ -167,6 +170,22 @@ export class WorkflowClient {
       workflowTaskTimeoutMs: msOptional(options.workflowTaskTimeout) ?? 0,
       identity: this.context.identity,
       requestId: randomUUID(),
+      memo: options.memo
+        ? toProtoMemo(
+            Object.fromEntries(
+              Object.entries(options.memo).map(([name, value]) => [
+                name,
+                encodeValue(value, `memo field "${name}"`),
+              ]),
+            ),
+          )
+        : undefined,
+      searchAttributes:
+        options.searchAttributes || options.typedSearchAttributes
+          ? toProtoSearchAttributes(
+              encodeSearchAttributes(options.searchAttributes, options.typedSearchAttributes),
+            )
+          : undefined,
     };
   }
 }

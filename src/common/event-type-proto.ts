@@ -31,6 +31,8 @@ const eventTypes: Record<EventAttributesCase, EventType> = {
   markerRecordedEventAttributes: EventType.MARKER_RECORDED,
   workflowExecutionSignaledEventAttributes: EventType.WORKFLOW_EXECUTION_SIGNALED,
   workflowExecutionTerminatedEventAttributes: EventType.WORKFLOW_EXECUTION_TERMINATED,
+  upsertWorkflowSearchAttributesEventAttributes: EventType.UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
+  workflowPropertiesModifiedEventAttributes: EventType.WORKFLOW_PROPERTIES_MODIFIED,
   workflowExecutionUpdateAcceptedEventAttributes: EventType.WORKFLOW_EXECUTION_UPDATE_ACCEPTED,
   workflowExecutionUpdateCompletedEventAttributes: EventType.WORKFLOW_EXECUTION_UPDATE_COMPLETED,
 };

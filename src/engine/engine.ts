@@ -1,5 +1,8 @@
 import { create } from '@bufbuild/protobuf';
 import {
+  type AddSearchAttributesRequest,
+  type AddSearchAttributesResponse,
+  AddSearchAttributesResponseSchema,
   type CountWorkflowExecutionsRequest,
   type CountWorkflowExecutionsResponse,
   CountWorkflowExecutionsResponseSchema,
@@ -9,6 +12,9 @@ import {
   GetSystemInfoResponseSchema,
   type GetWorkflowExecutionHistoryRequest,
   type GetWorkflowExecutionHistoryResponse,
+  type ListSearchAttributesRequest,
+  type ListSearchAttributesResponse,
+  ListSearchAttributesResponseSchema,
   type ListWorkflowExecutionsRequest,
   type ListWorkflowExecutionsResponse,
   type PollActivityTaskQueueRequest,
@@ -21,6 +27,9 @@ import {
   type RecordActivityTaskHeartbeatRequest,
   type RecordActivityTaskHeartbeatResponse,
   RecordActivityTaskHeartbeatResponseSchema,
+  type RemoveSearchAttributesRequest,
+  type RemoveSearchAttributesResponse,
+  RemoveSearchAttributesResponseSchema,
   type RequestCancelWorkflowExecutionRequest,
   type RequestCancelWorkflowExecutionResponse,
   RequestCancelWorkflowExecutionResponseSchema,
@@ -84,6 +93,7 @@ import { Matching } from './matching.js';
 import { InProcessNotifier, type TaskNotifier } from './notifier.js';
 import { MAX_PAYLOAD_BYTES } from './payload-limit.js';
 import { countWorkflows, describeWorkflow, getHistory, listWorkflows } from './read-api.js';
+import { addSearchAttributes, listSearchAttributes, removeSearchAttributes } from './search-attribute-api.js';
 import { applyTimer } from './state/timer-fired.js';
 import type { TimerPayload } from './state/types.js';
 import { TimerQueue } from './timer-queue.js';
@@ -238,6 +248,26 @@ export class Engine {
     options: CallOptions = {},
   ): Promise<PollWorkflowExecutionUpdateResponse> {
     return this.core.track(() => pollWorkflowExecutionUpdate(this.core, request, options.signal));
+  }
+
+  addSearchAttributes(request: AddSearchAttributesRequest): Promise<AddSearchAttributesResponse> {
+    return this.core.track(async () => {
+      await addSearchAttributes(this.core, request);
+      return create(AddSearchAttributesResponseSchema, {});
+    });
+  }
+
+  removeSearchAttributes(request: RemoveSearchAttributesRequest): Promise<RemoveSearchAttributesResponse> {
+    return this.core.track(async () => {
+      await removeSearchAttributes(this.core, request);
+      return create(RemoveSearchAttributesResponseSchema, {});
+    });
+  }
+
+  listSearchAttributes(request: ListSearchAttributesRequest): Promise<ListSearchAttributesResponse> {
+    return this.core.track(async () =>
+      create(ListSearchAttributesResponseSchema, await listSearchAttributes(this.core, request)),
+    );
   }
 
   pollWorkflowTaskQueue(

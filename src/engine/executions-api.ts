@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { WorkflowExecution } from '../gen/strata/v1/common_pb.js';
+import type { SearchAttributes, WorkflowExecution } from '../gen/strata/v1/common_pb.js';
 import type {
   RequestCancelWorkflowExecutionRequest,
   RequestCancelWorkflowExecutionResponse,
@@ -25,7 +25,8 @@ import {
   terminateExecution,
 } from './state/execution.js';
 import { Mutation } from './state/mutation.js';
-import { checkPayloads, requireField, requireNonNegative } from './validation.js';
+import { checkPayloadMap, checkPayloads, requireField, requireNonNegative } from './validation.js';
+import { checkStartSearchAttributes } from './visibility/search-attributes.js';
 
 /** A random seed that survives JSON and JS numbers exactly (53 bits). */
 function randomSeed(): number {
@@ -45,6 +46,8 @@ function validateStart(
   requireNonNegative(request.workflowRunTimeoutMs, `${prefix}workflow_run_timeout_ms`);
   requireNonNegative(request.workflowTaskTimeoutMs, `${prefix}workflow_task_timeout_ms`);
   checkPayloads(request.input, `${prefix}input`);
+  checkPayloadMap(request.memo?.fields, `${prefix}memo.fields`);
+  checkPayloadMap(request.searchAttributes?.indexedFields, `${prefix}search_attributes.indexed_fields`);
   return {
     namespace,
     workflowId: request.workflowId,
@@ -57,6 +60,7 @@ function validateStart(
     workflowTaskTimeoutMs: request.workflowTaskTimeoutMs,
     identity: request.identity,
     randomnessSeed: randomSeed(),
+    memo: request.memo,
   };
 }
 
@@ -72,10 +76,12 @@ async function insertRun(
   core: EngineCore,
   tx: StoreTransaction,
   effects: CommitEffects,
-  input: StartExecutionInput,
-  requestId: string,
+  start: StartExecutionInput,
+  request: { requestId: string; searchAttributes?: SearchAttributes },
   afterStart?: (m: Mutation) => void,
 ): Promise<void> {
+  const searchAttributes = await checkStartSearchAttributes(tx, start.namespace, request.searchAttributes);
+  const input = { ...start, searchAttributes };
   const now = core.clock.nowMs();
   const m = new Mutation(newExecutionState(input, now), now);
   startExecution(m, input);
@@ -89,7 +95,7 @@ async function insertRun(
       workflowType: input.workflowType,
       taskQueue: input.taskQueue,
       startTimeMs: now,
-      startRequestId: requestId,
+      startRequestId: request.requestId,
     });
   } catch (error) {
     if (error instanceof ExecutionAlreadyRunningError) throw alreadyStarted(input.workflowId, '?');
@@ -112,7 +118,7 @@ export async function startWorkflow(
       }
       throw alreadyStarted(input.workflowId, existing.runId);
     }
-    await insertRun(core, tx, effects, input, request.requestId);
+    await insertRun(core, tx, effects, input, request);
     return { runId: input.runId, started: true };
   });
 }
@@ -139,7 +145,7 @@ export async function signalWithStart(
       );
       return { runId: existing.runId, started: false };
     }
-    await insertRun(core, tx, effects, input, request.start?.requestId ?? '', (m) =>
+    await insertRun(core, tx, effects, input, request.start ?? { requestId: '' }, (m) =>
       signalExecution(m, signalName, request.signalInput, identity),
     );
     return { runId: input.runId, started: true };

@@ -20,8 +20,10 @@ import type { ExecutionRecord } from '../store/store.js';
 import { type EngineCore, isRunning, parseState } from './engine-core.js';
 import { invalidArgument } from './errors.js';
 import { decodeMessage } from './state/mutation.js';
+import { memoOf, searchAttributesOf } from './state/search-attributes.js';
 import { requireField } from './validation.js';
-import { parseVisibilityQuery } from './visibility/query-parser.js';
+import { type ParsedQuery, parseVisibilityQuery } from './visibility/query-parser.js';
+import { loadRegistry } from './visibility/search-attributes.js';
 import { decodeEvents } from './workflow-task-api.js';
 
 export function executionInfo(record: ExecutionRecord): WorkflowExecutionInfo {
@@ -36,6 +38,8 @@ export function executionInfo(record: ExecutionRecord): WorkflowExecutionInfo {
     taskQueue: record.taskQueue,
     executionTimeMs: record.startTimeMs,
     lastBinaryChecksum: state.lastBinaryChecksum,
+    memo: memoOf(state),
+    searchAttributes: searchAttributesOf(state),
   });
 }
 
@@ -131,13 +135,13 @@ export async function listWorkflows(
   request: ListWorkflowExecutionsRequest,
 ): Promise<ListWorkflowExecutionsResponse> {
   const namespace = core.checkNamespace(request.namespace);
-  const filter = parseVisibilityQuery(request.query);
+  const { filter, order } = await parseQuery(core, namespace, request.query);
   const pageSize = request.pageSize > 0 ? Math.min(request.pageSize, 1000) : core.limits.listPageSize;
   const cursor =
     request.nextPageToken.length > 0 ? Buffer.from(request.nextPageToken).toString('utf8') : undefined;
   let page: Awaited<ReturnType<typeof core.store.listExecutions>>;
   try {
-    page = await core.store.listExecutions(namespace, filter, pageSize, cursor);
+    page = await core.store.listExecutions(namespace, filter, pageSize, cursor, order);
   } catch (error) {
     if (cursor && error instanceof Error && /cursor|JSON/.test(error.message)) {
       throw invalidArgument('next_page_token is malformed; pass the token unchanged');
@@ -155,5 +159,12 @@ export async function countWorkflows(
   request: CountWorkflowExecutionsRequest,
 ): Promise<number> {
   const namespace = core.checkNamespace(request.namespace);
-  return core.store.countExecutions(namespace, parseVisibilityQuery(request.query));
+  const { filter } = await parseQuery(core, namespace, request.query);
+  return core.store.countExecutions(namespace, filter);
+}
+
+/** Parses a list or count query; the registry is read only when the query has a condition. */
+async function parseQuery(core: EngineCore, namespace: string, query: string): Promise<ParsedQuery> {
+  const registry = query.trim() === '' ? new Map() : await loadRegistry(core.store, namespace);
+  return parseVisibilityQuery(query, registry);
 }

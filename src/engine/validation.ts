@@ -1,10 +1,11 @@
-import type { Failure, Payloads } from '../gen/strata/v1/common_pb.js';
+import type { Failure, Payload, Payloads } from '../gen/strata/v1/common_pb.js';
 import { EngineError, invalidArgument } from './errors.js';
 import {
   describeOversize,
   largestFailurePayload,
   largestPayload,
   MAX_PAYLOAD_BYTES,
+  payloadSize,
 } from './payload-limit.js';
 
 /** Fails with `[INVALID_ARGUMENT] <field> is required` when a required string is missing or blank. */
@@ -29,6 +30,17 @@ function tooLarge(field: string, size: number): EngineError {
 export function checkPayloads(payloads: Payloads | undefined, field: string): void {
   const size = largestPayload(payloads);
   if (size > MAX_PAYLOAD_BYTES) throw tooLarge(field, size);
+}
+
+/** Checks the payloads of a map field (memo fields, search attributes): `field["key"]` names the culprit. */
+export function checkPayloadMap(
+  payloads: Readonly<Record<string, Payload>> | undefined,
+  field: string,
+): void {
+  for (const [key, payload] of Object.entries(payloads ?? {})) {
+    const size = payloadSize(payload);
+    if (size > MAX_PAYLOAD_BYTES) throw tooLarge(`${field}["${key}"]`, size);
+  }
 }
 
 export function checkFailure(failure: Failure | undefined, field: string): void {

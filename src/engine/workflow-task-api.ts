@@ -33,6 +33,7 @@ import {
   settleTaskUpdates,
 } from './update-delivery.js';
 import { checkFailure, checkPayloads, requireField } from './validation.js';
+import { loadRegistry } from './visibility/search-attributes.js';
 
 export function decodeEvents(stored: StoredEvent[]): HistoryEvent[] {
   return stored.map((event) => fromBinary(HistoryEventSchema, event.data));
@@ -192,9 +193,11 @@ export async function respondWorkflowTaskCompleted(
   if (token.kind !== 'workflow') return [];
   core.checkNamespace(token.namespace);
   const speculative = token.speculativeId !== undefined;
+  const upserts = request.commands.some((c) => c.attributes.case === 'upsertWorkflowSearchAttributes');
   const { outcome, activityTasks } = await core.transact(async (tx, effects) => {
     const record = await tx.getExecution(token.namespace, token.runId);
     if (!record) throw taskNotFound(`workflow task of run "${token.runId}" not found`);
+    const searchAttributeRegistry = upserts ? await loadRegistry(tx, token.namespace) : undefined;
     const outcome = await core.mutate(
       tx,
       effects,
@@ -213,6 +216,7 @@ export async function respondWorkflowTaskCompleted(
           binaryChecksum: request.binaryChecksum,
           stickyTaskQueue: request.stickyTaskQueue,
           stickyScheduleToStartTimeoutMs: request.stickyScheduleToStartTimeoutMs,
+          searchAttributeRegistry,
         });
       },
       { ownsSpeculativeTask: speculative },

@@ -52,6 +52,9 @@ export function createWorkflowService(engine: Engine, logger: Logger): WorkflowS
       mapErrors(() => engine.getWorkflowExecutionHistory(request, { signal: context.signal })),
     listWorkflowExecutions: (request) => mapErrors(() => engine.listWorkflowExecutions(request)),
     countWorkflowExecutions: (request) => mapErrors(() => engine.countWorkflowExecutions(request)),
+    addSearchAttributes: (request) => mapErrors(() => engine.addSearchAttributes(request)),
+    removeSearchAttributes: (request) => mapErrors(() => engine.removeSearchAttributes(request)),
+    listSearchAttributes: (request) => mapErrors(() => engine.listSearchAttributes(request)),
     updateWorkflowExecution: (request, context) =>
       mapErrors(() => engine.updateWorkflowExecution(request, { signal: context.signal })),
     pollWorkflowExecutionUpdate: (request, context) =>

@@ -5,6 +5,7 @@
  */
 import type { RawPayload } from '../common/converter.js';
 import type { FailureShape } from '../common/failure.js';
+import type { EncodedSearchAttributes } from '../common/search-attributes.js';
 
 /** What a run needs to know when it is created, taken from its WorkflowExecutionStarted event. */
 export interface RunInit {
@@ -18,6 +19,9 @@ export interface RunInit {
   runStartTimeMs: number;
   firstExecutionRunId: string;
   randomnessSeed: number;
+  /** The search attributes the run started with, typed by the server. */
+  searchAttributes?: EncodedSearchAttributes;
+  memo?: Record<string, RawPayload>;
 }
 
 /** One workflow task's worth of work for a run. */
@@ -77,6 +81,10 @@ export type WorkflowCommand =
   | { kind: 'startTimer'; seq: number; timerId: string; durationMs: number }
   | { kind: 'cancelTimer'; seq: number; timerId: string }
   | { kind: 'recordMarker'; markerName: string; details: Record<string, RawPayload[]> }
+  /** Attributes whose value is JSON null or [] are removed. */
+  | { kind: 'upsertSearchAttributes'; searchAttributes: EncodedSearchAttributes }
+  /** Fields are merged into the memo; a `binary/null` or JSON null field is removed. */
+  | { kind: 'upsertMemo'; memo: Record<string, RawPayload> }
   | { kind: 'completeWorkflow'; result: RawPayload }
   | { kind: 'failWorkflow'; failure: FailureShape }
   | { kind: 'cancelWorkflow' };

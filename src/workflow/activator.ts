@@ -20,6 +20,7 @@ import {
   isCancellation,
   StrataFailure,
 } from '../common/failure.js';
+import type { EncodedSearchAttributes } from '../common/search-attributes.js';
 import type {
   Activation,
   ActivationCompletion,
@@ -72,6 +73,9 @@ export class Activator {
   isReplaying = false;
   historyLength = 0;
   phase: Phase = 'loading';
+  /** The run's search attributes and memo as its code last set them (see search-attributes.ts). */
+  searchAttributes: EncodedSearchAttributes;
+  memo: Record<string, RawPayload>;
 
   readonly signalHandlers = new Map<string, SignalHandlerFn>();
   readonly queryHandlers = new Map<string, QueryHandlerFn>();
@@ -96,6 +100,8 @@ export class Activator {
     this.init = init;
     this.now = init.runStartTimeMs;
     this.random = createRandom(init.randomnessSeed);
+    this.searchAttributes = { ...init.searchAttributes };
+    this.memo = { ...init.memo };
   }
 
   /** Evaluates the run's own instance of the workflow modules (module-level state is per run). */

@@ -46,6 +46,16 @@ export {
   TimeoutFailure,
 } from '../common/failure.js';
 export {
+  defineSearchAttributeKey,
+  type SearchAttributeKey,
+  type SearchAttributePair,
+  type SearchAttributes,
+  SearchAttributeType,
+  type SearchAttributeUpdatePair,
+  type SearchAttributeValue,
+  TypedSearchAttributes,
+} from '../common/search-attributes.js';
+export {
   type ActivityInterfaceFor,
   type ActivityOptions,
   proxyActivities,
@@ -66,4 +76,5 @@ export {
 export { uuid4, type WorkflowInfo, workflowInfo } from './info.js';
 export { type LogAttributes, log, type WorkflowLogger } from './logger.js';
 export { deprecatePatch, patched } from './patches.js';
+export { upsertMemo, upsertSearchAttributes } from './search-attributes.js';
 export { condition, sleep } from './timers.js';

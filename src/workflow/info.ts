@@ -1,7 +1,10 @@
 /** Facts about the running workflow, and deterministic helpers that use the run's seeded generator. */
+
+import type { SearchAttributes, TypedSearchAttributes } from '../common/search-attributes.js';
 import { realDate, realNow } from './global-overrides.js';
 import { getActivator } from './global-state.js';
 import { uuid4From } from './random.js';
+import { visibilityInfo } from './search-attributes.js';
 
 export interface WorkflowInfo {
   readonly workflowId: string;
@@ -18,6 +21,12 @@ export interface WorkflowInfo {
   /** Events in history up to the current workflow task. */
   readonly historyLength: number;
   readonly firstExecutionRunId: string;
+  /** The run's search attributes, kept current by `upsertSearchAttributes`. */
+  readonly typedSearchAttributes: TypedSearchAttributes;
+  /** @deprecated Temporal's untyped form (every value an array): use `typedSearchAttributes`. */
+  readonly searchAttributes: SearchAttributes;
+  /** The run's memo, kept current by `upsertMemo`. */
+  readonly memo: Record<string, unknown>;
   /** Facts that differ between a live run and its replay: do not let them change commands. */
   readonly unsafe: {
     readonly isReplaying: boolean;
@@ -40,6 +49,7 @@ export function workflowInfo(): WorkflowInfo {
     runStartTime: realDate(init.runStartTimeMs),
     historyLength: activator.historyLength,
     firstExecutionRunId: init.firstExecutionRunId,
+    ...visibilityInfo(activator),
     unsafe: Object.freeze({ isReplaying: activator.isReplaying, now: realNow }),
   });
 }

@@ -7,10 +7,17 @@ import {
   largestFailurePayload,
   largestPayload,
   MAX_PAYLOAD_BYTES,
+  payloadSize,
 } from '../payload-limit.js';
+import {
+  checkUpsertSearchAttributes,
+  SearchAttributeError,
+  type SearchAttributeRegistry,
+} from '../visibility/search-attributes.js';
 import { findActivity, requestCancelActivity, scheduleActivity } from './activity.js';
 import { cancelExecution, completeExecution, failExecution } from './execution.js';
 import type { Mutation } from './mutation.js';
+import { modifyMemo, upsertSearchAttributes } from './search-attributes.js';
 import type { ActivityState, ExecutionState } from './types.js';
 import { acceptUpdate, completeUpdate, newUpdateCommandIds, updateCommandProblem } from './updates.js';
 import {
@@ -39,6 +46,8 @@ export interface WorkflowTaskCompletion {
   binaryChecksum: string;
   stickyTaskQueue: string;
   stickyScheduleToStartTimeoutMs: number;
+  /** The namespace's custom search attributes; needed when a command upserts some. */
+  searchAttributeRegistry?: SearchAttributeRegistry;
 }
 
 const closingCommands = new Set<Command['attributes']['case']>([
@@ -63,7 +72,11 @@ function tooLarge(index: number, field: string, size: number): CommandRejection 
 }
 
 /** Checks a workflow task's commands against the run before anything is applied. Pure. */
-export function validateCommands(state: ExecutionState, commands: Command[]): CommandRejection | undefined {
+export function validateCommands(
+  state: ExecutionState,
+  commands: Command[],
+  registry: SearchAttributeRegistry = new Map(),
+): CommandRejection | undefined {
   const newTimers = new Set<string>();
   const newActivities = new Set<string>();
   const pendingActivityIds = new Set(Object.values(state.activities).map((activity) => activity.activityId));
@@ -137,6 +150,36 @@ export function validateCommands(state: ExecutionState, commands: Command[]): Co
         }
         break;
       }
+      case 'upsertWorkflowSearchAttributes': {
+        const { searchAttributes } = attributes.value;
+        for (const [name, payload] of Object.entries(searchAttributes?.indexedFields ?? {})) {
+          const rejection = tooLarge(
+            index,
+            `upsertWorkflowSearchAttributes["${name}"]`,
+            payloadSize(payload),
+          );
+          if (rejection) return rejection;
+        }
+        const checked = checkUpsertSearchAttributes(searchAttributes, registry, state.namespace);
+        if (checked instanceof SearchAttributeError) {
+          return {
+            cause: WorkflowTaskFailedCause.BAD_SEARCH_ATTRIBUTES,
+            message: `[BAD_SEARCH_ATTRIBUTES] command ${index}: ${checked.message}`,
+          };
+        }
+        break;
+      }
+      case 'modifyWorkflowProperties': {
+        for (const [name, payload] of Object.entries(attributes.value.upsertedMemo?.fields ?? {})) {
+          const rejection = tooLarge(
+            index,
+            `modifyWorkflowProperties.upserted_memo["${name}"]`,
+            payloadSize(payload),
+          );
+          if (rejection) return rejection;
+        }
+        break;
+      }
       case 'completeWorkflowExecution': {
         const rejection = tooLarge(
           index,
@@ -203,7 +246,8 @@ export function completeWorkflowTask(m: Mutation, completion: WorkflowTaskComple
   const task = state.workflowTask;
   if (!task) throw new Error('no workflow task to complete');
   const eagerActivities: ActivityState[] = [];
-  const rejection = validateCommands(state, completion.commands);
+  const registry = completion.searchAttributeRegistry;
+  const rejection = validateCommands(state, completion.commands, registry);
   if (rejection) {
     failWorkflowTask(m, rejection.cause, serverFailure(rejection.message), completion.identity);
     return { rejection, eagerActivities };
@@ -294,6 +338,19 @@ export function completeWorkflowTask(m: Mutation, completion: WorkflowTaskComple
             workflowTaskCompletedEventId: completedEventId,
           },
         });
+        break;
+      case 'upsertWorkflowSearchAttributes': {
+        const checked = checkUpsertSearchAttributes(
+          attributes.value.searchAttributes,
+          registry ?? new Map(),
+          state.namespace,
+        );
+        // validateCommands refused the task before anything was applied if it did not check.
+        if (!(checked instanceof SearchAttributeError)) upsertSearchAttributes(m, checked, completedEventId);
+        break;
+      }
+      case 'modifyWorkflowProperties':
+        modifyMemo(m, attributes.value.upsertedMemo, completedEventId);
         break;
       case 'completeWorkflowExecution':
         completeExecution(m, attributes.value.result, completedEventId);

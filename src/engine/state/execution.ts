@@ -1,6 +1,8 @@
-import type { Failure, Payloads } from '../../gen/strata/v1/common_pb.js';
+import type { Failure, Memo, Payloads } from '../../gen/strata/v1/common_pb.js';
 import { RetryState, WorkflowExecutionStatus } from '../../gen/strata/v1/common_pb.js';
+import type { CheckedSearchAttribute } from '../visibility/search-attributes.js';
 import type { Mutation } from './mutation.js';
+import { initialSearchAttributes, memoOf, mergeMemo } from './search-attributes.js';
 import type { ExecutionState } from './types.js';
 import { scheduleWorkflowTask } from './workflow-task.js';
 
@@ -16,6 +18,9 @@ export interface StartExecutionInput {
   workflowTaskTimeoutMs: number;
   identity: string;
   randomnessSeed: number;
+  /** Checked against the namespace's registry. */
+  searchAttributes?: ReadonlyMap<string, CheckedSearchAttribute>;
+  memo?: Memo;
 }
 
 export const defaultWorkflowTaskTimeoutMs = 10_000;
@@ -50,6 +55,9 @@ export function newExecutionState(input: StartExecutionInput, nowMs: number): Ex
 /** WorkflowExecutionStarted, the run timeout, and the first workflow task. */
 export function startExecution(m: Mutation, input: StartExecutionInput): void {
   const state = m.state;
+  const searchAttributes = input.searchAttributes && initialSearchAttributes(state, input.searchAttributes);
+  m.searchAttributesChanged = searchAttributes !== undefined;
+  if (input.memo) mergeMemo(state, input.memo.fields);
   m.addEvent({
     case: 'workflowExecutionStartedEventAttributes',
     value: {
@@ -65,6 +73,8 @@ export function startExecution(m: Mutation, input: StartExecutionInput): void {
       originalExecutionRunId: input.runId,
       workflowId: input.workflowId,
       randomnessSeed: input.randomnessSeed,
+      memo: memoOf(state),
+      searchAttributes,
     },
   });
   const timeouts = [input.executionTimeoutMs, input.runTimeoutMs].filter((ms) => ms > 0);

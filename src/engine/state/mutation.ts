@@ -10,6 +10,7 @@ import { type EventAttributesCase, eventTypeOf } from '../../common/event-type-p
 import { WorkflowExecutionStatus } from '../../gen/strata/v1/common_pb.js';
 import { type HistoryEvent, HistoryEventSchema } from '../../gen/strata/v1/history_pb.js';
 import type { ExecutionWrite, NewTask, NewTimer, TaskKind } from '../../store/store.js';
+import { indexedSearchAttributes } from './search-attributes.js';
 import type { ExecutionState, TimerPayload } from './types.js';
 
 type EventAttributesInit = Extract<
@@ -64,6 +65,8 @@ export class Mutation {
   readonly timers: NewTimer[] = [];
   readonly deleteTimerKeys: string[] = [];
   closed = false;
+  /** Set when the run's search attributes changed: the write then re-indexes them. */
+  searchAttributesChanged = false;
 
   constructor(
     readonly state: ExecutionState,
@@ -132,6 +135,7 @@ export class Mutation {
       timers: this.closed ? [] : this.timers,
       deleteTimerKeys: this.closed ? [] : this.deleteTimerKeys,
       dropTasksAndTimers: this.closed,
+      searchAttributes: this.searchAttributesChanged ? indexedSearchAttributes(this.state) : undefined,
     };
   }
 }

@@ -1,3 +1,5 @@
+import type { SearchAttributeTypeName } from '../../common/search-attributes.js';
+
 /**
  * The mutable state of one execution, stored as one JSON column. Protobuf values (payloads, failures,
  * retry policies) are kept as base64 of their binary encoding so they round-trip exactly.
@@ -47,6 +49,13 @@ export interface UserTimerState {
   dueMs: number;
 }
 
+/** A custom search attribute's stored value: Datetime as an ISO 8601 text, KeywordList as a list of texts. */
+export interface StoredSearchAttribute {
+  /** A `SearchAttributeTypeName` ("Keyword", "Int", ...). */
+  type: SearchAttributeTypeName;
+  value: string | number | boolean | string[];
+}
+
 export interface ExecutionState {
   namespace: string;
   workflowId: string;
@@ -75,6 +84,12 @@ export interface ExecutionState {
   lastBinaryChecksum: string;
   /** Request ids of the signals recorded, so a retried SignalWorkflowExecution is recorded once. */
   signalRequestIds?: string[];
+  /** Custom search attributes by name, checked against the namespace's registry. */
+  searchAttributes?: Record<string, StoredSearchAttribute>;
+  /** Memo fields: base64 of each binary Payload. */
+  memo?: Record<string, string>;
+  /** Ids of the patches recorded in the run, sorted: the `Patches` search attribute (P8). */
+  patches?: string[];
   /** Accepted updates by update id (rejected ones leave no trace), so a resent update id finds its outcome. */
   updates?: Record<string, AcceptedUpdateState>;
 }

@@ -1,103 +1,50 @@
-import { WorkflowExecutionStatus } from '../../gen/strata/v1/common_pb.js';
-import type {
-  ComparisonOperator,
-  VisibilityField,
-  VisibilityFilter,
-  VisibilityValue,
-} from '../../store/visibility-filter.js';
-import { EngineError } from '../errors.js';
-
 /**
- * Parses the list/count query language (a subset of Temporal's):
- *   WorkflowType = "order" AND (Status = 'Running' OR StartTime > "2024-01-01T00:00:00Z")
- * into a VisibilityFilter. Pure; the store compiles the result to SQL.
+ * Parses the list/count query language (Temporal's, for the operators it has on SQL stores):
+ *
+ *   query      := [expression] [ORDER BY attribute [ASC | DESC]]
+ *   expression := and (OR and)*
+ *   and        := unary (AND unary)*
+ *   unary      := NOT unary | "(" expression ")" | predicate
+ *   predicate  := attribute (= | != | <> | < | <= | > | >=) value
+ *               | attribute [NOT] IN "(" value ("," value)* ")"
+ *               | attribute [NOT] BETWEEN value AND value
+ *               | attribute [NOT] STARTS_WITH value
+ *               | attribute IS [NOT] NULL
+ *
+ * e.g. `WorkflowType = "order" AND (Status = 'Running' OR StartTime > "2024-01-01T00:00:00Z")`. Keywords
+ * are case-insensitive, as are system attribute names; custom attribute names are exact. Pure: the
+ * registry of the namespace comes in, a VisibilityFilter and an order come out.
  */
-const attributes: Record<string, VisibilityField> = {
-  workflowid: 'workflowId',
-  workflowtype: 'workflowType',
-  executionstatus: 'status',
-  status: 'status',
-  taskqueue: 'taskQueue',
-  starttime: 'startTime',
-  closetime: 'closeTime',
-};
-const knownAttributes = 'WorkflowId, WorkflowType, ExecutionStatus (Status), TaskQueue, StartTime, CloseTime';
+import {
+  type ComparisonOperator,
+  defaultVisibilityOrder,
+  type VisibilityFilter,
+  type VisibilityOrder,
+} from '../../store/visibility-filter.js';
+import {
+  betweenFilter,
+  comparisonFilter,
+  inFilter,
+  nullFilter,
+  type QueryAttribute,
+  resolveAttribute,
+} from './query-predicates.js';
+import { queryError, shown, type Token, tokenize } from './query-tokens.js';
+import type { SearchAttributeRegistry } from './search-attributes.js';
 
-const statuses: Record<string, WorkflowExecutionStatus> = {
-  running: WorkflowExecutionStatus.RUNNING,
-  completed: WorkflowExecutionStatus.COMPLETED,
-  failed: WorkflowExecutionStatus.FAILED,
-  canceled: WorkflowExecutionStatus.CANCELED,
-  terminated: WorkflowExecutionStatus.TERMINATED,
-  continuedasnew: WorkflowExecutionStatus.CONTINUED_AS_NEW,
-  timedout: WorkflowExecutionStatus.TIMED_OUT,
-};
-
-type TokenKind = 'identifier' | 'string' | 'number' | 'operator' | 'lparen' | 'rparen' | 'comma' | 'end';
-
-interface Token {
-  kind: TokenKind;
-  text: string;
-  position: number;
-}
-
-function queryError(message: string): EngineError {
-  return new EngineError({ code: 'INVALID_QUERY', kind: 'invalid_argument', message });
-}
-
-export function tokenize(query: string): Token[] {
-  const tokens: Token[] = [];
-  let i = 0;
-  while (i < query.length) {
-    const char = query.charAt(i);
-    if (/\s/.test(char)) {
-      i++;
-      continue;
-    }
-    const start = i;
-    if (char === "'" || char === '"') {
-      let text = '';
-      i++;
-      while (i < query.length && query.charAt(i) !== char) {
-        if (query.charAt(i) === '\\' && i + 1 < query.length) i++;
-        text += query.charAt(i);
-        i++;
-      }
-      if (i >= query.length) throw queryError(`unterminated string starting at position ${start}`);
-      i++;
-      tokens.push({ kind: 'string', text, position: start });
-    } else if (char === '(' || char === ')' || char === ',') {
-      tokens.push({
-        kind: char === '(' ? 'lparen' : char === ')' ? 'rparen' : 'comma',
-        text: char,
-        position: i,
-      });
-      i++;
-    } else if ('=!<>'.includes(char)) {
-      const two = query.slice(i, i + 2);
-      const text = ['!=', '<=', '>=', '<>'].includes(two) ? two : char;
-      if (text === '!') throw queryError(`unexpected "!" at position ${i}; did you mean "!="?`);
-      tokens.push({ kind: 'operator', text: text === '<>' ? '!=' : text, position: i });
-      i += text.length;
-    } else if (/[0-9]/.test(char) || (char === '-' && /[0-9]/.test(query.charAt(i + 1)))) {
-      i++;
-      while (i < query.length && /[0-9.]/.test(query.charAt(i))) i++;
-      tokens.push({ kind: 'number', text: query.slice(start, i), position: start });
-    } else if (/[A-Za-z_]/.test(char)) {
-      while (i < query.length && /[A-Za-z0-9_.]/.test(query.charAt(i))) i++;
-      tokens.push({ kind: 'identifier', text: query.slice(start, i), position: start });
-    } else {
-      throw queryError(`unexpected character "${char}" at position ${i}`);
-    }
-  }
-  tokens.push({ kind: 'end', text: '', position: query.length });
-  return tokens;
+export interface ParsedQuery {
+  /** Undefined when the query has no condition: every execution matches. */
+  filter: VisibilityFilter | undefined;
+  order: VisibilityOrder;
 }
 
 class Parser {
   private index = 0;
 
-  constructor(private readonly tokens: Token[]) {}
+  constructor(
+    private readonly tokens: Token[],
+    private readonly registry: SearchAttributeRegistry,
+  ) {}
 
   private peek(): Token {
     return this.tokens[this.index] ?? { kind: 'end', text: '', position: 0 };
@@ -114,11 +61,47 @@ class Parser {
     return token.kind === 'identifier' && token.text.toUpperCase() === word;
   }
 
-  parse(): VisibilityFilter {
-    const filter = this.parseOr();
+  private expectKeyword(word: string, after: string): Token {
+    const token = this.next();
+    if (token.kind !== 'identifier' || token.text.toUpperCase() !== word) {
+      throw queryError(
+        `expected ${word} after ${after} at position ${token.position}, found ${shown(token)}`,
+      );
+    }
+    return token;
+  }
+
+  parse(): ParsedQuery {
+    const filter = this.isKeyword('ORDER') || this.peek().kind === 'end' ? undefined : this.parseOr();
+    const order = this.isKeyword('ORDER') ? this.parseOrder() : defaultVisibilityOrder;
     const token = this.peek();
-    if (token.kind !== 'end') throw queryError(`unexpected "${token.text}" at position ${token.position}`);
-    return filter;
+    if (token.kind !== 'end') throw queryError(`unexpected ${shown(token)} at position ${token.position}`);
+    return { filter, order };
+  }
+
+  private parseOrder(): VisibilityOrder {
+    this.next();
+    this.expectKeyword('BY', 'ORDER');
+    const name = this.next();
+    if (name.kind !== 'identifier') {
+      throw queryError(
+        `expected an attribute after ORDER BY at position ${name.position}, found ${shown(name)}`,
+      );
+    }
+    const attribute = resolveAttribute(name, this.registry);
+    if (attribute.kind !== 'column') {
+      throw queryError(
+        `cannot ORDER BY ${attribute.name} at position ${name.position}; lists order by StartTime, CloseTime, ` +
+          'WorkflowId, WorkflowType, ExecutionStatus or TaskQueue',
+      );
+    }
+    let direction: VisibilityOrder['direction'] = 'asc';
+    if (this.isKeyword('ASC') || this.isKeyword('DESC'))
+      direction = this.next().text.toUpperCase() === 'DESC' ? 'desc' : 'asc';
+    if (this.peek().kind === 'comma') {
+      throw queryError(`ORDER BY takes one attribute; found a second at position ${this.peek().position}`);
+    }
+    return { field: attribute.field, direction };
   }
 
   private parseOr(): VisibilityFilter {
@@ -150,98 +133,97 @@ class Parser {
       const inner = this.parseOr();
       const close = this.next();
       if (close.kind !== 'rparen')
-        throw queryError(`expected ")" at position ${close.position}, found "${close.text}"`);
+        throw queryError(`expected ")" at position ${close.position}, found ${shown(close)}`);
       return inner;
     }
-    return this.parseComparison();
+    return this.parsePredicate();
   }
 
-  private parseComparison(): VisibilityFilter {
+  private parsePredicate(): VisibilityFilter {
     const name = this.next();
     if (name.kind !== 'identifier') {
-      throw queryError(`expected an attribute name at position ${name.position}, found "${name.text}"`);
+      throw queryError(`expected an attribute name at position ${name.position}, found ${shown(name)}`);
     }
-    const field = attributes[name.text.toLowerCase()];
-    if (!field)
-      throw queryError(
-        `unknown attribute "${name.text}" at position ${name.position}; known: ${knownAttributes}`,
-      );
-    let negated = false;
-    if (this.isKeyword('NOT')) {
-      this.next();
-      negated = true;
-      if (!this.isKeyword('IN')) {
-        const token = this.peek();
-        throw queryError(`expected IN after NOT at position ${token.position}, found "${token.text}"`);
-      }
+    const attribute = resolveAttribute(name, this.registry);
+    if (this.isKeyword('IS')) {
+      const is = this.next();
+      const negated = this.isKeyword('NOT');
+      if (negated) this.next();
+      this.expectKeyword('NULL', negated ? 'IS NOT' : 'IS');
+      return nullFilter(attribute, is, negated);
     }
-    if (this.isKeyword('IN')) {
-      this.next();
-      const open = this.next();
-      if (open.kind !== 'lparen') throw queryError(`expected "(" after IN at position ${open.position}`);
-      const values: VisibilityValue[] = [this.parseValue(field)];
-      while (this.peek().kind === 'comma') {
-        this.next();
-        values.push(this.parseValue(field));
-      }
-      const close = this.next();
-      if (close.kind !== 'rparen')
-        throw queryError(`expected ")" or "," at position ${close.position}, found "${close.text}"`);
-      return { kind: 'in', field, values, negated };
-    }
-    const operator = this.next();
-    if (operator.kind !== 'operator') {
-      throw queryError(
-        `expected an operator (=, !=, <, <=, >, >=, IN) at position ${operator.position}, found "${operator.text}"`,
-      );
-    }
-    return {
-      kind: 'comparison',
-      field,
-      operator: operator.text as ComparisonOperator,
-      value: this.parseValue(field),
-    };
+    const negated = this.isKeyword('NOT');
+    if (negated) this.next();
+    const filter = this.parseOperation(attribute, negated);
+    return negated && filter.kind !== 'not' && !this.lastWasIn ? { kind: 'not', operand: filter } : filter;
   }
 
-  private parseValue(field: VisibilityField): VisibilityValue {
-    const token = this.next();
-    if (token.kind !== 'string' && token.kind !== 'number') {
+  /** Set by parseOperation when the operation handled its own NOT (NOT IN). */
+  private lastWasIn = false;
+
+  private parseOperation(attribute: QueryAttribute, negated: boolean): VisibilityFilter {
+    this.lastWasIn = false;
+    const operator = this.next();
+    const word = operator.kind === 'identifier' ? operator.text.toUpperCase() : '';
+    if (word === 'IN') {
+      this.lastWasIn = true;
+      return inFilter(attribute, this.parseList(), negated, operator);
+    }
+    if (word === 'BETWEEN') {
+      const low = this.parseValueToken();
+      this.expectKeyword('AND', 'BETWEEN and its first value');
+      return betweenFilter(attribute, operator, low, this.parseValueToken());
+    }
+    if (word === 'STARTS_WITH')
+      return comparisonFilter(attribute, 'startsWith', operator, this.parseValueToken());
+    if (word === 'LIKE') {
       throw queryError(
-        `expected a value at position ${token.position}, found "${token.text || 'end of query'}"`,
+        `LIKE at position ${operator.position} is not supported; to match the start of a text use STARTS_WITH, e.g. ${attribute.name} STARTS_WITH "order-"`,
       );
     }
-    switch (field) {
-      case 'status': {
-        const status = statuses[token.text.toLowerCase()];
-        if (status !== undefined) return status;
-        throw queryError(
-          `unknown status "${token.text}" at position ${token.position}; known: Running, Completed, Failed, Canceled, Terminated, ContinuedAsNew, TimedOut`,
-        );
-      }
-      case 'startTime':
-      case 'closeTime': {
-        const ms = token.kind === 'number' ? Number(token.text) : Date.parse(token.text);
-        if (Number.isNaN(ms)) {
-          throw queryError(
-            `invalid time "${token.text}" at position ${token.position}; use RFC 3339 (2024-01-31T12:00:00Z) or epoch milliseconds`,
-          );
-        }
-        return ms;
-      }
-      case 'workflowId':
-      case 'workflowType':
-      case 'taskQueue':
-        return token.text;
-      default: {
-        const unexpected: never = field;
-        throw queryError(`unknown field ${String(unexpected)}`);
-      }
+    if (negated) {
+      throw queryError(
+        `expected IN, BETWEEN or STARTS_WITH after NOT at position ${operator.position}, found ${shown(operator)}`,
+      );
     }
+    if (operator.kind !== 'operator') {
+      throw queryError(
+        `expected an operator (=, !=, <, <=, >, >=, IN, BETWEEN, STARTS_WITH, IS NULL) at position ${operator.position}, found ${shown(operator)}`,
+      );
+    }
+    return comparisonFilter(attribute, operator.text as ComparisonOperator, operator, this.parseValueToken());
+  }
+
+  private parseList(): Token[] {
+    const open = this.next();
+    if (open.kind !== 'lparen')
+      throw queryError(`expected "(" after IN at position ${open.position}, found ${shown(open)}`);
+    const values = [this.parseValueToken()];
+    while (this.peek().kind === 'comma') {
+      this.next();
+      values.push(this.parseValueToken());
+    }
+    const close = this.next();
+    if (close.kind !== 'rparen')
+      throw queryError(`expected ")" or "," at position ${close.position}, found ${shown(close)}`);
+    return values;
+  }
+
+  /** A literal: a quoted text, a number, or true/false. Its meaning depends on the attribute. */
+  private parseValueToken(): Token {
+    const token = this.next();
+    const bool = token.kind === 'identifier' && ['TRUE', 'FALSE'].includes(token.text.toUpperCase());
+    if (token.kind !== 'string' && token.kind !== 'number' && !bool) {
+      throw queryError(`expected a value at position ${token.position}, found ${shown(token)}`);
+    }
+    return token;
   }
 }
 
-/** Parses a query; an empty query matches everything (undefined). */
-export function parseVisibilityQuery(query: string): VisibilityFilter | undefined {
-  if (query.trim() === '') return undefined;
-  return new Parser(tokenize(query)).parse();
+/** Parses a query against the namespace's registry of custom attributes. */
+export function parseVisibilityQuery(
+  query: string,
+  registry: SearchAttributeRegistry = new Map(),
+): ParsedQuery {
+  return new Parser(tokenize(query), registry).parse();
 }

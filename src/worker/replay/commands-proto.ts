@@ -2,6 +2,7 @@
 import { create } from '@bufbuild/protobuf';
 import { toProtoFailure } from '../../common/failure-proto.js';
 import { toProtoPayloads } from '../../common/payload-proto.js';
+import { toProtoMemo, toProtoSearchAttributes } from '../../common/search-attributes-proto.js';
 import {
   CancelTimerCommandAttributesSchema as CancelTimer,
   CancelWorkflowExecutionCommandAttributesSchema as CancelWorkflow,
@@ -9,10 +10,12 @@ import {
   CommandSchema,
   CompleteWorkflowExecutionCommandAttributesSchema as CompleteWorkflow,
   FailWorkflowExecutionCommandAttributesSchema as FailWorkflow,
+  ModifyWorkflowPropertiesCommandAttributesSchema as ModifyWorkflowProperties,
   RecordMarkerCommandAttributesSchema as RecordMarker,
   RequestCancelActivityTaskCommandAttributesSchema as RequestCancelActivity,
   ScheduleActivityTaskCommandAttributesSchema as ScheduleActivity,
   StartTimerCommandAttributesSchema as StartTimer,
+  UpsertWorkflowSearchAttributesCommandAttributesSchema as UpsertSearchAttributes,
 } from '../../gen/strata/v1/command_pb.js';
 import { RetryPolicySchema } from '../../gen/strata/v1/common_pb.js';
 import type { WorkflowCommand } from '../../workflow/activation.js';
@@ -84,6 +87,18 @@ function protoAttributes(command: WorkflowCommand, context: CommandContext): Com
             Object.entries(command.details).map(([k, raws]) => [k, toProtoPayloads(raws)]),
           ),
         }),
+      };
+    case 'upsertSearchAttributes':
+      return {
+        case: 'upsertWorkflowSearchAttributes',
+        value: create(UpsertSearchAttributes, {
+          searchAttributes: toProtoSearchAttributes(command.searchAttributes),
+        }),
+      };
+    case 'upsertMemo':
+      return {
+        case: 'modifyWorkflowProperties',
+        value: create(ModifyWorkflowProperties, { upsertedMemo: toProtoMemo(command.memo) }),
       };
     case 'completeWorkflow':
       return {

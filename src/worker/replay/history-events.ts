@@ -14,6 +14,8 @@ export const COMMAND_KIND_OF_EVENT: Partial<Record<EventCase, WorkflowCommand['k
   timerStartedEventAttributes: 'startTimer',
   timerCanceledEventAttributes: 'cancelTimer',
   markerRecordedEventAttributes: 'recordMarker',
+  upsertWorkflowSearchAttributesEventAttributes: 'upsertSearchAttributes',
+  workflowPropertiesModifiedEventAttributes: 'upsertMemo',
   workflowExecutionCompletedEventAttributes: 'completeWorkflow',
   workflowExecutionFailedEventAttributes: 'failWorkflow',
   workflowExecutionCanceledEventAttributes: 'cancelWorkflow',
@@ -60,6 +62,8 @@ const COMMAND_NAMES: Record<WorkflowCommand['kind'], string> = {
   startTimer: 'StartTimer',
   cancelTimer: 'CancelTimer',
   recordMarker: 'RecordMarker',
+  upsertSearchAttributes: 'UpsertWorkflowSearchAttributes',
+  upsertMemo: 'ModifyWorkflowProperties',
   completeWorkflow: 'CompleteWorkflowExecution',
   failWorkflow: 'FailWorkflowExecution',
   cancelWorkflow: 'CancelWorkflowExecution',
@@ -82,6 +86,10 @@ export function describeCommand(command: WorkflowCommand): string {
         ? `${name} (marker "${command.markerName}")`
         : `${name} (${describePatch(patch)})`;
     }
+    case 'upsertSearchAttributes':
+      return `${name} (${Object.keys(command.searchAttributes).join(', ')})`;
+    case 'upsertMemo':
+      return `${name} (memo ${Object.keys(command.memo).join(', ')})`;
     default:
       return name;
   }

@@ -1,3 +1,4 @@
+import { fromProtoMemo, fromProtoSearchAttributes } from '../../common/search-attributes-proto.js';
 import type { HistoryEvent } from '../../gen/strata/v1/history_pb.js';
 import type { RunInit } from '../../workflow/activation.js';
 
@@ -24,5 +25,7 @@ export function runInitOf(first: HistoryEvent | undefined, identity: RunIdentity
     runStartTimeMs: first.eventTimeMs,
     firstExecutionRunId: started.firstExecutionRunId || runId,
     randomnessSeed: started.randomnessSeed,
+    searchAttributes: fromProtoSearchAttributes(started.searchAttributes),
+    memo: fromProtoMemo(started.memo),
   };
 }

@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file strata/v1/common.proto.
  */
 export const file_strata_v1_common: GenFile = /*@__PURE__*/
-  fileDesc("ChZzdHJhdGEvdjEvY29tbW9uLnByb3RvEglzdHJhdGEudjEifAoHUGF5bG9hZBIyCghtZXRhZGF0YRgBIAMoCzIgLnN0cmF0YS52MS5QYXlsb2FkLk1ldGFkYXRhRW50cnkSDAoEZGF0YRgCIAEoDBovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoDDoCOAEiMAoIUGF5bG9hZHMSJAoIcGF5bG9hZHMYASADKAsyEi5zdHJhdGEudjEuUGF5bG9hZCI4ChFXb3JrZmxvd0V4ZWN1dGlvbhITCgt3b3JrZmxvd19pZBgBIAEoCRIOCgZydW5faWQYAiABKAkiHAoMV29ya2Zsb3dUeXBlEgwKBG5hbWUYASABKAkiHAoMQWN0aXZpdHlUeXBlEgwKBG5hbWUYASABKAkioQEKC1JldHJ5UG9saWN5EhsKE2luaXRpYWxfaW50ZXJ2YWxfbXMYASABKAESGwoTYmFja29mZl9jb2VmZmljaWVudBgCIAEoARIbChNtYXhpbXVtX2ludGVydmFsX21zGAMgASgBEhgKEG1heGltdW1fYXR0ZW1wdHMYBCABKAUSIQoZbm9uX3JldHJ5YWJsZV9lcnJvcl90eXBlcxgFIAMoCSL8AwoHRmFpbHVyZRIPCgdtZXNzYWdlGAEgASgJEg4KBnNvdXJjZRgCIAEoCRITCgtzdGFja190cmFjZRgDIAEoCRIhCgVjYXVzZRgEIAEoCzISLnN0cmF0YS52MS5GYWlsdXJlEkUKGGFwcGxpY2F0aW9uX2ZhaWx1cmVfaW5mbxgFIAEoCzIhLnN0cmF0YS52MS5BcHBsaWNhdGlvbkZhaWx1cmVJbmZvSAASPQoUdGltZW91dF9mYWlsdXJlX2luZm8YBiABKAsyHS5zdHJhdGEudjEuVGltZW91dEZhaWx1cmVJbmZvSAASPwoVY2FuY2VsZWRfZmFpbHVyZV9pbmZvGAcgASgLMh4uc3RyYXRhLnYxLkNhbmNlbGVkRmFpbHVyZUluZm9IABJDChd0ZXJtaW5hdGVkX2ZhaWx1cmVfaW5mbxgIIAEoCzIgLnN0cmF0YS52MS5UZXJtaW5hdGVkRmFpbHVyZUluZm9IABI7ChNzZXJ2ZXJfZmFpbHVyZV9pbmZvGAkgASgLMhwuc3RyYXRhLnYxLlNlcnZlckZhaWx1cmVJbmZvSAASPwoVYWN0aXZpdHlfZmFpbHVyZV9pbmZvGAogASgLMh4uc3RyYXRhLnYxLkFjdGl2aXR5RmFpbHVyZUluZm9IAEIOCgxmYWlsdXJlX2luZm8igAEKFkFwcGxpY2F0aW9uRmFpbHVyZUluZm8SDAoEdHlwZRgBIAEoCRIVCg1ub25fcmV0cnlhYmxlGAIgASgIEiQKB2RldGFpbHMYAyABKAsyEy5zdHJhdGEudjEuUGF5bG9hZHMSGwoTbmV4dF9yZXRyeV9kZWxheV9tcxgEIAEoASJ3ChJUaW1lb3V0RmFpbHVyZUluZm8SLAoMdGltZW91dF90eXBlGAEgASgOMhYuc3RyYXRhLnYxLlRpbWVvdXRUeXBlEjMKFmxhc3RfaGVhcnRiZWF0X2RldGFpbHMYAiABKAsyEy5zdHJhdGEudjEuUGF5bG9hZHMiOwoTQ2FuY2VsZWRGYWlsdXJlSW5mbxIkCgdkZXRhaWxzGAEgASgLMhMuc3RyYXRhLnYxLlBheWxvYWRzIhcKFVRlcm1pbmF0ZWRGYWlsdXJlSW5mbyIqChFTZXJ2ZXJGYWlsdXJlSW5mbxIVCg1ub25fcmV0cnlhYmxlGAEgASgIIs4BChNBY3Rpdml0eUZhaWx1cmVJbmZvEhoKEnNjaGVkdWxlZF9ldmVudF9pZBgBIAEoBRIYChBzdGFydGVkX2V2ZW50X2lkGAIgASgFEhAKCGlkZW50aXR5GAMgASgJEi4KDWFjdGl2aXR5X3R5cGUYBCABKAsyFy5zdHJhdGEudjEuQWN0aXZpdHlUeXBlEhMKC2FjdGl2aXR5X2lkGAUgASgJEioKC3JldHJ5X3N0YXRlGAYgASgOMhUuc3RyYXRhLnYxLlJldHJ5U3RhdGUq5QIKF1dvcmtmbG93RXhlY3V0aW9uU3RhdHVzEikKJVdPUktGTE9XX0VYRUNVVElPTl9TVEFUVVNfVU5TUEVDSUZJRUQQABIlCiFXT1JLRkxPV19FWEVDVVRJT05fU1RBVFVTX1JVTk5JTkcQARInCiNXT1JLRkxPV19FWEVDVVRJT05fU1RBVFVTX0NPTVBMRVRFRBACEiQKIFdPUktGTE9XX0VYRUNVVElPTl9TVEFUVVNfRkFJTEVEEAMSJgoiV09SS0ZMT1dfRVhFQ1VUSU9OX1NUQVRVU19DQU5DRUxFRBAEEigKJFdPUktGTE9XX0VYRUNVVElPTl9TVEFUVVNfVEVSTUlOQVRFRBAFEi4KKldPUktGTE9XX0VYRUNVVElPTl9TVEFUVVNfQ09OVElOVUVEX0FTX05FVxAGEicKI1dPUktGTE9XX0VYRUNVVElPTl9TVEFUVVNfVElNRURfT1VUEAcqsAEKC1RpbWVvdXRUeXBlEhwKGFRJTUVPVVRfVFlQRV9VTlNQRUNJRklFRBAAEh8KG1RJTUVPVVRfVFlQRV9TVEFSVF9UT19DTE9TRRABEiIKHlRJTUVPVVRfVFlQRV9TQ0hFRFVMRV9UT19TVEFSVBACEiIKHlRJTUVPVVRfVFlQRV9TQ0hFRFVMRV9UT19DTE9TRRADEhoKFlRJTUVPVVRfVFlQRV9IRUFSVEJFQVQQBCqfAgoKUmV0cnlTdGF0ZRIbChdSRVRSWV9TVEFURV9VTlNQRUNJRklFRBAAEhsKF1JFVFJZX1NUQVRFX0lOX1BST0dSRVNTEAESJQohUkVUUllfU1RBVEVfTk9OX1JFVFJZQUJMRV9GQUlMVVJFEAISFwoTUkVUUllfU1RBVEVfVElNRU9VVBADEigKJFJFVFJZX1NUQVRFX01BWElNVU1fQVRURU1QVFNfUkVBQ0hFRBAEEiQKIFJFVFJZX1NUQVRFX1JFVFJZX1BPTElDWV9OT1RfU0VUEAUSJQohUkVUUllfU1RBVEVfSU5URVJOQUxfU0VSVkVSX0VSUk9SEAYSIAocUkVUUllfU1RBVEVfQ0FOQ0VMX1JFUVVFU1RFRBAHYgZwcm90bzM");
+  fileDesc("ChZzdHJhdGEvdjEvY29tbW9uLnByb3RvEglzdHJhdGEudjEifAoHUGF5bG9hZBIyCghtZXRhZGF0YRgBIAMoCzIgLnN0cmF0YS52MS5QYXlsb2FkLk1ldGFkYXRhRW50cnkSDAoEZGF0YRgCIAEoDBovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoDDoCOAEiMAoIUGF5bG9hZHMSJAoIcGF5bG9hZHMYASADKAsyEi5zdHJhdGEudjEuUGF5bG9hZCKkAQoQU2VhcmNoQXR0cmlidXRlcxJGCg5pbmRleGVkX2ZpZWxkcxgBIAMoCzIuLnN0cmF0YS52MS5TZWFyY2hBdHRyaWJ1dGVzLkluZGV4ZWRGaWVsZHNFbnRyeRpIChJJbmRleGVkRmllbGRzRW50cnkSCwoDa2V5GAEgASgJEiEKBXZhbHVlGAIgASgLMhIuc3RyYXRhLnYxLlBheWxvYWQ6AjgBInYKBE1lbW8SKwoGZmllbGRzGAEgAygLMhsuc3RyYXRhLnYxLk1lbW8uRmllbGRzRW50cnkaQQoLRmllbGRzRW50cnkSCwoDa2V5GAEgASgJEiEKBXZhbHVlGAIgASgLMhIuc3RyYXRhLnYxLlBheWxvYWQ6AjgBIjgKEVdvcmtmbG93RXhlY3V0aW9uEhMKC3dvcmtmbG93X2lkGAEgASgJEg4KBnJ1bl9pZBgCIAEoCSIcCgxXb3JrZmxvd1R5cGUSDAoEbmFtZRgBIAEoCSIcCgxBY3Rpdml0eVR5cGUSDAoEbmFtZRgBIAEoCSKhAQoLUmV0cnlQb2xpY3kSGwoTaW5pdGlhbF9pbnRlcnZhbF9tcxgBIAEoARIbChNiYWNrb2ZmX2NvZWZmaWNpZW50GAIgASgBEhsKE21heGltdW1faW50ZXJ2YWxfbXMYAyABKAESGAoQbWF4aW11bV9hdHRlbXB0cxgEIAEoBRIhChlub25fcmV0cnlhYmxlX2Vycm9yX3R5cGVzGAUgAygJIvwDCgdGYWlsdXJlEg8KB21lc3NhZ2UYASABKAkSDgoGc291cmNlGAIgASgJEhMKC3N0YWNrX3RyYWNlGAMgASgJEiEKBWNhdXNlGAQgASgLMhIuc3RyYXRhLnYxLkZhaWx1cmUSRQoYYXBwbGljYXRpb25fZmFpbHVyZV9pbmZvGAUgASgLMiEuc3RyYXRhLnYxLkFwcGxpY2F0aW9uRmFpbHVyZUluZm9IABI9ChR0aW1lb3V0X2ZhaWx1cmVfaW5mbxgGIAEoCzIdLnN0cmF0YS52MS5UaW1lb3V0RmFpbHVyZUluZm9IABI/ChVjYW5jZWxlZF9mYWlsdXJlX2luZm8YByABKAsyHi5zdHJhdGEudjEuQ2FuY2VsZWRGYWlsdXJlSW5mb0gAEkMKF3Rlcm1pbmF0ZWRfZmFpbHVyZV9pbmZvGAggASgLMiAuc3RyYXRhLnYxLlRlcm1pbmF0ZWRGYWlsdXJlSW5mb0gAEjsKE3NlcnZlcl9mYWlsdXJlX2luZm8YCSABKAsyHC5zdHJhdGEudjEuU2VydmVyRmFpbHVyZUluZm9IABI/ChVhY3Rpdml0eV9mYWlsdXJlX2luZm8YCiABKAsyHi5zdHJhdGEudjEuQWN0aXZpdHlGYWlsdXJlSW5mb0gAQg4KDGZhaWx1cmVfaW5mbyKAAQoWQXBwbGljYXRpb25GYWlsdXJlSW5mbxIMCgR0eXBlGAEgASgJEhUKDW5vbl9yZXRyeWFibGUYAiABKAgSJAoHZGV0YWlscxgDIAEoCzITLnN0cmF0YS52MS5QYXlsb2FkcxIbChNuZXh0X3JldHJ5X2RlbGF5X21zGAQgASgBIncKElRpbWVvdXRGYWlsdXJlSW5mbxIsCgx0aW1lb3V0X3R5cGUYASABKA4yFi5zdHJhdGEudjEuVGltZW91dFR5cGUSMwoWbGFzdF9oZWFydGJlYXRfZGV0YWlscxgCIAEoCzITLnN0cmF0YS52MS5QYXlsb2FkcyI7ChNDYW5jZWxlZEZhaWx1cmVJbmZvEiQKB2RldGFpbHMYASABKAsyEy5zdHJhdGEudjEuUGF5bG9hZHMiFwoVVGVybWluYXRlZEZhaWx1cmVJbmZvIioKEVNlcnZlckZhaWx1cmVJbmZvEhUKDW5vbl9yZXRyeWFibGUYASABKAgizgEKE0FjdGl2aXR5RmFpbHVyZUluZm8SGgoSc2NoZWR1bGVkX2V2ZW50X2lkGAEgASgFEhgKEHN0YXJ0ZWRfZXZlbnRfaWQYAiABKAUSEAoIaWRlbnRpdHkYAyABKAkSLgoNYWN0aXZpdHlfdHlwZRgEIAEoCzIXLnN0cmF0YS52MS5BY3Rpdml0eVR5cGUSEwoLYWN0aXZpdHlfaWQYBSABKAkSKgoLcmV0cnlfc3RhdGUYBiABKA4yFS5zdHJhdGEudjEuUmV0cnlTdGF0ZSqRAgoQSW5kZXhlZFZhbHVlVHlwZRIiCh5JTkRFWEVEX1ZBTFVFX1RZUEVfVU5TUEVDSUZJRUQQABIbChdJTkRFWEVEX1ZBTFVFX1RZUEVfVEVYVBABEh4KGklOREVYRURfVkFMVUVfVFlQRV9LRVlXT1JEEAISGgoWSU5ERVhFRF9WQUxVRV9UWVBFX0lOVBADEh0KGUlOREVYRURfVkFMVUVfVFlQRV9ET1VCTEUQBBIbChdJTkRFWEVEX1ZBTFVFX1RZUEVfQk9PTBAFEh8KG0lOREVYRURfVkFMVUVfVFlQRV9EQVRFVElNRRAGEiMKH0lOREVYRURfVkFMVUVfVFlQRV9LRVlXT1JEX0xJU1QQByrlAgoXV29ya2Zsb3dFeGVjdXRpb25TdGF0dXMSKQolV09SS0ZMT1dfRVhFQ1VUSU9OX1NUQVRVU19VTlNQRUNJRklFRBAAEiUKIVdPUktGTE9XX0VYRUNVVElPTl9TVEFUVVNfUlVOTklORxABEicKI1dPUktGTE9XX0VYRUNVVElPTl9TVEFUVVNfQ09NUExFVEVEEAISJAogV09SS0ZMT1dfRVhFQ1VUSU9OX1NUQVRVU19GQUlMRUQQAxImCiJXT1JLRkxPV19FWEVDVVRJT05fU1RBVFVTX0NBTkNFTEVEEAQSKAokV09SS0ZMT1dfRVhFQ1VUSU9OX1NUQVRVU19URVJNSU5BVEVEEAUSLgoqV09SS0ZMT1dfRVhFQ1VUSU9OX1NUQVRVU19DT05USU5VRURfQVNfTkVXEAYSJwojV09SS0ZMT1dfRVhFQ1VUSU9OX1NUQVRVU19USU1FRF9PVVQQByqwAQoLVGltZW91dFR5cGUSHAoYVElNRU9VVF9UWVBFX1VOU1BFQ0lGSUVEEAASHwobVElNRU9VVF9UWVBFX1NUQVJUX1RPX0NMT1NFEAESIgoeVElNRU9VVF9UWVBFX1NDSEVEVUxFX1RPX1NUQVJUEAISIgoeVElNRU9VVF9UWVBFX1NDSEVEVUxFX1RPX0NMT1NFEAMSGgoWVElNRU9VVF9UWVBFX0hFQVJUQkVBVBAEKp8CCgpSZXRyeVN0YXRlEhsKF1JFVFJZX1NUQVRFX1VOU1BFQ0lGSUVEEAASGwoXUkVUUllfU1RBVEVfSU5fUFJPR1JFU1MQARIlCiFSRVRSWV9TVEFURV9OT05fUkVUUllBQkxFX0ZBSUxVUkUQAhIXChNSRVRSWV9TVEFURV9USU1FT1VUEAMSKAokUkVUUllfU1RBVEVfTUFYSU1VTV9BVFRFTVBUU19SRUFDSEVEEAQSJAogUkVUUllfU1RBVEVfUkVUUllfUE9MSUNZX05PVF9TRVQQBRIlCiFSRVRSWV9TVEFURV9JTlRFUk5BTF9TRVJWRVJfRVJST1IQBhIgChxSRVRSWV9TVEFURV9DQU5DRUxfUkVRVUVTVEVEEAdiBnByb3RvMw");
 
 /**
  * A serialized value. Strata's default converter writes JSON with metadata encoding "json/plain".
@@ -57,6 +57,49 @@ export const PayloadsSchema: GenMessage<Payloads> = /*@__PURE__*/
   messageDesc(file_strata_v1_common, 1);
 
 /**
+ * Values of search attributes by name. Each payload is JSON ("json/plain") and may name the attribute's
+ * type in its metadata key "type" ("Keyword", "Text", "Int", "Double", "Bool", "Datetime",
+ * "KeywordList"); the server checks it against the type registered in the namespace. Single values may
+ * come wrapped in a one-element array (Temporal's untyped form). In an upsert, null or [] removes the
+ * attribute.
+ *
+ * @generated from message strata.v1.SearchAttributes
+ */
+export type SearchAttributes = Message<"strata.v1.SearchAttributes"> & {
+  /**
+   * @generated from field: map<string, strata.v1.Payload> indexed_fields = 1;
+   */
+  indexedFields: { [key: string]: Payload };
+};
+
+/**
+ * Describes the message strata.v1.SearchAttributes.
+ * Use `create(SearchAttributesSchema)` to create a new message.
+ */
+export const SearchAttributesSchema: GenMessage<SearchAttributes> = /*@__PURE__*/
+  messageDesc(file_strata_v1_common, 2);
+
+/**
+ * Data attached to a workflow execution that is shown but not indexed. In an upsert, a payload holding
+ * null (or nothing, "binary/null") removes the field.
+ *
+ * @generated from message strata.v1.Memo
+ */
+export type Memo = Message<"strata.v1.Memo"> & {
+  /**
+   * @generated from field: map<string, strata.v1.Payload> fields = 1;
+   */
+  fields: { [key: string]: Payload };
+};
+
+/**
+ * Describes the message strata.v1.Memo.
+ * Use `create(MemoSchema)` to create a new message.
+ */
+export const MemoSchema: GenMessage<Memo> = /*@__PURE__*/
+  messageDesc(file_strata_v1_common, 3);
+
+/**
  * @generated from message strata.v1.WorkflowExecution
  */
 export type WorkflowExecution = Message<"strata.v1.WorkflowExecution"> & {
@@ -76,7 +119,7 @@ export type WorkflowExecution = Message<"strata.v1.WorkflowExecution"> & {
  * Use `create(WorkflowExecutionSchema)` to create a new message.
  */
 export const WorkflowExecutionSchema: GenMessage<WorkflowExecution> = /*@__PURE__*/
-  messageDesc(file_strata_v1_common, 2);
+  messageDesc(file_strata_v1_common, 4);
 
 /**
  * @generated from message strata.v1.WorkflowType
@@ -93,7 +136,7 @@ export type WorkflowType = Message<"strata.v1.WorkflowType"> & {
  * Use `create(WorkflowTypeSchema)` to create a new message.
  */
 export const WorkflowTypeSchema: GenMessage<WorkflowType> = /*@__PURE__*/
-  messageDesc(file_strata_v1_common, 3);
+  messageDesc(file_strata_v1_common, 5);
 
 /**
  * @generated from message strata.v1.ActivityType
@@ -110,7 +153,7 @@ export type ActivityType = Message<"strata.v1.ActivityType"> & {
  * Use `create(ActivityTypeSchema)` to create a new message.
  */
 export const ActivityTypeSchema: GenMessage<ActivityType> = /*@__PURE__*/
-  messageDesc(file_strata_v1_common, 4);
+  messageDesc(file_strata_v1_common, 6);
 
 /**
  * How failed activities (and, later, workflows) are retried. Durations are in milliseconds.
@@ -151,7 +194,7 @@ export type RetryPolicy = Message<"strata.v1.RetryPolicy"> & {
  * Use `create(RetryPolicySchema)` to create a new message.
  */
 export const RetryPolicySchema: GenMessage<RetryPolicy> = /*@__PURE__*/
-  messageDesc(file_strata_v1_common, 5);
+  messageDesc(file_strata_v1_common, 7);
 
 /**
  * A serializable error that crosses process boundaries, with its cause chain.
@@ -226,7 +269,7 @@ export type Failure = Message<"strata.v1.Failure"> & {
  * Use `create(FailureSchema)` to create a new message.
  */
 export const FailureSchema: GenMessage<Failure> = /*@__PURE__*/
-  messageDesc(file_strata_v1_common, 6);
+  messageDesc(file_strata_v1_common, 8);
 
 /**
  * @generated from message strata.v1.ApplicationFailureInfo
@@ -258,7 +301,7 @@ export type ApplicationFailureInfo = Message<"strata.v1.ApplicationFailureInfo">
  * Use `create(ApplicationFailureInfoSchema)` to create a new message.
  */
 export const ApplicationFailureInfoSchema: GenMessage<ApplicationFailureInfo> = /*@__PURE__*/
-  messageDesc(file_strata_v1_common, 7);
+  messageDesc(file_strata_v1_common, 9);
 
 /**
  * @generated from message strata.v1.TimeoutFailureInfo
@@ -280,7 +323,7 @@ export type TimeoutFailureInfo = Message<"strata.v1.TimeoutFailureInfo"> & {
  * Use `create(TimeoutFailureInfoSchema)` to create a new message.
  */
 export const TimeoutFailureInfoSchema: GenMessage<TimeoutFailureInfo> = /*@__PURE__*/
-  messageDesc(file_strata_v1_common, 8);
+  messageDesc(file_strata_v1_common, 10);
 
 /**
  * @generated from message strata.v1.CanceledFailureInfo
@@ -297,7 +340,7 @@ export type CanceledFailureInfo = Message<"strata.v1.CanceledFailureInfo"> & {
  * Use `create(CanceledFailureInfoSchema)` to create a new message.
  */
 export const CanceledFailureInfoSchema: GenMessage<CanceledFailureInfo> = /*@__PURE__*/
-  messageDesc(file_strata_v1_common, 9);
+  messageDesc(file_strata_v1_common, 11);
 
 /**
  * @generated from message strata.v1.TerminatedFailureInfo
@@ -310,7 +353,7 @@ export type TerminatedFailureInfo = Message<"strata.v1.TerminatedFailureInfo"> &
  * Use `create(TerminatedFailureInfoSchema)` to create a new message.
  */
 export const TerminatedFailureInfoSchema: GenMessage<TerminatedFailureInfo> = /*@__PURE__*/
-  messageDesc(file_strata_v1_common, 10);
+  messageDesc(file_strata_v1_common, 12);
 
 /**
  * @generated from message strata.v1.ServerFailureInfo
@@ -327,7 +370,7 @@ export type ServerFailureInfo = Message<"strata.v1.ServerFailureInfo"> & {
  * Use `create(ServerFailureInfoSchema)` to create a new message.
  */
 export const ServerFailureInfoSchema: GenMessage<ServerFailureInfo> = /*@__PURE__*/
-  messageDesc(file_strata_v1_common, 11);
+  messageDesc(file_strata_v1_common, 13);
 
 /**
  * @generated from message strata.v1.ActivityFailureInfo
@@ -369,7 +412,60 @@ export type ActivityFailureInfo = Message<"strata.v1.ActivityFailureInfo"> & {
  * Use `create(ActivityFailureInfoSchema)` to create a new message.
  */
 export const ActivityFailureInfoSchema: GenMessage<ActivityFailureInfo> = /*@__PURE__*/
-  messageDesc(file_strata_v1_common, 12);
+  messageDesc(file_strata_v1_common, 14);
+
+/**
+ * The types of search attributes (Temporal's numbers).
+ *
+ * @generated from enum strata.v1.IndexedValueType
+ */
+export enum IndexedValueType {
+  /**
+   * @generated from enum value: INDEXED_VALUE_TYPE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: INDEXED_VALUE_TYPE_TEXT = 1;
+   */
+  TEXT = 1,
+
+  /**
+   * @generated from enum value: INDEXED_VALUE_TYPE_KEYWORD = 2;
+   */
+  KEYWORD = 2,
+
+  /**
+   * @generated from enum value: INDEXED_VALUE_TYPE_INT = 3;
+   */
+  INT = 3,
+
+  /**
+   * @generated from enum value: INDEXED_VALUE_TYPE_DOUBLE = 4;
+   */
+  DOUBLE = 4,
+
+  /**
+   * @generated from enum value: INDEXED_VALUE_TYPE_BOOL = 5;
+   */
+  BOOL = 5,
+
+  /**
+   * @generated from enum value: INDEXED_VALUE_TYPE_DATETIME = 6;
+   */
+  DATETIME = 6,
+
+  /**
+   * @generated from enum value: INDEXED_VALUE_TYPE_KEYWORD_LIST = 7;
+   */
+  KEYWORD_LIST = 7,
+}
+
+/**
+ * Describes the enum strata.v1.IndexedValueType.
+ */
+export const IndexedValueTypeSchema: GenEnum<IndexedValueType> = /*@__PURE__*/
+  enumDesc(file_strata_v1_common, 0);
 
 /**
  * @generated from enum strata.v1.WorkflowExecutionStatus
@@ -420,7 +516,7 @@ export enum WorkflowExecutionStatus {
  * Describes the enum strata.v1.WorkflowExecutionStatus.
  */
 export const WorkflowExecutionStatusSchema: GenEnum<WorkflowExecutionStatus> = /*@__PURE__*/
-  enumDesc(file_strata_v1_common, 0);
+  enumDesc(file_strata_v1_common, 1);
 
 /**
  * @generated from enum strata.v1.TimeoutType
@@ -456,7 +552,7 @@ export enum TimeoutType {
  * Describes the enum strata.v1.TimeoutType.
  */
 export const TimeoutTypeSchema: GenEnum<TimeoutType> = /*@__PURE__*/
-  enumDesc(file_strata_v1_common, 1);
+  enumDesc(file_strata_v1_common, 2);
 
 /**
  * @generated from enum strata.v1.RetryState
@@ -507,5 +603,5 @@ export enum RetryState {
  * Describes the enum strata.v1.RetryState.
  */
 export const RetryStateSchema: GenEnum<RetryState> = /*@__PURE__*/
-  enumDesc(file_strata_v1_common, 2);
+  enumDesc(file_strata_v1_common, 3);
 

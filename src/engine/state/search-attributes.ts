@@ -1,0 +1,155 @@
+/**
+ * Search attributes and memo of a run: what starts and upserts do to its state and history, and the
+ * values the store indexes for list and count. Pure.
+ */
+import { create } from '@bufbuild/protobuf';
+import { fromProtoPayload } from '../../common/payload-proto.js';
+import type { EncodedSearchAttributes } from '../../common/search-attributes.js';
+import { toProtoSearchAttributes } from '../../common/search-attributes-proto.js';
+import {
+  type Memo,
+  MemoSchema,
+  type Payload,
+  PayloadSchema,
+  type SearchAttributes,
+} from '../../gen/strata/v1/common_pb.js';
+import type { IndexedSearchAttribute } from '../../store/store.js';
+import { type CheckedSearchAttribute, PATCHES_ATTRIBUTE } from '../visibility/search-attributes.js';
+import { decodeMessage, encodeMessage, type Mutation } from './mutation.js';
+import type { ExecutionState, StoredSearchAttribute } from './types.js';
+
+/** The words of a Text value as indexed and as matched by queries: lower case, split at non-letters. */
+export function textTokens(text: string): string[] {
+  return text
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((word) => word !== '');
+}
+
+function encodeChecked(attributes: ReadonlyMap<string, CheckedSearchAttribute>): EncodedSearchAttributes {
+  return Object.fromEntries(
+    [...attributes].map(([name, { type, value }]) => [name, { type, data: JSON.stringify(value) }]),
+  );
+}
+
+/** The start's attributes (removals among them are simply not set), for the state and the started event. */
+export function initialSearchAttributes(
+  state: ExecutionState,
+  attributes: ReadonlyMap<string, CheckedSearchAttribute>,
+): SearchAttributes | undefined {
+  const set = new Map([...attributes].filter(([, attribute]) => attribute.value !== null));
+  if (set.size === 0) return undefined;
+  state.searchAttributes = Object.fromEntries(
+    [...set].map(([name, attribute]) => [name, attribute as StoredSearchAttribute]),
+  );
+  return toProtoSearchAttributes(encodeChecked(set));
+}
+
+/** UpsertWorkflowSearchAttributes: the attributes change (null removes) and the index follows. */
+export function upsertSearchAttributes(
+  m: Mutation,
+  changes: ReadonlyMap<string, CheckedSearchAttribute>,
+  workflowTaskCompletedEventId: number,
+): void {
+  const current = { ...m.state.searchAttributes };
+  for (const [name, attribute] of changes) {
+    if (attribute.value === null) delete current[name];
+    else current[name] = { type: attribute.type, value: attribute.value };
+  }
+  m.state.searchAttributes = current;
+  m.searchAttributesChanged = true;
+  m.addEvent({
+    case: 'upsertWorkflowSearchAttributesEventAttributes',
+    value: {
+      workflowTaskCompletedEventId,
+      searchAttributes: toProtoSearchAttributes(encodeChecked(changes)),
+    },
+  });
+}
+
+function removesMemoField(payload: Payload): boolean {
+  const raw = fromProtoPayload(payload);
+  return raw.encoding === 'binary/null' || raw.data === 'null';
+}
+
+/** Memo fields to keep in the state (null fields are not kept). */
+export function mergeMemo(state: ExecutionState, fields: Readonly<Record<string, Payload>>): void {
+  const memo = { ...state.memo };
+  for (const [name, payload] of Object.entries(fields)) {
+    if (removesMemoField(payload)) delete memo[name];
+    else memo[name] = encodeMessage(PayloadSchema, payload);
+  }
+  state.memo = memo;
+}
+
+/** WorkflowPropertiesModified: the memo fields are merged in (null removes). */
+export function modifyMemo(
+  m: Mutation,
+  upsertedMemo: Memo | undefined,
+  workflowTaskCompletedEventId: number,
+): void {
+  mergeMemo(m.state, upsertedMemo?.fields ?? {});
+  m.addEvent({
+    case: 'workflowPropertiesModifiedEventAttributes',
+    value: { workflowTaskCompletedEventId, upsertedMemo },
+  });
+}
+
+/** A patch marker was recorded: its id joins the run's `Patches` attribute (P8). */
+export function recordPatch(m: Mutation, patchId: string): void {
+  const patches = m.state.patches ?? [];
+  if (patches.includes(patchId)) return;
+  m.state.patches = [...patches, patchId].sort();
+  m.searchAttributesChanged = true;
+}
+
+function indexedValues(attribute: StoredSearchAttribute): Array<string | number> {
+  const { type, value } = attribute;
+  switch (type) {
+    case 'Text':
+      return textTokens(String(value));
+    case 'KeywordList':
+      return Array.isArray(value) ? value : [String(value)];
+    case 'Bool':
+      return [value === true ? 1 : 0];
+    case 'Datetime':
+      return [Date.parse(String(value))];
+    case 'Keyword':
+    case 'Int':
+    case 'Double':
+      return [typeof value === 'number' ? value : String(value)];
+    default: {
+      const unexpected: never = type;
+      throw new Error(`unknown search attribute type ${String(unexpected)}`);
+    }
+  }
+}
+
+/** What the store indexes for the run: every custom attribute's values, and `Patches`. */
+export function indexedSearchAttributes(state: ExecutionState): IndexedSearchAttribute[] {
+  const rows: IndexedSearchAttribute[] = [];
+  for (const [name, attribute] of Object.entries(state.searchAttributes ?? {})) {
+    for (const value of indexedValues(attribute)) rows.push({ name, value });
+  }
+  for (const id of state.patches ?? []) rows.push({ name: PATCHES_ATTRIBUTE, value: id });
+  return rows;
+}
+
+/** The run's attributes as describe and list show them: custom ones and, once a patch is recorded, `Patches`. */
+export function searchAttributesOf(state: ExecutionState): SearchAttributes | undefined {
+  const attributes = new Map<string, CheckedSearchAttribute>(Object.entries(state.searchAttributes ?? {}));
+  if (state.patches && state.patches.length > 0) {
+    attributes.set(PATCHES_ATTRIBUTE, { type: 'KeywordList', value: state.patches });
+  }
+  return attributes.size === 0 ? undefined : toProtoSearchAttributes(encodeChecked(attributes));
+}
+
+export function memoOf(state: ExecutionState): Memo | undefined {
+  if (!state.memo) return undefined;
+  const fields: Record<string, Payload> = {};
+  for (const [name, text] of Object.entries(state.memo)) {
+    const payload = decodeMessage(PayloadSchema, text);
+    if (payload) fields[name] = payload;
+  }
+  return create(MemoSchema, { fields });
+}
