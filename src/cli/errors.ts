@@ -47,7 +47,7 @@ export function describeCliError(err: unknown, namespace: string): { message: st
   }
   if (err instanceof WorkflowExecutionAlreadyStartedError) {
     return {
-      message: `error: workflow "${err.workflowId}" is already running; pick another --workflow-id or wait for it to close`,
+      message: `error: ${err.message.replace(/^\[WORKFLOW_ALREADY_STARTED\] /, '')}`,
       exitCode: EXIT_FAILED,
     };
   }

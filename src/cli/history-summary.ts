@@ -8,7 +8,7 @@ import { fromProtoFailure, retryStateFromProto, timeoutTypeFromProto } from '../
 import { patchMarkerOfAttributes } from '../common/patch-marker-proto.js';
 import { payloadsToValues } from '../common/payload-proto.js';
 import { memoValues, searchAttributeValues } from '../common/search-attributes-proto.js';
-import type { Failure, Payloads } from '../gen/strata/v1/common_pb.js';
+import { ContinueAsNewInitiator, type Failure, type Payloads } from '../gen/strata/v1/common_pb.js';
 import { EventType, type HistoryEvent, WorkflowTaskFailedCause } from '../gen/strata/v1/history_pb.js';
 import { formatFailureInline } from './failure-format.js';
 import { compactJson, truncate } from './output.js';
@@ -25,8 +25,12 @@ export interface EventSummary {
 
 /** `EVENT_TYPE_ACTIVITY_TASK_SCHEDULED` (enum key `ACTIVITY_TASK_SCHEDULED`) becomes `ActivityTaskScheduled`. */
 export function eventTypeName(type: EventType): string {
-  const key = EventType[type] ?? `UNKNOWN_${type}`;
-  return key
+  return pascalCase(EventType[type] ?? `UNKNOWN_${type}`);
+}
+
+/** `ACTIVITY_TASK_SCHEDULED` -> `ActivityTaskScheduled`. */
+function pascalCase(enumKey: string): string {
+  return enumKey
     .toLowerCase()
     .split('_')
     .map((word) => word.charAt(0).toUpperCase() + word.slice(1))
@@ -52,14 +56,36 @@ function summarizeAttributes(attributes: HistoryEvent['attributes']): string {
         ['type', a.workflowType?.name],
         ['taskQueue', a.taskQueue],
         ['input', values(a.input)],
+        ['attempt', a.attempt > 1 ? String(a.attempt) : undefined],
+        ['cron', a.cronSchedule],
+        ['continuedFrom', a.continuedExecutionRunId],
+        ['initiator', a.initiator ? initiatorName(a.initiator) : undefined],
+        ['backoff', a.firstWorkflowTaskBackoffMs > 0 ? formatMs(a.firstWorkflowTaskBackoffMs) : undefined],
       ]);
     }
     case 'workflowExecutionCompletedEventAttributes':
-      return fields([['result', value(attributes.value.result)]]);
+      return fields([
+        ['result', value(attributes.value.result)],
+        ['newRunId', attributes.value.newExecutionRunId],
+      ]);
     case 'workflowExecutionFailedEventAttributes':
-      return failure(attributes.value.failure);
+      return [failure(attributes.value.failure), fields([['newRunId', attributes.value.newExecutionRunId]])]
+        .filter(Boolean)
+        .join(' ');
     case 'workflowExecutionTimedOutEventAttributes':
-      return fields([['retryState', retryStateFromProto(attributes.value.retryState)]]);
+      return fields([
+        ['retryState', retryStateFromProto(attributes.value.retryState)],
+        ['newRunId', attributes.value.newExecutionRunId],
+      ]);
+    case 'workflowExecutionContinuedAsNewEventAttributes': {
+      const a = attributes.value;
+      return fields([
+        ['newRunId', a.newExecutionRunId],
+        ['type', a.workflowType?.name],
+        ['taskQueue', a.taskQueue],
+        ['input', values(a.input)],
+      ]);
+    }
     case 'workflowTaskScheduledEventAttributes':
       return fields([
         ['taskQueue', attributes.value.taskQueue],
@@ -185,6 +211,11 @@ function summarizeAttributes(attributes: HistoryEvent['attributes']): string {
       return compactJson(unknownCase);
     }
   }
+}
+
+/** `CONTINUE_AS_NEW_INITIATOR_CRON_SCHEDULE` (enum key `CRON_SCHEDULE`) as `CronSchedule`. */
+function initiatorName(initiator: ContinueAsNewInitiator): string {
+  return pascalCase(ContinueAsNewInitiator[initiator] ?? String(initiator));
 }
 
 /** `key=value` pairs, skipping empty values. */

@@ -22,6 +22,20 @@ export class WorkflowFailedError extends Error {
   }
 }
 
+/**
+ * `result()` of a handle created with `followRuns: false` whose run continued as new: the workflow goes on
+ * in the run `newExecutionRunId`.
+ */
+export class WorkflowContinuedAsNewError extends Error {
+  override name = 'WorkflowContinuedAsNewError';
+  readonly newExecutionRunId: string;
+
+  constructor(message: string, options: ClientErrorOptions & { newExecutionRunId: string }) {
+    super(message, { cause: options.cause });
+    this.newExecutionRunId = options.newExecutionRunId;
+  }
+}
+
 /** No workflow execution with this id (and run id, when given) exists in the namespace. */
 export class WorkflowNotFoundError extends Error {
   override name = 'WorkflowNotFoundError';

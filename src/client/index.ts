@@ -30,6 +30,7 @@ export {
   TerminatedFailure,
   TimeoutFailure,
 } from '../common/failure.js';
+export type { RetryPolicy } from '../common/retry-policy.js';
 export {
   defineSearchAttributeKey,
   type SearchAttributeKey,
@@ -40,6 +41,7 @@ export {
   type SearchAttributeValue,
   TypedSearchAttributes,
 } from '../common/search-attributes.js';
+export { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '../common/workflow-id-policies.js';
 export { IndexedValueType } from '../gen/strata/v1/common_pb.js';
 export { Client } from './client.js';
 export type { ClientOptions } from './client-options.js';
@@ -61,6 +63,7 @@ export {
   QueryFailedError,
   QueryNotRegisteredError,
   ServiceError,
+  WorkflowContinuedAsNewError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
   WorkflowNotFoundError,
@@ -76,7 +79,12 @@ export type {
   WorkflowSignalWithStartOptions,
   WorkflowStartOptions,
 } from './types.js';
-export { type CountWorkflowExecution, type ListOptions, WorkflowClient } from './workflow-client.js';
+export {
+  type CountWorkflowExecution,
+  type GetWorkflowHandleOptions,
+  type ListOptions,
+  WorkflowClient,
+} from './workflow-client.js';
 export type {
   WorkflowHandle,
   WorkflowHandleWithFirstExecutionRunId,

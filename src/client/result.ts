@@ -15,6 +15,23 @@ export type RunOutcome =
   /** Not a closing event. */
   | { kind: 'open' };
 
+/**
+ * The run that followed the closing one (continue-as-new, a retry, the next cron run), '' when the chain
+ * ended with it.
+ */
+export function nextRunIdOf(event: HistoryEvent): string {
+  const a = event.attributes;
+  switch (a.case) {
+    case 'workflowExecutionCompletedEventAttributes':
+    case 'workflowExecutionFailedEventAttributes':
+    case 'workflowExecutionTimedOutEventAttributes':
+    case 'workflowExecutionContinuedAsNewEventAttributes':
+      return a.value.newExecutionRunId;
+    default:
+      return '';
+  }
+}
+
 export function closeEventToOutcome(event: HistoryEvent): RunOutcome {
   const attributes = event.attributes;
   switch (event.eventType) {

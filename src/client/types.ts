@@ -3,11 +3,13 @@
  * checks `args` against `greet`'s parameters and types the result, as in Temporal's SDK.
  */
 import type { Duration } from '../common/duration.js';
+import type { RetryPolicy } from '../common/retry-policy.js';
 import type {
   SearchAttributePair,
   SearchAttributes,
   TypedSearchAttributes,
 } from '../common/search-attributes.js';
+import type { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '../common/workflow-id-policies.js';
 
 /**
  * Any workflow function. `never[]` parameters make every function assignable, whatever it takes,
@@ -51,7 +53,7 @@ export interface WorkflowOptions {
    */
   workflowRunTimeout?: Duration;
   /**
-   * Longest time one workflow task may take on a worker before it is retried.
+   * Longest time one workflow task may take on a worker before it is retried; at most 120 seconds.
    * @default the server's default (10 seconds)
    */
   workflowTaskTimeout?: Duration;
@@ -67,6 +69,39 @@ export interface WorkflowOptions {
   searchAttributes?: SearchAttributes;
   /** Data shown with the workflow by describe and list, not indexed: `{ requestedBy: 'ada' }`. */
   memo?: Record<string, unknown>;
+  /**
+   * Whether a new run may start when the id's last run is closed: `'ALLOW_DUPLICATE'`,
+   * `'ALLOW_DUPLICATE_FAILED_ONLY'` (only after a failed, cancelled, terminated or timed-out run),
+   * `'REJECT_DUPLICATE'`. The legacy `'TERMINATE_IF_RUNNING'` also terminates a running run.
+   * @default 'ALLOW_DUPLICATE'
+   */
+  workflowIdReusePolicy?: WorkflowIdReusePolicy;
+  /**
+   * What happens when a run with this id is running: `'FAIL'` (the start throws
+   * `WorkflowExecutionAlreadyStartedError`), `'USE_EXISTING'` (the handle points at the running run),
+   * `'TERMINATE_EXISTING'` (it is terminated and a new run starts).
+   * @default 'FAIL' for `start` and `execute`, `'USE_EXISTING'` for `signalWithStart` (which refuses `'FAIL'`)
+   */
+  workflowIdConflictPolicy?: WorkflowIdConflictPolicy;
+  /**
+   * Retries of the whole workflow: a run that fails (or hits its run timeout) is followed by a new run
+   * after the backoff, `workflowInfo().attempt` counting up, until `maximumAttempts` or the execution
+   * timeout. Failures thrown with `nonRetryable` or a type in `nonRetryableErrorTypes` end it at once.
+   * @default no retries
+   */
+  retry?: RetryPolicy;
+  /**
+   * Runs the workflow on a cron schedule, in UTC: five fields (`'0 * * * *'`) or `@hourly`, `@daily`,
+   * `@weekly`, `@monthly`, `@yearly`, `'@every 10m'`. The first run starts at the next schedule time, each
+   * run's close schedules the next one; cancelling or terminating the workflow stops the schedule.
+   */
+  cronSchedule?: string;
+  /**
+   * Whether `result()` of the handle follows the chain of runs (continue-as-new, retries, cron) to the
+   * last one.
+   * @default true
+   */
+  followRuns?: boolean;
 }
 
 /** Options of `client.workflow.start` and `execute`; `args` is typed from the workflow function. */

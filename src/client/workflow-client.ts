@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { encodeValue } from '../common/converter.js';
-import { msOptional } from '../common/duration.js';
 import { valuesToPayloads } from '../common/payload-proto.js';
 import { encodeSearchAttributes } from '../common/search-attributes.js';
 import { toProtoMemo, toProtoSearchAttributes } from '../common/search-attributes-proto.js';
@@ -8,6 +7,7 @@ import type { StartWorkflowExecutionRequest } from '../gen/strata/v1/service_pb.
 import { type ClientOptions, resolveClientOptions } from './client-options.js';
 import { toWorkflowExecutionInfo, type WorkflowExecutionInfo } from './description.js';
 import { toClientError } from './errors.js';
+import { startOptionFields } from './start-options.js';
 import type {
   UntypedWorkflow,
   Workflow,
@@ -36,6 +36,18 @@ export interface ListOptions {
   pageSize?: number;
 }
 
+/** Options of {@link WorkflowClient.getHandle}, as in Temporal's SDK. */
+export interface GetWorkflowHandleOptions {
+  /** The first run of the chain: `result()` starts there when the handle has no `runId`. */
+  firstExecutionRunId?: string;
+  /**
+   * `result()` follows the chain of runs (continue-as-new, retries, cron) to the last one; with `false`
+   * a run that continued as new throws `WorkflowContinuedAsNewError`.
+   * @default true
+   */
+  followRuns?: boolean;
+}
+
 /** The result of {@link WorkflowClient.count}. */
 export interface CountWorkflowExecution {
   count: number;
@@ -61,12 +73,13 @@ export class WorkflowClient {
     workflowTypeOrFunc: string | W,
     options: WorkflowStartOptions<W>,
   ): Promise<WorkflowHandleWithFirstExecutionRunId<W>> {
-    const request = this.startRequest(workflowTypeOrFunc, options);
+    const request = this.startRequest(workflowTypeOrFunc, options, 'start');
     try {
       const { runId } = await this.context.service.startWorkflowExecution(request);
       return new WorkflowHandleImpl<W>(this.context, {
         workflowId: options.workflowId,
         firstExecutionRunId: runId,
+        followRuns: options.followRuns,
       });
     } catch (err) {
       throw toClientError(err, { workflowId: options.workflowId, workflowType: request.workflowType?.name });
@@ -89,7 +102,7 @@ export class WorkflowClient {
     workflowTypeOrFunc: string | W,
     options: WorkflowSignalWithStartOptions<W, SignalArgs>,
   ): Promise<WorkflowHandleWithSignaledRunId<W>> {
-    const start = this.startRequest(workflowTypeOrFunc, options);
+    const start = this.startRequest(workflowTypeOrFunc, options, 'signalWithStart');
     const signalName = typeof options.signal === 'string' ? options.signal : options.signal.name;
     try {
       const { runId } = await this.context.service.signalWithStartWorkflowExecution({
@@ -97,7 +110,10 @@ export class WorkflowClient {
         signalName,
         signalInput: valuesToPayloads(options.signalArgs ?? [], `signal "${signalName}" argument`),
       });
-      const handle = new WorkflowHandleImpl<W>(this.context, { workflowId: options.workflowId });
+      const handle = new WorkflowHandleImpl<W>(this.context, {
+        workflowId: options.workflowId,
+        followRuns: options.followRuns,
+      });
       return Object.assign(handle, { signaledRunId: runId });
     } catch (err) {
       throw toClientError(err, { workflowId: options.workflowId, workflowType: start.workflowType?.name });
@@ -107,9 +123,15 @@ export class WorkflowClient {
   /**
    * A handle to an existing workflow. No call is made until the handle is used.
    * @param runId targets one run; without it the handle targets the latest run of `workflowId`.
+   * @param options `followRuns` (default true): `result()` follows continue-as-new, retries and cron runs
+   *   to the last run; `firstExecutionRunId`: the chain's first run, where `result()` starts.
    */
-  getHandle<W extends Workflow = UntypedWorkflow>(workflowId: string, runId?: string): WorkflowHandle<W> {
-    return new WorkflowHandleImpl<W>(this.context, { workflowId, runId });
+  getHandle<W extends Workflow = UntypedWorkflow>(
+    workflowId: string,
+    runId?: string,
+    options: GetWorkflowHandleOptions = {},
+  ): WorkflowHandle<W> {
+    return new WorkflowHandleImpl<W>(this.context, { workflowId, runId, ...options });
   }
 
   /** Lists executions matching a visibility query, fetching pages as the iteration goes. */
@@ -148,6 +170,7 @@ export class WorkflowClient {
   private startRequest<W extends Workflow>(
     workflowTypeOrFunc: string | W,
     options: WorkflowStartOptions<W>,
+    operation: 'start' | 'signalWithStart',
   ): StartWorkflowExecutionRequest {
     const workflowType =
       typeof workflowTypeOrFunc === 'string' ? workflowTypeOrFunc : workflowTypeOrFunc.name;
@@ -165,9 +188,7 @@ export class WorkflowClient {
       workflowType: { $typeName: 'strata.v1.WorkflowType', name: workflowType },
       taskQueue: options.taskQueue,
       input: valuesToPayloads(options.args ?? [], `workflow "${workflowType}" argument`),
-      workflowExecutionTimeoutMs: msOptional(options.workflowExecutionTimeout) ?? 0,
-      workflowRunTimeoutMs: msOptional(options.workflowRunTimeout) ?? 0,
-      workflowTaskTimeoutMs: msOptional(options.workflowTaskTimeout) ?? 0,
+      ...startOptionFields(options, operation),
       identity: this.context.identity,
       requestId: randomUUID(),
       memo: options.memo

@@ -8,8 +8,13 @@ import { FailureSchema, type WorkflowExecution } from '../gen/strata/v1/common_p
 import { type History, type HistoryEvent, HistorySchema } from '../gen/strata/v1/history_pb.js';
 import type { WorkflowServiceClient } from './connection.js';
 import { toDescription, type WorkflowExecutionDescription } from './description.js';
-import { QueryFailedError, QueryNotRegisteredError, toClientError } from './errors.js';
-import { closeEventToOutcome } from './result.js';
+import {
+  QueryFailedError,
+  QueryNotRegisteredError,
+  toClientError,
+  WorkflowContinuedAsNewError,
+} from './errors.js';
+import { closeEventToOutcome, nextRunIdOf } from './result.js';
 import { callWithRetry } from './retry.js';
 import type {
   QueryDefinition,
@@ -31,6 +36,8 @@ export interface HandleTarget {
   workflowId: string;
   runId?: string | undefined;
   firstExecutionRunId?: string | undefined;
+  /** @default true */
+  followRuns?: boolean | undefined;
 }
 
 const QUERY_NOT_REGISTERED =
@@ -42,6 +49,7 @@ export class WorkflowHandleImpl<W extends Workflow = UntypedWorkflow>
   readonly workflowId: string;
   readonly runId: string | undefined;
   readonly firstExecutionRunId: string;
+  private readonly followRuns: boolean;
 
   constructor(
     private readonly context: HandleContext,
@@ -50,17 +58,26 @@ export class WorkflowHandleImpl<W extends Workflow = UntypedWorkflow>
     this.workflowId = target.workflowId;
     this.runId = target.runId || undefined;
     this.firstExecutionRunId = target.firstExecutionRunId ?? '';
+    this.followRuns = target.followRuns ?? true;
   }
 
   async result(): Promise<WorkflowResultType<W>> {
+    // Without a run id the server answers for the id's latest run.
     let runId = this.runId ?? this.firstExecutionRunId;
     for (;;) {
       const closing = await this.waitForClose(runId);
+      const nextRunId = nextRunIdOf(closing);
+      if (this.followRuns && nextRunId !== '') {
+        runId = nextRunId;
+        continue;
+      }
       const outcome = closeEventToOutcome(closing);
       if (outcome.kind === 'completed') return outcome.value as WorkflowResultType<W>;
       if (outcome.kind === 'failed') throw outcome.error;
-      // The next run has a new id the closing event does not carry: an empty run id means the latest run.
-      runId = '';
+      throw new WorkflowContinuedAsNewError(
+        `workflow "${this.workflowId}" run "${runId}" continued as new in run "${nextRunId}"`,
+        { newExecutionRunId: nextRunId },
+      );
     }
   }
 

@@ -35,6 +35,7 @@ const eventTypes: Record<EventAttributesCase, EventType> = {
   workflowPropertiesModifiedEventAttributes: EventType.WORKFLOW_PROPERTIES_MODIFIED,
   workflowExecutionUpdateAcceptedEventAttributes: EventType.WORKFLOW_EXECUTION_UPDATE_ACCEPTED,
   workflowExecutionUpdateCompletedEventAttributes: EventType.WORKFLOW_EXECUTION_UPDATE_COMPLETED,
+  workflowExecutionContinuedAsNewEventAttributes: EventType.WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
 };
 
 export function eventTypeOf(attributesCase: EventAttributesCase): EventType {

@@ -10,12 +10,14 @@ import type { Clock } from './clock.js';
 import { EngineError, workflowNotFound } from './errors.js';
 import type { Logger } from './logger.js';
 import { type Handoff, type Matching, queueChannel } from './matching.js';
+import { startNextRun } from './runs.js';
 import { Mutation } from './state/mutation.js';
 import type { ExecutionState } from './state/types.js';
 import { isSpeculativeTaskOutstanding, recordSpeculativeWorkflowTask } from './state/updates.js';
+import type { ContinueAsNewLimits } from './state/workflow-task.js';
 import { type SpeculativeTask, UpdateRegistry } from './update-registry.js';
 
-export interface EngineLimits {
+export interface EngineLimits extends ContinueAsNewLimits {
   /** How long an empty poll waits for a task. @default 60000 */
   longPollTimeoutMs: number;
   /** How long a query waits for a worker's answer. @default 10000 */
@@ -37,6 +39,8 @@ export const defaultLimits: EngineLimits = {
   listPageSize: 100,
   maxInFlightUpdates: 10,
   maxTotalUpdates: 2000,
+  suggestContinueAsNewHistoryLength: 4096,
+  suggestContinueAsNewHistorySizeBytes: 4 * 1024 * 1024,
 };
 
 export interface MutateOptions {
@@ -213,7 +217,8 @@ export class EngineCore {
   }
 
   /**
-   * Decodes the execution's state, lets `decide` change it, writes the result with a version check.
+   * Decodes the execution's state, lets `decide` change it, writes the result with a version check, and
+   * starts the run that follows when the run closed into one (continue-as-new, retry, cron).
    *
    * If a worker holds a speculative workflow task of the run (see update-registry.ts) and the decision writes
    * events, the task's own events must come first, at the ids the worker was given: the decision is made again
@@ -232,7 +237,7 @@ export class EngineCore {
       options.ownsSpeculativeTask || m.events.length === 0 ? undefined : this.heldSpeculativeTask(record);
     if (held) {
       m = new Mutation(parseState(record), m.nowMs);
-      recordSpeculativeWorkflowTask(m, held);
+      recordSpeculativeWorkflowTask(m, held, this.limits);
       result = decide(m);
     }
     if (m.events.length > 0 || m.tasks.length > 0 || m.timers.length > 0 || m.deleteTimerKeys.length > 0) {
@@ -251,6 +256,7 @@ export class EngineCore {
         expectedVersion: record.version,
       });
     }
+    if (m.nextRun) await startNextRun(this, tx, effects, record, m);
     return result;
   }
 

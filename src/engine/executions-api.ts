@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { SearchAttributes, WorkflowExecution } from '../gen/strata/v1/common_pb.js';
 import type {
   RequestCancelWorkflowExecutionRequest,
@@ -12,115 +11,122 @@ import type {
   TerminateWorkflowExecutionRequest,
   TerminateWorkflowExecutionResponse,
 } from '../gen/strata/v1/service_pb.js';
-import { ExecutionAlreadyRunningError, type StoreTransaction } from '../store/store.js';
+import type { StoreTransaction } from '../store/store.js';
 import { type CommitEffects, type EngineCore, isRunning } from './engine-core.js';
 import { EngineError, workflowClosed } from './errors.js';
-import { newRunId } from './run-id.js';
+import { newRunId, randomSeed } from './run-id.js';
+import { insertRun } from './runs.js';
+import { validateCronSchedule, validateRetryPolicy, validateWorkflowTimeouts } from './start-options.js';
+import { decideStart, resolveStartPolicies, type StartPolicies } from './start-policies.js';
 import {
-  newExecutionState,
   requestCancelExecution,
   type StartExecutionInput,
   signalExecution,
-  startExecution,
   terminateExecution,
 } from './state/execution.js';
-import { Mutation } from './state/mutation.js';
-import { checkPayloadMap, checkPayloads, requireField, requireNonNegative } from './validation.js';
+import type { Mutation } from './state/mutation.js';
+import { checkPayloadMap, checkPayloads, requireField } from './validation.js';
 import { checkStartSearchAttributes } from './visibility/search-attributes.js';
 
-/** A random seed that survives JSON and JS numbers exactly (53 bits). */
-function randomSeed(): number {
-  return Number(randomBytes(8).readBigUInt64BE() >> 11n);
+/** A checked start: the new run's input, the id policies, and what is checked inside the transaction. */
+interface StartRequest {
+  input: StartExecutionInput;
+  policies: StartPolicies;
+  requestId: string;
+  /** Checked against the namespace's registry in the start's transaction. */
+  searchAttributes: SearchAttributes | undefined;
 }
 
 function validateStart(
   core: EngineCore,
   request: StartWorkflowExecutionRequest,
+  operation: 'start' | 'signalWithStart',
   prefix = '',
-): StartExecutionInput {
+): StartRequest {
   const namespace = core.checkNamespace(request.namespace);
   requireField(request.workflowId, `${prefix}workflow_id`);
   requireField(request.workflowType?.name, `${prefix}workflow_type.name`);
   requireField(request.taskQueue, `${prefix}task_queue`);
-  requireNonNegative(request.workflowExecutionTimeoutMs, `${prefix}workflow_execution_timeout_ms`);
-  requireNonNegative(request.workflowRunTimeoutMs, `${prefix}workflow_run_timeout_ms`);
-  requireNonNegative(request.workflowTaskTimeoutMs, `${prefix}workflow_task_timeout_ms`);
+  validateWorkflowTimeouts(request, prefix);
   checkPayloads(request.input, `${prefix}input`);
   checkPayloadMap(request.memo?.fields, `${prefix}memo.fields`);
   checkPayloadMap(request.searchAttributes?.indexedFields, `${prefix}search_attributes.indexed_fields`);
+  const policies = resolveStartPolicies(
+    request.workflowIdReusePolicy,
+    request.workflowIdConflictPolicy,
+    operation,
+    prefix,
+  );
   return {
-    namespace,
-    workflowId: request.workflowId,
-    runId: newRunId(core.clock.nowMs()),
-    workflowType: request.workflowType?.name ?? '',
-    taskQueue: request.taskQueue,
-    input: request.input,
-    executionTimeoutMs: request.workflowExecutionTimeoutMs,
-    runTimeoutMs: request.workflowRunTimeoutMs,
-    workflowTaskTimeoutMs: request.workflowTaskTimeoutMs,
-    identity: request.identity,
-    randomnessSeed: randomSeed(),
-    memo: request.memo,
+    policies,
+    requestId: request.requestId,
+    searchAttributes: request.searchAttributes,
+    input: {
+      namespace,
+      workflowId: request.workflowId,
+      runId: newRunId(core.clock.nowMs()),
+      workflowType: request.workflowType?.name ?? '',
+      taskQueue: request.taskQueue,
+      input: request.input,
+      executionTimeoutMs: request.workflowExecutionTimeoutMs,
+      runTimeoutMs: request.workflowRunTimeoutMs,
+      workflowTaskTimeoutMs: request.workflowTaskTimeoutMs,
+      identity: request.identity,
+      randomnessSeed: randomSeed(),
+      retryPolicy: validateRetryPolicy(request.retryPolicy, `${prefix}retry_policy`),
+      cronSchedule: validateCronSchedule(request.cronSchedule, `${prefix}cron_schedule`),
+      memo: request.memo,
+    },
   };
 }
 
-function alreadyStarted(workflowId: string, runId: string): EngineError {
-  return new EngineError({
-    code: 'WORKFLOW_ALREADY_STARTED',
-    kind: 'already_exists',
-    message: `workflow "${workflowId}" is already running (run "${runId}"); wait for it to close, or use another workflow id`,
-  });
-}
-
-async function insertRun(
+/**
+ * Starts a run as the policies decide against the id's latest run: a new run, the running one
+ * (USE_EXISTING, or a resent start), or a new run after terminating the running one (TERMINATE_EXISTING).
+ * `afterStart` adds to the new run's first mutation; `onExisting` changes the running run that is kept.
+ */
+async function startRun(
   core: EngineCore,
   tx: StoreTransaction,
   effects: CommitEffects,
-  start: StartExecutionInput,
-  request: { requestId: string; searchAttributes?: SearchAttributes },
-  afterStart?: (m: Mutation) => void,
-): Promise<void> {
-  const searchAttributes = await checkStartSearchAttributes(tx, start.namespace, request.searchAttributes);
-  const input = { ...start, searchAttributes };
-  const now = core.clock.nowMs();
-  const m = new Mutation(newExecutionState(input, now), now);
-  startExecution(m, input);
-  afterStart?.(m);
-  try {
-    await tx.insertExecution({
-      ...m.toWrite(),
-      namespace: input.namespace,
-      workflowId: input.workflowId,
-      runId: input.runId,
-      workflowType: input.workflowType,
-      taskQueue: input.taskQueue,
-      startTimeMs: now,
-      startRequestId: request.requestId,
-    });
-  } catch (error) {
-    if (error instanceof ExecutionAlreadyRunningError) throw alreadyStarted(input.workflowId, '?');
-    throw error;
+  start: StartRequest,
+  changes: { afterStart?: (m: Mutation) => void; onExisting?: (m: Mutation) => void } = {},
+): Promise<{ runId: string; started: boolean }> {
+  const { policies, requestId } = start;
+  const searchAttributes = await checkStartSearchAttributes(
+    tx,
+    start.input.namespace,
+    start.searchAttributes,
+  );
+  const input = { ...start.input, searchAttributes };
+  const latest = await tx.findLatestExecution(input.namespace, input.workflowId);
+  const decision = decideStart(input.workflowId, latest, policies, requestId);
+  if (decision.action === 'existing') {
+    if (latest && changes.onExisting && isRunning(latest)) {
+      await core.mutate(tx, effects, latest, changes.onExisting);
+    }
+    return { runId: decision.runId, started: decision.started };
   }
-  effects.record(m);
+  if (decision.action === 'terminate-and-start' && latest) {
+    await core.mutate(tx, effects, latest, (m) =>
+      terminateExecution(
+        m,
+        `terminated by a new start of workflow "${input.workflowId}" (workflowIdConflictPolicy TERMINATE_EXISTING)`,
+        undefined,
+        input.identity,
+      ),
+    );
+  }
+  await insertRun(core, tx, effects, input, requestId, changes.afterStart);
+  return { runId: input.runId, started: true };
 }
 
 export async function startWorkflow(
   core: EngineCore,
   request: StartWorkflowExecutionRequest,
 ): Promise<Pick<StartWorkflowExecutionResponse, 'runId' | 'started'>> {
-  const input = validateStart(core, request);
-  return core.transact(async (tx, effects) => {
-    const existing = await tx.findLatestExecution(input.namespace, input.workflowId);
-    if (existing && isRunning(existing)) {
-      // Same request id: a retry of a start that already succeeded.
-      if (request.requestId && existing.startRequestId === request.requestId) {
-        return { runId: existing.runId, started: true };
-      }
-      throw alreadyStarted(input.workflowId, existing.runId);
-    }
-    await insertRun(core, tx, effects, input, request);
-    return { runId: input.runId, started: true };
-  });
+  const start = validateStart(core, request, 'start');
+  return core.transact((tx, effects) => startRun(core, tx, effects, start));
 }
 
 export async function signalWithStart(
@@ -133,23 +139,14 @@ export async function signalWithStart(
       kind: 'invalid_argument',
       message: 'start is required',
     });
-  const input = validateStart(core, request.start, 'start.');
+  const start = validateStart(core, request.start, 'signalWithStart', 'start.');
   const signalName = requireField(request.signalName, 'signal_name');
   checkPayloads(request.signalInput, 'signal_input');
   const identity = request.start.identity;
-  return core.transact(async (tx, effects) => {
-    const existing = await tx.findLatestExecution(input.namespace, input.workflowId);
-    if (existing && isRunning(existing)) {
-      await core.mutate(tx, effects, existing, (m) =>
-        signalExecution(m, signalName, request.signalInput, identity),
-      );
-      return { runId: existing.runId, started: false };
-    }
-    await insertRun(core, tx, effects, input, request.start ?? { requestId: '' }, (m) =>
-      signalExecution(m, signalName, request.signalInput, identity),
-    );
-    return { runId: input.runId, started: true };
-  });
+  const signal = (m: Mutation): void => signalExecution(m, signalName, request.signalInput, identity);
+  return core.transact((tx, effects) =>
+    startRun(core, tx, effects, start, { afterStart: signal, onExisting: signal }),
+  );
 }
 
 export async function signalWorkflow(

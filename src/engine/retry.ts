@@ -1,5 +1,5 @@
 import { create } from '@bufbuild/protobuf';
-import { type RetryPolicy, RetryPolicySchema, RetryState } from '../gen/strata/v1/common_pb.js';
+import { type Failure, type RetryPolicy, RetryPolicySchema, RetryState } from '../gen/strata/v1/common_pb.js';
 
 /** Temporal's defaults: 1 s, doubling, capped at 100 x the initial interval, unlimited attempts. */
 export function withRetryDefaults(policy: RetryPolicy | undefined): RetryPolicy {
@@ -25,6 +25,20 @@ export interface RetryInput {
   nowMs: number;
   /** Absolute schedule-to-close deadline, 0 for none. */
   deadlineMs: number;
+}
+
+/** What a failure tells the retry decision: its application type, whether it forbids retries, the delay it asks. */
+export function retryFactsOf(
+  failure: Failure | undefined,
+): Pick<RetryInput, 'errorType' | 'nonRetryable' | 'requestedDelayMs'> {
+  const info = failure?.failureInfo;
+  const application = info?.case === 'applicationFailureInfo' ? info.value : undefined;
+  return {
+    errorType: application?.type ?? '',
+    nonRetryable:
+      application?.nonRetryable ?? (info?.case === 'serverFailureInfo' && info.value.nonRetryable),
+    requestedDelayMs: application?.nextRetryDelayMs ?? 0,
+  };
 }
 
 export type RetryDecision = { retry: true; delayMs: number } | { retry: false; retryState: RetryState };

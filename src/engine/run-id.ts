@@ -1,4 +1,4 @@
-import { randomFillSync } from 'node:crypto';
+import { randomBytes, randomFillSync } from 'node:crypto';
 
 // Random bytes are drawn in blocks: one getrandom call per 256 run ids instead of one each.
 const pool = Buffer.alloc(16 * 256);
@@ -22,4 +22,9 @@ export function newRunId(nowMs: number): string {
   bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f);
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** A random seed for a run's deterministic generator that survives JSON and JS numbers exactly (53 bits). */
+export function randomSeed(): number {
+  return Number(randomBytes(8).readBigUInt64BE() >> 11n);
 }

@@ -207,7 +207,7 @@ export async function claimSpeculativeTask(
   task.timer = setTimeout(() => expireSpeculativeTask(core, key, task), state.workflowTaskTimeoutMs);
   // The pair of events the worker sees is made by the very function that writes them if the task is kept.
   const shown = new Mutation(structuredClone(state), task.startedTimeMs);
-  recordSpeculativeWorkflowTask(shown, task);
+  recordSpeculativeWorkflowTask(shown, task, core.limits);
   const startedEventId = task.scheduledEventId + 1;
   return create(PollWorkflowTaskQueueResponseSchema, {
     taskToken: encodeTaskToken({
@@ -255,7 +255,7 @@ export function prepareSpeculativeAnswer(
   }
   if (!isSpeculativeTaskOutstanding(m.state, task.scheduledEventId)) return false;
   if (commands !== undefined && isRejectionOnly(commands)) return true;
-  recordSpeculativeWorkflowTask(m, task);
+  recordSpeculativeWorkflowTask(m, task, core.limits);
   return false;
 }
 

@@ -110,7 +110,7 @@ export async function pollWorkflowTask(
       const started = await core.mutate(tx, effects, record, (m) => {
         if (!isWorkflowTaskClaimable(m, task.scheduledEventId, task.attempt)) return undefined;
         const wt = m.state.workflowTask;
-        const startedEventId = startWorkflowTask(m, identity, randomUUID());
+        const startedEventId = startWorkflowTask(m, identity, randomUUID(), core.limits);
         return {
           startedEventId,
           updateRequests: deliverUpdatesWithTask(core, m, startedEventId),

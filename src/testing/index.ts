@@ -18,6 +18,7 @@
  */
 export {
   type LocalTestEnvironmentOptions,
+  type ServerLimits,
   TestWorkflowEnvironment,
   type TimeSkippingTestEnvironmentOptions,
 } from './test-workflow-environment.js';

@@ -3,14 +3,22 @@ import { Client } from '../client/client.js';
 import { Connection } from '../client/connection.js';
 import { type Duration, msFromDuration } from '../common/duration.js';
 import { VirtualClock } from '../engine/clock.js';
+import type { EngineLimits as ServerLimits } from '../engine/engine-core.js';
 import type { LogLevel } from '../engine/logger.js';
 import { type StrataServer, startServer } from '../server/server.js';
+
+export type { ServerLimits };
 
 export interface LocalTestEnvironmentOptions {
   /** Namespace of `env.client`; it is created on the server. @default 'default' */
   namespace?: string;
   /** Server log level. @default 'error' */
   logLevel?: LogLevel;
+  /**
+   * Server limits, e.g. `{ suggestContinueAsNewHistoryLength: 50 }` so a test reaches
+   * `workflowInfo().continueAsNewSuggested` after a few workflow tasks instead of 4,096 events.
+   */
+  limits?: Partial<ServerLimits>;
 }
 
 export interface TimeSkippingTestEnvironmentOptions extends LocalTestEnvironmentOptions {
@@ -52,6 +60,7 @@ export class TestWorkflowEnvironment {
       namespaces: [...new Set(['default', namespace])],
       logLevel: options.logLevel ?? 'error',
       clock,
+      limits: options.limits,
     });
     const interceptors = clock ? [skipTimeWhileAwaitingResults(server)] : [];
     const connection = await Connection.connect({ address: server.address, interceptors });

@@ -22,6 +22,20 @@ export interface RunInit {
   /** The search attributes the run started with, typed by the server. */
   searchAttributes?: EncodedSearchAttributes;
   memo?: Record<string, RawPayload>;
+  /** The run this one follows (continue-as-new, retry, cron). */
+  continuedFromExecutionRunId?: string | undefined;
+  cronSchedule?: string | undefined;
+  /** 0 for unset. */
+  executionTimeoutMs?: number;
+  runTimeoutMs?: number;
+  taskTimeoutMs?: number;
+  /** When the whole chain times out, epoch ms; 0 for never. */
+  executionExpirationTimeMs?: number;
+  retryPolicy?: RetryPolicyData | undefined;
+  /** The previous cron run's result. */
+  lastResult?: RawPayload | undefined;
+  /** Why the previous run failed (this run is its retry, or a cron run after it). */
+  lastFailure?: FailureShape | undefined;
 }
 
 /** One workflow task's worth of work for a run. */
@@ -30,6 +44,10 @@ export interface Activation {
   timestampMs: number;
   isReplaying: boolean;
   historyLength: number;
+  /** History size in bytes before the task's WorkflowTaskStarted event. */
+  historySizeBytes: number;
+  /** The server's hint that the history grew long: time to continue as new. */
+  continueAsNewSuggested: boolean;
   jobs: ActivationJob[];
 }
 
@@ -87,7 +105,17 @@ export type WorkflowCommand =
   | { kind: 'upsertMemo'; memo: Record<string, RawPayload> }
   | { kind: 'completeWorkflow'; result: RawPayload }
   | { kind: 'failWorkflow'; failure: FailureShape }
-  | { kind: 'cancelWorkflow' };
+  | { kind: 'cancelWorkflow' }
+  | ({ kind: 'continueAsNew' } & ContinueAsNewCommand);
+
+/** What `continueAsNew` asks for; unset timeouts keep the current run's. */
+export interface ContinueAsNewCommand {
+  workflowType: string;
+  taskQueue: string;
+  args: RawPayload[];
+  workflowRunTimeoutMs: number | undefined;
+  workflowTaskTimeoutMs: number | undefined;
+}
 
 export type WorkflowLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 

@@ -36,6 +36,7 @@ import type {
 import { STACK_TRACE_QUERY } from './activation.js';
 import { type ActivityCancellationType, activityCancelEffect } from './activity-cancellation.js';
 import { cancelRootScope, createRootScope, joinCurrentScope } from './cancellation-scope.js';
+import { ContinueAsNew } from './continue-as-new.js';
 import { DeterminismViolationError } from './errors.js';
 import { RunPatches } from './patches.js';
 import { createRandom } from './random.js';
@@ -59,7 +60,12 @@ interface BlockedCondition {
 type Phase = 'loading' | 'running' | 'query';
 
 /** Commands whose effect the history records as a workflow's end; nothing is sent after one of them. */
-const CLOSING = new Set<WorkflowCommand['kind']>(['completeWorkflow', 'failWorkflow', 'cancelWorkflow']);
+const CLOSING = new Set<WorkflowCommand['kind']>([
+  'completeWorkflow',
+  'failWorkflow',
+  'cancelWorkflow',
+  'continueAsNew',
+]);
 
 export class Activator {
   readonly init: RunInit;
@@ -72,6 +78,8 @@ export class Activator {
   now: number;
   isReplaying = false;
   historyLength = 0;
+  historySizeBytes = 0;
+  continueAsNewSuggested = false;
   phase: Phase = 'loading';
   /** The run's search attributes and memo as its code last set them (see search-attributes.ts). */
   searchAttributes: EncodedSearchAttributes;
@@ -115,6 +123,8 @@ export class Activator {
     this.now = activation.timestampMs;
     this.isReplaying = activation.isReplaying;
     this.historyLength = activation.historyLength;
+    this.historySizeBytes = activation.historySizeBytes;
+    this.continueAsNewSuggested = activation.continueAsNewSuggested;
     this.#jobs = activation.jobs;
     this.phase = 'running';
   }
@@ -222,11 +232,14 @@ export class Activator {
 
   /**
    * Decides what an error escaping workflow code (the main function or a handler) does, as Temporal does:
-   * a cancellation after the workflow was cancelled cancels it, a failure class fails the workflow, and
-   * anything else (a bug, a TypeError) fails only the workflow task so a fixed deployment can resume.
+   * `ContinueAsNew` continues the workflow as new, a cancellation after the workflow was cancelled cancels
+   * it, a failure class fails the workflow, and anything else (a bug, a TypeError) fails only the workflow
+   * task so a fixed deployment can resume.
    */
   handleWorkflowError(err: unknown): void {
-    if (this.#cancelRequested && isCancellation(err)) {
+    if (err instanceof ContinueAsNew) {
+      this.pushCommand({ kind: 'continueAsNew', ...err.command });
+    } else if (this.#cancelRequested && isCancellation(err)) {
       this.pushCommand({ kind: 'cancelWorkflow' });
     } else if (err instanceof StrataFailure) {
       this.pushCommand({ kind: 'failWorkflow', failure: errorToFailure(err) });

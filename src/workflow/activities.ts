@@ -3,23 +3,12 @@
  * properties schedule the activity type of the same name and resolve with its result.
  */
 import { type Duration, msOptional } from '../common/duration.js';
+import type { RetryPolicy } from '../common/retry-policy.js';
 import type { RetryPolicyData } from './activation.js';
 import { ActivityCancellationType } from './activity-cancellation.js';
 import { getActivator } from './global-state.js';
 
-/** How a failed activity is retried. The same fields as Temporal's `RetryPolicy`. */
-export interface RetryPolicy {
-  /** Delay before the first retry. @default 1 second */
-  initialInterval?: Duration;
-  /** Multiplier of the delay after each attempt. @default 2 */
-  backoffCoefficient?: number;
-  /** Cap of the delay between attempts. @default 100 x initialInterval */
-  maximumInterval?: Duration;
-  /** Attempts in all, the first included; 0 or unset means unlimited. */
-  maximumAttempts?: number;
-  /** `ApplicationFailure` types that are never retried. */
-  nonRetryableErrorTypes?: string[];
-}
+export type { RetryPolicy };
 
 /** Options of {@link proxyActivities}. `startToCloseTimeout` or `scheduleToCloseTimeout` is required. */
 export interface ActivityOptions {

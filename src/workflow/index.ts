@@ -63,6 +63,12 @@ export {
 } from './activities.js';
 export { ActivityCancellationType } from './activity-cancellation.js';
 export { CancellationScope, type CancellationScopeOptions } from './cancellation-scope.js';
+export {
+  ContinueAsNew,
+  type ContinueAsNewOptions,
+  continueAsNew,
+  makeContinueAsNewFunc,
+} from './continue-as-new.js';
 export { DeterminismViolationError, NotInWorkflowError } from './errors.js';
 export {
   defineQuery,

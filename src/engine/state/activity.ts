@@ -9,7 +9,7 @@ import {
   RetryState,
   TimeoutType,
 } from '../../gen/strata/v1/common_pb.js';
-import { decideRetry, withRetryDefaults } from '../retry.js';
+import { decideRetry, retryFactsOf, withRetryDefaults } from '../retry.js';
 import { decodeMessage, encodeMessage, type Mutation } from './mutation.js';
 import type { ActivityState } from './types.js';
 import { scheduleWorkflowTask } from './workflow-task.js';
@@ -236,18 +236,13 @@ export function failActivityAttempt(
   identity: string,
   timeoutType: TimeoutType | undefined,
 ): void {
-  const info = failure.failureInfo;
-  const application = info.case === 'applicationFailureInfo' ? info.value : undefined;
   const policy = decodeMessage(RetryPolicySchema, activity.retryPolicy) ?? withRetryDefaults(undefined);
   const decision = activity.cancelRequested
     ? ({ retry: false, retryState: RetryState.CANCEL_REQUESTED } as const)
     : decideRetry({
         policy,
         attempt: activity.attempt,
-        errorType: application?.type ?? '',
-        nonRetryable:
-          application?.nonRetryable ?? (info.case === 'serverFailureInfo' && info.value.nonRetryable),
-        requestedDelayMs: application?.nextRetryDelayMs ?? 0,
+        ...retryFactsOf(failure),
         nowMs: m.nowMs,
         deadlineMs:
           activity.scheduleToCloseTimeoutMs > 0

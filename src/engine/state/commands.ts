@@ -1,4 +1,5 @@
 import { create } from '@bufbuild/protobuf';
+import { workflowTimeoutsProblem } from '../../common/workflow-timeouts.js';
 import type { Command } from '../../gen/strata/v1/command_pb.js';
 import { type Failure, FailureSchema } from '../../gen/strata/v1/common_pb.js';
 import { WorkflowTaskFailedCause } from '../../gen/strata/v1/history_pb.js';
@@ -15,8 +16,10 @@ import {
   type SearchAttributeRegistry,
 } from '../visibility/search-attributes.js';
 import { findActivity, requestCancelActivity, scheduleActivity } from './activity.js';
+import { continueAsNewExecution } from './continue-as-new.js';
 import { cancelExecution, completeExecution, failExecution } from './execution.js';
 import type { Mutation } from './mutation.js';
+import { chainOf } from './next-run.js';
 import { modifyMemo, upsertSearchAttributes } from './search-attributes.js';
 import type { ActivityState, ExecutionState } from './types.js';
 import { acceptUpdate, completeUpdate, newUpdateCommandIds, updateCommandProblem } from './updates.js';
@@ -54,6 +57,7 @@ const closingCommands = new Set<Command['attributes']['case']>([
   'completeWorkflowExecution',
   'failWorkflowExecution',
   'cancelWorkflowExecution',
+  'continueAsNewWorkflowExecution',
 ]);
 
 function badCommand(index: number, message: string): CommandRejection {
@@ -213,6 +217,29 @@ export function validateCommands(
         if (rejection) return rejection;
         break;
       }
+      case 'continueAsNewWorkflowExecution': {
+        const value = attributes.value;
+        const problem = workflowTimeoutsProblem(
+          {
+            executionTimeoutMs: chainOf(state).executionTimeoutMs,
+            runTimeoutMs: value.workflowRunTimeoutMs,
+            taskTimeoutMs: value.workflowTaskTimeoutMs,
+          },
+          {
+            execution: 'the workflow execution timeout',
+            run: 'continueAsNewWorkflowExecution.workflow_run_timeout_ms',
+            task: 'continueAsNewWorkflowExecution.workflow_task_timeout_ms',
+          },
+        );
+        if (problem) return badCommand(index, problem.replace('[INVALID_ARGUMENT] ', ''));
+        const rejection = tooLarge(
+          index,
+          'continueAsNewWorkflowExecution.input',
+          largestPayload(value.input),
+        );
+        if (rejection) return rejection;
+        break;
+      }
       case undefined:
         return badCommand(index, 'the command has no attributes set');
       default: {
@@ -360,6 +387,9 @@ export function completeWorkflowTask(m: Mutation, completion: WorkflowTaskComple
         break;
       case 'cancelWorkflowExecution':
         cancelExecution(m, attributes.value.details, completedEventId);
+        break;
+      case 'continueAsNewWorkflowExecution':
+        continueAsNewExecution(m, attributes.value, completedEventId);
         break;
       case 'acceptWorkflowUpdate':
         acceptUpdate(m, attributes.value);

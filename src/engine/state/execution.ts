@@ -1,7 +1,15 @@
-import type { Failure, Memo, Payloads } from '../../gen/strata/v1/common_pb.js';
-import { RetryState, WorkflowExecutionStatus } from '../../gen/strata/v1/common_pb.js';
+import type { Failure, Memo, Payloads, RetryPolicy } from '../../gen/strata/v1/common_pb.js';
+import { WorkflowExecutionStatus } from '../../gen/strata/v1/common_pb.js';
 import type { CheckedSearchAttribute } from '../visibility/search-attributes.js';
 import type { Mutation } from './mutation.js';
+import {
+  chainOfNewRun,
+  nextRunAfterCompletion,
+  nextRunAfterFailure,
+  nextRunAfterTimeout,
+  type RunContinuation,
+  runDeadlineMs,
+} from './next-run.js';
 import { initialSearchAttributes, memoOf, mergeMemo } from './search-attributes.js';
 import type { ExecutionState } from './types.js';
 import { scheduleWorkflowTask } from './workflow-task.js';
@@ -21,6 +29,11 @@ export interface StartExecutionInput {
   /** Checked against the namespace's registry. */
   searchAttributes?: ReadonlyMap<string, CheckedSearchAttribute>;
   memo?: Memo;
+  /** Retries of whole runs; undefined for none. */
+  retryPolicy: RetryPolicy | undefined;
+  cronSchedule: string;
+  /** Set for every run of a chain but the first (continue-as-new, retry, cron). */
+  continuation?: RunContinuation;
 }
 
 export const defaultWorkflowTaskTimeoutMs = 10_000;
@@ -52,12 +65,18 @@ export function newExecutionState(input: StartExecutionInput, nowMs: number): Ex
   };
 }
 
-/** WorkflowExecutionStarted, the run timeout, and the first workflow task. */
+/**
+ * WorkflowExecutionStarted, the run's deadline, and the first workflow task: at once, or after a backoff
+ * (a retry, a cron schedule) during which nothing else schedules it.
+ */
 export function startExecution(m: Mutation, input: StartExecutionInput): void {
   const state = m.state;
   const searchAttributes = input.searchAttributes && initialSearchAttributes(state, input.searchAttributes);
   m.searchAttributesChanged = searchAttributes !== undefined;
   if (input.memo) mergeMemo(state, input.memo.fields);
+  const chain = chainOfNewRun(input, m.nowMs);
+  state.chain = chain;
+  const continuation = input.continuation;
   m.addEvent({
     case: 'workflowExecutionStartedEventAttributes',
     value: {
@@ -68,17 +87,34 @@ export function startExecution(m: Mutation, input: StartExecutionInput): void {
       workflowRunTimeoutMs: input.runTimeoutMs,
       workflowTaskTimeoutMs: state.workflowTaskTimeoutMs,
       identity: input.identity,
-      attempt: 1,
-      firstExecutionRunId: input.runId,
+      attempt: chain.attempt,
+      firstExecutionRunId: chain.firstExecutionRunId,
       originalExecutionRunId: input.runId,
       workflowId: input.workflowId,
       randomnessSeed: input.randomnessSeed,
       memo: memoOf(state),
       searchAttributes,
+      continuedExecutionRunId: continuation?.previousRunId ?? '',
+      initiator: continuation?.initiator,
+      continuedFailure: continuation?.continuedFailure,
+      lastCompletionResult: continuation?.lastCompletionResult,
+      firstWorkflowTaskBackoffMs: chain.scheduledTimeMs - m.nowMs,
+      cronSchedule: input.cronSchedule,
+      retryPolicy: input.retryPolicy,
+      workflowExecutionExpirationTimeMs: chain.executionExpirationMs,
     },
   });
-  const timeouts = [input.executionTimeoutMs, input.runTimeoutMs].filter((ms) => ms > 0);
-  if (timeouts.length > 0) m.setTimer(m.nowMs + Math.min(...timeouts), { type: 'run-timeout' });
+  const deadlineMs = runDeadlineMs(chain);
+  if (deadlineMs !== undefined) m.setTimer(deadlineMs, { type: 'run-timeout' });
+  if (chain.backoffPending) m.setTimer(chain.scheduledTimeMs, { type: 'first-workflow-task-backoff' });
+  else scheduleWorkflowTask(m);
+}
+
+/** The backoff before the first workflow task (retry, cron) is over. */
+export function firstWorkflowTaskBackoffElapsed(m: Mutation): void {
+  const chain = m.state.chain;
+  if (!chain?.backoffPending) return;
+  chain.backoffPending = false;
   scheduleWorkflowTask(m);
 }
 
@@ -118,30 +154,30 @@ export function terminateExecution(
   closeExecution(m, WorkflowExecutionStatus.TERMINATED);
 }
 
+/** The run's deadline fired: retried or continued by cron when that applies, else the workflow timed out. */
 export function timeOutExecution(m: Mutation): void {
+  const { retryState, newExecutionRunId } = nextRunAfterTimeout(m);
   m.addEvent({
     case: 'workflowExecutionTimedOutEventAttributes',
-    value: { retryState: RetryState.TIMEOUT },
+    value: { retryState, newExecutionRunId },
   });
   closeExecution(m, WorkflowExecutionStatus.TIMED_OUT);
 }
 
 export function completeExecution(m: Mutation, result: Payloads | undefined, completedEventId: number): void {
+  const newExecutionRunId = nextRunAfterCompletion(m, result);
   m.addEvent({
     case: 'workflowExecutionCompletedEventAttributes',
-    value: { result, workflowTaskCompletedEventId: completedEventId },
+    value: { result, workflowTaskCompletedEventId: completedEventId, newExecutionRunId },
   });
   closeExecution(m, WorkflowExecutionStatus.COMPLETED);
 }
 
 export function failExecution(m: Mutation, failure: Failure | undefined, completedEventId: number): void {
+  const { retryState, newExecutionRunId } = nextRunAfterFailure(m, failure);
   m.addEvent({
     case: 'workflowExecutionFailedEventAttributes',
-    value: {
-      failure,
-      retryState: RetryState.RETRY_POLICY_NOT_SET,
-      workflowTaskCompletedEventId: completedEventId,
-    },
+    value: { failure, retryState, workflowTaskCompletedEventId: completedEventId, newExecutionRunId },
   });
   closeExecution(m, WorkflowExecutionStatus.FAILED);
 }
@@ -155,7 +191,7 @@ export function cancelExecution(m: Mutation, details: Payloads | undefined, comp
 }
 
 /** A closed run has nothing pending: its queued tasks and timers are dropped in the same write. */
-function closeExecution(m: Mutation, status: WorkflowExecutionStatus): void {
+export function closeExecution(m: Mutation, status: WorkflowExecutionStatus): void {
   const state = m.state;
   state.status = status;
   state.closeTimeMs = m.nowMs;

@@ -9,7 +9,8 @@ import {
 import { type EventAttributesCase, eventTypeOf } from '../../common/event-type-proto.js';
 import { WorkflowExecutionStatus } from '../../gen/strata/v1/common_pb.js';
 import { type HistoryEvent, HistoryEventSchema } from '../../gen/strata/v1/history_pb.js';
-import type { ExecutionWrite, NewTask, NewTimer, TaskKind } from '../../store/store.js';
+import type { ExecutionWrite, NewTask, NewTimer, StoredEvent, TaskKind } from '../../store/store.js';
+import type { NextRun } from './next-run.js';
 import { indexedSearchAttributes } from './search-attributes.js';
 import type { ExecutionState, TimerPayload } from './types.js';
 
@@ -38,6 +39,7 @@ export function timerKey(payload: TimerPayload): string {
     case 'workflow-task-schedule-to-start':
     case 'workflow-task-backoff':
     case 'run-timeout':
+    case 'first-workflow-task-backoff':
       return payload.type;
     case 'user-timer':
       return `user-timer/${payload.timerId}`;
@@ -67,6 +69,9 @@ export class Mutation {
   closed = false;
   /** Set when the run's search attributes changed: the write then re-indexes them. */
   searchAttributesChanged = false;
+  /** Set when the run closes into a new run (continue-as-new, retry, cron): the engine starts it. */
+  nextRun: NextRun | undefined;
+  #encodedEvents: StoredEvent[] | undefined;
 
   constructor(
     readonly state: ExecutionState,
@@ -120,17 +125,30 @@ export class Mutation {
     return this.state.status === WorkflowExecutionStatus.RUNNING;
   }
 
+  /** Bytes the new events take once encoded (so far in this mutation). */
+  newEventBytes(): number {
+    let bytes = 0;
+    for (const event of this.events) bytes += toBinary(HistoryEventSchema, event).length;
+    return bytes;
+  }
+
   toWrite(): ExecutionWrite {
+    if (this.#encodedEvents === undefined) {
+      this.#encodedEvents = this.events.map((event) => ({
+        eventId: event.eventId,
+        data: toBinary(HistoryEventSchema, event),
+      }));
+      let bytes = this.state.historySizeBytes ?? 0;
+      for (const event of this.#encodedEvents) bytes += event.data.length;
+      this.state.historySizeBytes = bytes;
+    }
     return {
       status: this.state.status,
       closeTimeMs: this.state.closeTimeMs,
       historyLength: this.state.nextEventId - 1,
       busy: isBusy(this.state),
       state: JSON.stringify(this.state),
-      events: this.events.map((event) => ({
-        eventId: event.eventId,
-        data: toBinary(HistoryEventSchema, event),
-      })),
+      events: this.#encodedEvents,
       tasks: this.closed ? [] : this.tasks,
       timers: this.closed ? [] : this.timers,
       deleteTimerKeys: this.closed ? [] : this.deleteTimerKeys,

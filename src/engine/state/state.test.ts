@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { type Command, CommandSchema } from '../../gen/strata/v1/command_pb.js';
 import { FailureSchema } from '../../gen/strata/v1/common_pb.js';
 import { EventType, WorkflowTaskFailedCause } from '../../gen/strata/v1/history_pb.js';
+import { defaultLimits } from '../engine-core.js';
 import { failActivityAttempt, findActivity, startActivity } from './activity.js';
 import { completeWorkflowTask } from './commands.js';
 import { newExecutionState, signalExecution, startExecution } from './execution.js';
@@ -23,6 +24,8 @@ const input = {
   workflowTaskTimeoutMs: 0,
   identity: 'test',
   randomnessSeed: 7,
+  retryPolicy: undefined,
+  cronSchedule: '',
 };
 
 /** A run whose first workflow task is running, as a worker would see it after polling. */
@@ -30,7 +33,7 @@ function runningTask(): ExecutionState {
   const state = newExecutionState(input, 0);
   const start = new Mutation(state, 0);
   startExecution(start, input);
-  startWorkflowTask(new Mutation(state, 1), 'worker', 'req');
+  startWorkflowTask(new Mutation(state, 1), 'worker', 'req', defaultLimits);
   return state;
 }
 

@@ -6,7 +6,7 @@ import {
   findActivity,
   timeOutActivityFinally,
 } from './activity.js';
-import { fireUserTimer, timeOutExecution } from './execution.js';
+import { fireUserTimer, firstWorkflowTaskBackoffElapsed, timeOutExecution } from './execution.js';
 import type { Mutation } from './mutation.js';
 import type { TimerPayload } from './types.js';
 import {
@@ -25,6 +25,9 @@ export function applyTimer(m: Mutation, payload: TimerPayload): void {
   switch (payload.type) {
     case 'run-timeout':
       timeOutExecution(m);
+      return;
+    case 'first-workflow-task-backoff':
+      firstWorkflowTaskBackoffElapsed(m);
       return;
     case 'user-timer':
       fireUserTimer(m, payload.timerId, payload.startedEventId);

@@ -56,6 +56,27 @@ export interface StoredSearchAttribute {
   value: string | number | boolean | string[];
 }
 
+/**
+ * What a run knows of its chain of runs under one workflow id (continue-as-new, retries, cron): enough
+ * to start the next run. See `next-run.ts`.
+ */
+export interface ChainState {
+  firstExecutionRunId: string;
+  /** 1 for the first attempt; grows with each retry, back to 1 for continue-as-new and cron runs. */
+  attempt: number;
+  /** When the whole chain times out (workflow execution timeout), epoch ms; 0 for never. */
+  executionExpirationMs: number;
+  executionTimeoutMs: number;
+  runTimeoutMs: number;
+  /** Encoded RetryPolicy; '' when the workflow is not retried. */
+  retryPolicy: string;
+  cronSchedule: string;
+  /** When this run's first workflow task was due (start + backoff): the next cron time follows it. */
+  scheduledTimeMs: number;
+  /** True until the first workflow task is scheduled after its backoff: nothing schedules it earlier. */
+  backoffPending: boolean;
+}
+
 export interface ExecutionState {
   namespace: string;
   workflowId: string;
@@ -92,6 +113,10 @@ export interface ExecutionState {
   patches?: string[];
   /** Accepted updates by update id (rejected ones leave no trace), so a resent update id finds its outcome. */
   updates?: Record<string, AcceptedUpdateState>;
+  /** Absent in rows written before chains existed: a chain of one run, attempt 1, no timeouts. */
+  chain?: ChainState;
+  /** Bytes of the encoded events written so far (Temporal's history size). */
+  historySizeBytes?: number;
 }
 
 /** Where an accepted update's events are; 0 while its handler has not finished. */
@@ -106,6 +131,7 @@ export type TimerPayload =
   | { type: 'workflow-task-schedule-to-start'; scheduledEventId: number }
   | { type: 'workflow-task-backoff'; scheduledEventId: number }
   | { type: 'run-timeout' }
+  | { type: 'first-workflow-task-backoff' }
   | { type: 'user-timer'; timerId: string; startedEventId: number }
   | { type: 'activity-schedule-to-start'; scheduledEventId: number; attempt: number }
   | { type: 'activity-start-to-close'; scheduledEventId: number; attempt: number }

@@ -14,7 +14,7 @@ import type {
 import { largestFailurePayload, largestPayload } from '../payload-limit.js';
 import type { Mutation } from './mutation.js';
 import type { ExecutionState } from './types.js';
-import { startWorkflowTask } from './workflow-task.js';
+import { type ContinueAsNewLimits, startWorkflowTask } from './workflow-task.js';
 
 type UpdateCommand = Extract<
   Command['attributes'],
@@ -144,7 +144,11 @@ export interface SpeculativeTaskFacts {
  * Writes a speculative workflow task's WorkflowTaskScheduled and WorkflowTaskStarted at the ids and times the
  * worker received (its `Date.now()` in that task must replay the same), and makes it the run's running task.
  */
-export function recordSpeculativeWorkflowTask(m: Mutation, facts: SpeculativeTaskFacts): void {
+export function recordSpeculativeWorkflowTask(
+  m: Mutation,
+  facts: SpeculativeTaskFacts,
+  limits: ContinueAsNewLimits,
+): void {
   const state = m.state;
   const attempt = state.workflowTaskAttempt;
   const scheduled = m.addEvent({
@@ -162,7 +166,7 @@ export function recordSpeculativeWorkflowTask(m: Mutation, facts: SpeculativeTas
     startedTimeMs: 0,
     backoff: false,
   };
-  startWorkflowTask(m, facts.identity, facts.requestId);
+  startWorkflowTask(m, facts.identity, facts.requestId, limits);
   const started = m.events.at(-1);
   if (started) started.eventTimeMs = facts.startedTimeMs;
   state.workflowTask.startedTimeMs = facts.startedTimeMs;

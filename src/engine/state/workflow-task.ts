@@ -14,7 +14,8 @@ export const defaultStickyScheduleToStartTimeoutMs = 5_000;
  */
 export function scheduleWorkflowTask(m: Mutation): void {
   const state = m.state;
-  if (!m.running) return;
+  // During a first-task backoff (retry, cron) events are recorded; the task comes when the backoff ends.
+  if (!m.running || state.chain?.backoffPending) return;
   if (state.workflowTask) {
     if (state.workflowTask.startedEventId > 0) state.workflowTaskNeeded = true;
     return;
@@ -74,12 +75,38 @@ export function isWorkflowTaskClaimable(m: Mutation, scheduledEventId: number, a
   return task !== undefined && task.startedEventId === 0 && !task.backoff;
 }
 
-export function startWorkflowTask(m: Mutation, identity: string, requestId: string): number {
+/**
+ * When the server tells the workflow to continue as new (`suggest_continue_as_new` on WorkflowTaskStarted):
+ * Temporal's `limit.historyCount.suggestContinueAsNew` and `limit.historySize.suggestContinueAsNew`.
+ */
+export interface ContinueAsNewLimits {
+  /** From this history length on (the WorkflowTaskStarted event's id). @default 4096 */
+  suggestContinueAsNewHistoryLength: number;
+  /** From this history size on, in bytes. @default 4 MiB */
+  suggestContinueAsNewHistorySizeBytes: number;
+}
+
+export function startWorkflowTask(
+  m: Mutation,
+  identity: string,
+  requestId: string,
+  limits: ContinueAsNewLimits,
+): number {
   const task = m.state.workflowTask;
   if (!task) throw new Error('no workflow task to start');
+  const historySizeBytes = (m.state.historySizeBytes ?? 0) + m.newEventBytes();
+  const suggestContinueAsNew =
+    m.state.nextEventId >= limits.suggestContinueAsNewHistoryLength ||
+    historySizeBytes >= limits.suggestContinueAsNewHistorySizeBytes;
   const event = m.addEvent({
     case: 'workflowTaskStartedEventAttributes',
-    value: { scheduledEventId: task.scheduledEventId, identity, requestId },
+    value: {
+      scheduledEventId: task.scheduledEventId,
+      identity,
+      requestId,
+      suggestContinueAsNew,
+      historySizeBytes,
+    },
   });
   task.startedEventId = event.eventId;
   task.startedTimeMs = m.nowMs;

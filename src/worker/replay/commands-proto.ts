@@ -9,6 +9,7 @@ import {
   type Command,
   CommandSchema,
   CompleteWorkflowExecutionCommandAttributesSchema as CompleteWorkflow,
+  ContinueAsNewWorkflowExecutionCommandAttributesSchema as ContinueAsNew,
   FailWorkflowExecutionCommandAttributesSchema as FailWorkflow,
   ModifyWorkflowPropertiesCommandAttributesSchema as ModifyWorkflowProperties,
   RecordMarkerCommandAttributesSchema as RecordMarker,
@@ -112,6 +113,17 @@ function protoAttributes(command: WorkflowCommand, context: CommandContext): Com
       };
     case 'cancelWorkflow':
       return { case: 'cancelWorkflowExecution', value: create(CancelWorkflow, {}) };
+    case 'continueAsNew':
+      return {
+        case: 'continueAsNewWorkflowExecution',
+        value: create(ContinueAsNew, {
+          workflowType: { name: command.workflowType },
+          taskQueue: command.taskQueue,
+          input: toProtoPayloads(command.args),
+          workflowRunTimeoutMs: command.workflowRunTimeoutMs ?? 0,
+          workflowTaskTimeoutMs: command.workflowTaskTimeoutMs ?? 0,
+        }),
+      };
     default: {
       const unknownCommand: never = command;
       throw new TypeError(`unknown command ${JSON.stringify(unknownCommand)}`);

@@ -19,6 +19,7 @@ export const COMMAND_KIND_OF_EVENT: Partial<Record<EventCase, WorkflowCommand['k
   workflowExecutionCompletedEventAttributes: 'completeWorkflow',
   workflowExecutionFailedEventAttributes: 'failWorkflow',
   workflowExecutionCanceledEventAttributes: 'cancelWorkflow',
+  workflowExecutionContinuedAsNewEventAttributes: 'continueAsNew',
 };
 
 export function isCommandEvent(event: HistoryEvent): boolean {
@@ -67,6 +68,7 @@ const COMMAND_NAMES: Record<WorkflowCommand['kind'], string> = {
   completeWorkflow: 'CompleteWorkflowExecution',
   failWorkflow: 'FailWorkflowExecution',
   cancelWorkflow: 'CancelWorkflowExecution',
+  continueAsNew: 'ContinueAsNewWorkflowExecution',
 };
 
 export function describeCommand(command: WorkflowCommand): string {

@@ -1,3 +1,5 @@
+import { fromProtoFailure } from '../../common/failure-proto.js';
+import { fromProtoPayloads } from '../../common/payload-proto.js';
 import { fromProtoMemo, fromProtoSearchAttributes } from '../../common/search-attributes-proto.js';
 import type { HistoryEvent } from '../../gen/strata/v1/history_pb.js';
 import type { RunInit } from '../../workflow/activation.js';
@@ -27,5 +29,20 @@ export function runInitOf(first: HistoryEvent | undefined, identity: RunIdentity
     randomnessSeed: started.randomnessSeed,
     searchAttributes: fromProtoSearchAttributes(started.searchAttributes),
     memo: fromProtoMemo(started.memo),
+    continuedFromExecutionRunId: started.continuedExecutionRunId || undefined,
+    cronSchedule: started.cronSchedule || undefined,
+    executionTimeoutMs: started.workflowExecutionTimeoutMs,
+    runTimeoutMs: started.workflowRunTimeoutMs,
+    taskTimeoutMs: started.workflowTaskTimeoutMs,
+    executionExpirationTimeMs: started.workflowExecutionExpirationTimeMs,
+    retryPolicy: started.retryPolicy && {
+      initialIntervalMs: started.retryPolicy.initialIntervalMs,
+      backoffCoefficient: started.retryPolicy.backoffCoefficient,
+      maximumIntervalMs: started.retryPolicy.maximumIntervalMs,
+      maximumAttempts: started.retryPolicy.maximumAttempts,
+      nonRetryableErrorTypes: started.retryPolicy.nonRetryableErrorTypes,
+    },
+    lastResult: fromProtoPayloads(started.lastCompletionResult)[0],
+    lastFailure: started.continuedFailure && fromProtoFailure(started.continuedFailure),
   };
 }

@@ -166,10 +166,14 @@ export class WorkflowRun {
       );
     }
     const patches = patchIds.map((patchId): ActivationJob => ({ kind: 'notifyHasPatch', patchId }));
+    const attributes =
+      started.attributes.case === 'workflowTaskStartedEventAttributes' ? started.attributes.value : undefined;
     const completion = this.#inSandbox().activate({
       timestampMs: started.eventTimeMs,
       isReplaying: replaying,
       historyLength: started.eventId,
+      historySizeBytes: attributes?.historySizeBytes ?? 0,
+      continueAsNewSuggested: attributes?.suggestContinueAsNew ?? false,
       jobs: [...patches, ...orderJobs(this.#jobs)],
     });
     this.#jobs = [];

@@ -63,6 +63,7 @@ const CLOSING_COMMANDS = new Set<WorkflowCommand['kind']>([
   'completeWorkflow',
   'failWorkflow',
   'cancelWorkflow',
+  'continueAsNew',
 ]);
 
 class WorkflowTaskProcessorImpl implements WorkflowTaskProcessor {
