@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { registerWorkflowInspectCommands } from './workflow-inspect-commands.js';
+import { registerWorkflowPatchStatusCommand } from './workflow-patch-status-command.js';
+import { registerWorkflowReplayCommands } from './workflow-replay-commands.js';
 import { registerWorkflowRunCommands } from './workflow-run-commands.js';
 
 /** `strata workflow ...`: the same commands and flags as `temporal workflow ...`. */
@@ -7,4 +9,6 @@ export function registerWorkflowCommands(program: Command): void {
   const workflow = program.command('workflow').description('Start, inspect and act on workflow executions');
   registerWorkflowRunCommands(workflow);
   registerWorkflowInspectCommands(workflow);
+  registerWorkflowReplayCommands(workflow);
+  registerWorkflowPatchStatusCommand(workflow);
 }

@@ -90,3 +90,8 @@ export type {
   WorkflowHandleWithFirstExecutionRunId,
   WorkflowHandleWithSignaledRunId,
 } from './workflow-handle.js';
+export type {
+  AsyncWorkflowListIterable,
+  HistoryAndWorkflowId,
+  IntoHistoriesOptions,
+} from './workflow-list.js';

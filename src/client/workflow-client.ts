@@ -21,6 +21,7 @@ import type {
   WorkflowHandleWithSignaledRunId,
 } from './workflow-handle.js';
 import { type HandleContext, WorkflowHandleImpl } from './workflow-handle-impl.js';
+import { type AsyncWorkflowListIterable, workflowListIterable } from './workflow-list.js';
 
 /** Options of {@link WorkflowClient.list}. */
 export interface ListOptions {
@@ -134,8 +135,18 @@ export class WorkflowClient {
     return new WorkflowHandleImpl<W>(this.context, { workflowId, runId, ...options });
   }
 
-  /** Lists executions matching a visibility query, fetching pages as the iteration goes. */
-  async *list(options: ListOptions = {}): AsyncIterable<WorkflowExecutionInfo> {
+  /**
+   * Lists executions matching a visibility query, fetching pages as the iteration goes; `.intoHistories()` gives
+   * their histories, for `Worker.runReplayHistories`.
+   */
+  list(options: ListOptions = {}): AsyncWorkflowListIterable {
+    return workflowListIterable(
+      () => this.listPages(options),
+      (workflowId, runId) => this.getHandle(workflowId, runId).fetchHistory(),
+    );
+  }
+
+  private async *listPages(options: ListOptions): AsyncIterable<WorkflowExecutionInfo> {
     let nextPageToken: Uint8Array = new Uint8Array();
     do {
       const token = nextPageToken;

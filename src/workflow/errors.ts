@@ -10,6 +10,13 @@
  */
 export class DeterminismViolationError extends Error {
   override name = 'DeterminismViolationError';
+  /** The history event where replay diverged from the code, when the replayer found one. */
+  readonly eventId: number | undefined;
+
+  constructor(message: string, options: { eventId?: number } = {}) {
+    super(message);
+    this.eventId = options.eventId;
+  }
 }
 
 /** A workflow API was called where no workflow is running (outside workflow code, or at module top level). */

@@ -41,7 +41,7 @@ async function recordUntilTimerFired(version: Version, workflowType: string): Pr
 }
 
 function replayError(version: Version, history: FakeHistory): Promise<unknown> {
-  return runReplayHistory({ bundle: bundles[version] }, history.events).then(
+  return runReplayHistory({ workflowBundle: bundles[version] }, history.events).then(
     () => undefined,
     (err: unknown) => err,
   );
@@ -66,7 +66,9 @@ describe('P1: live, patched() records one marker per id', () => {
     await runTask(processorFor('after'), history);
     history.fireTimer('1');
     expect(resultOf(await runTask(processorFor('after'), history))).toEqual([true, true, true]);
-    await expect(runReplayHistory({ bundle: bundles.after }, history.events)).resolves.toBeUndefined();
+    await expect(
+      runReplayHistory({ workflowBundle: bundles.after }, history.events),
+    ).resolves.toBeUndefined();
   });
 });
 
@@ -85,7 +87,9 @@ describe('P2: in replay the answer is known before the task runs', () => {
     history.fireTimer('1');
     // A worker without the run in cache replays both tasks, then completes live.
     expect(resultOf(await runTask(processorFor('after'), history))).toEqual([true, true]);
-    await expect(runReplayHistory({ bundle: bundles.after }, history.events)).resolves.toBeUndefined();
+    await expect(
+      runReplayHistory({ workflowBundle: bundles.after }, history.events),
+    ).resolves.toBeUndefined();
   });
 });
 
@@ -103,11 +107,11 @@ describe('P3: replay without a marker takes the old branch', () => {
 describe('P4: deprecatePatch', () => {
   it('P4: deprecatePatch is accepted in replay without a marker, and records a deprecated marker when live', async () => {
     const old = await recordUntilTimerFired('before', 'addedDeprecation');
-    await expect(runReplayHistory({ bundle: bundles.after }, old.events)).resolves.toBeUndefined();
+    await expect(runReplayHistory({ workflowBundle: bundles.after }, old.events)).resolves.toBeUndefined();
     const fresh = new FakeHistory({ workflowType: 'addedDeprecation' });
     expect(commandKinds(await runTask(processorFor('after'), fresh))).toEqual(['recordMarker', 'startTimer']);
     expect(markersOf(fresh)).toEqual([{ eventId: 5, id: 'bridge', deprecated: true }]);
-    await expect(runReplayHistory({ bundle: bundles.after }, fresh.events)).resolves.toBeUndefined();
+    await expect(runReplayHistory({ workflowBundle: bundles.after }, fresh.events)).resolves.toBeUndefined();
   });
 });
 
@@ -116,6 +120,7 @@ describe('P5/P6: markers the code does not ask for', () => {
     const history = await recordUntilTimerFired('before', 'droppedPatch');
     const err = await replayError('after', history);
     expect(err).toBeInstanceOf(DeterminismViolationError);
+    expect((err as DeterminismViolationError).eventId).toBe(5);
     expect((err as Error).message).toBe(
       '[NDE] workflow "droppedPatch-1" run "run-1" (type "droppedPatch"): at event 5 the history has MarkerRecorded ' +
         '(patch "feature") but the code produced StartTimer (timer id "1", 3600000 ms) (a different kind of command). ' +
@@ -128,7 +133,9 @@ describe('P5/P6: markers the code does not ask for', () => {
   it('P5: a deprecated marker the code does not ask for is skipped', async () => {
     const history = await recordUntilTimerFired('before', 'droppedDeprecation');
     expect(markersOf(history)).toEqual([{ eventId: 5, id: 'feature', deprecated: true }]);
-    await expect(runReplayHistory({ bundle: bundles.after }, history.events)).resolves.toBeUndefined();
+    await expect(
+      runReplayHistory({ workflowBundle: bundles.after }, history.events),
+    ).resolves.toBeUndefined();
     expect(resultOf(await runTask(processorFor('after'), history))).toBe('done');
   });
 
@@ -143,7 +150,9 @@ describe('P5/P6: markers the code does not ask for', () => {
 
   it('P6: a deprecated marker for "x" where the code asks patched("y") is skipped; patched("y") answers false', async () => {
     const history = await recordUntilTimerFired('before', 'renamedDeprecation');
-    await expect(runReplayHistory({ bundle: bundles.after }, history.events)).resolves.toBeUndefined();
+    await expect(
+      runReplayHistory({ workflowBundle: bundles.after }, history.events),
+    ).resolves.toBeUndefined();
   });
 });
 

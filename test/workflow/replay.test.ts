@@ -40,7 +40,7 @@ async function twoStepsHistory(): Promise<FakeHistory> {
 }
 
 async function replayError(version: Version, history: FakeHistory): Promise<unknown> {
-  return runReplayHistory({ bundle: bundles[version] }, history.events).then(
+  return runReplayHistory({ workflowBundle: bundles[version] }, history.events).then(
     () => undefined,
     (err: unknown) => err,
   );
@@ -77,7 +77,7 @@ describe('R1/R2: replay rebuilds a run from its history', () => {
     const result = await runTask(processorFor('v1'), history);
     expect(commandKinds(result)).toEqual(['scheduleActivityTask']);
     history.completeActivity('1');
-    await expect(runReplayHistory({ bundle: bundles.v1 }, history.events)).resolves.toBeUndefined();
+    await expect(runReplayHistory({ workflowBundle: bundles.v1 }, history.events)).resolves.toBeUndefined();
   });
 });
 
@@ -141,10 +141,12 @@ describe('R5: changes that are not non-deterministic', () => {
     const guide = await guideHistoryOnActivity();
     guide.completeActivity('1');
     await expect(
-      runReplayHistory({ bundle: bundles['v2-compatible'] }, guide.events),
+      runReplayHistory({ workflowBundle: bundles['v2-compatible'] }, guide.events),
     ).resolves.toBeUndefined();
     const two = await twoStepsHistory();
-    await expect(runReplayHistory({ bundle: bundles['v2-compatible'] }, two.events)).resolves.toBeUndefined();
+    await expect(
+      runReplayHistory({ workflowBundle: bundles['v2-compatible'] }, two.events),
+    ).resolves.toBeUndefined();
   });
 
   it('R5: the compatible version continues a v1 run live, running its new code', async () => {
@@ -160,7 +162,7 @@ describe('R5: changes that are not non-deterministic', () => {
     await runTask(processorFor('v1'), history);
     history.completeActivity('1');
     await expect(
-      runReplayHistory({ bundle: bundles['v2-compatible'] }, history.events),
+      runReplayHistory({ workflowBundle: bundles['v2-compatible'] }, history.events),
     ).resolves.toBeUndefined();
   });
 });
@@ -170,8 +172,10 @@ describe('R7: offline replay', () => {
     const json = JSON.parse(
       await readFile(new URL('./fixtures/histories/your-workflow-v1.json', import.meta.url), 'utf8'),
     ) as { events: unknown[] };
-    await expect(runReplayHistory({ bundle: bundles.v1 }, json)).resolves.toBeUndefined();
-    const err = await runReplayHistory({ bundle: bundles['v2-sleep-first'] }, json).catch((e: unknown) => e);
+    await expect(runReplayHistory({ workflowBundle: bundles.v1 }, json)).resolves.toBeUndefined();
+    const err = await runReplayHistory({ workflowBundle: bundles['v2-sleep-first'] }, json).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(DeterminismViolationError);
     expect((err as Error).message).toContain('at event 5');
   });
@@ -193,7 +197,7 @@ describe('R7: offline replay', () => {
       yield { workflowId: 'broken', history: ok.events.slice(1) };
     }
     const results = [];
-    for await (const result of runReplayHistories({ bundle: bundles['v2-sleep-first'] }, histories()))
+    for await (const result of runReplayHistories({ workflowBundle: bundles['v2-sleep-first'] }, histories()))
       results.push(result);
     expect(results.map((r) => [r.workflowId, r.runId, r.error?.name])).toEqual([
       ['two-1', 'run-1', undefined],
@@ -205,7 +209,9 @@ describe('R7: offline replay', () => {
 
   it('R7: an unknown workflow type is a ReplayError listing the exported types', async () => {
     const history = new FakeHistory({ workflowType: 'missing' });
-    const err = await runReplayHistory({ bundle: bundles.v1 }, history.events).catch((e: unknown) => e);
+    const err = await runReplayHistory({ workflowBundle: bundles.v1 }, history.events).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(ReplayError);
     expect((err as Error).message).toBe(
       '[REPLAY] workflow type "missing" is not exported by the workflows module; it exports: signalled, twoSteps, yourWorkflow',

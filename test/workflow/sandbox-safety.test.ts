@@ -136,7 +136,9 @@ describe('unhandled promise rejections', () => {
   it('R7: offline replay reports a rejection left unhandled as a ReplayError', async () => {
     const { processor, history } = setup({ workflowType: 'leavesRejectionUnhandled' });
     await runTask(processor, history);
-    await expect(runReplayHistory({ bundle }, history.events.slice(0, 3), 'order-1')).rejects.toThrow(
+    await expect(
+      runReplayHistory({ workflowBundle: bundle }, history.events.slice(0, 3), 'order-1'),
+    ).rejects.toThrow(
       /^\[REPLAY\] workflow "order-1" .*left a promise rejection unhandled: nobody awaits me/,
     );
     expect(hostRejections).toEqual([]);

@@ -10,8 +10,8 @@ import { type HistoryInput, historyEventsOf } from './history-json.js';
 import { runInitOf } from './run-init.js';
 import { type RunStep, WorkflowRun } from './workflow-run.js';
 
-/** Where the workflow code comes from: a module to bundle, or a bundle already built. */
-export type ReplayWorkerOptions = { workflowsPath: string } | { bundle: WorkflowBundle };
+/** Where the workflow code comes from: a module to bundle, or a bundle from `bundleWorkflowCode` (Temporal's names). */
+export type ReplayWorkerOptions = { workflowsPath: string } | { workflowBundle: WorkflowBundle };
 
 export interface ReplayHistoriesItem {
   workflowId: string;
@@ -26,7 +26,7 @@ export interface ReplayResult {
 }
 
 async function sandboxFor(options: ReplayWorkerOptions): Promise<WorkflowSandbox> {
-  const bundle = 'bundle' in options ? options.bundle : await bundleWorkflowCode(options);
+  const bundle = 'workflowBundle' in options ? options.workflowBundle : await bundleWorkflowCode(options);
   return WorkflowSandbox.create(bundle);
 }
 

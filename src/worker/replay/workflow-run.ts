@@ -163,6 +163,7 @@ export class WorkflowRun {
       throw this.#nde(
         `before event ${started.eventId} (the next workflow task) the code produced ${describeCommand(extra)}, ` +
           `which the history does not have after the task of event ${this.lastStartedEventId}`,
+        started.eventId,
       );
     }
     const patches = patchIds.map((patchId): ActivationJob => ({ kind: 'notifyHasPatch', patchId }));
@@ -193,6 +194,7 @@ export class WorkflowRun {
       throw this.#nde(
         `at event ${event.eventId} the history has ${describeEvent(event)}, a command the code did not produce ` +
           `(the code produced no more commands in the task of event ${this.lastStartedEventId})`,
+        event.eventId,
         event,
       );
     }
@@ -201,6 +203,7 @@ export class WorkflowRun {
       throw this.#nde(
         `at event ${event.eventId} the history has ${describeEvent(event)} ` +
           `but the code produced ${describeCommand(command)} (${mismatch})`,
+        event.eventId,
         event,
       );
     }
@@ -226,13 +229,14 @@ export class WorkflowRun {
     );
   }
 
-  #nde(what: string, event?: HistoryEvent): DeterminismViolationError {
+  #nde(what: string, eventId: number, event?: HistoryEvent): DeterminismViolationError {
     const advice = nondeterminismAdvice({
       event,
       unmarkedDeprecatedPatches: [...this.#unmarkedDeprecatedPatches],
     });
     return new DeterminismViolationError(
       `[NDE] workflow "${this.init.workflowId}" run "${this.init.runId}" (type "${this.init.workflowType}"): ${what}. ${advice}`,
+      { eventId },
     );
   }
 }
