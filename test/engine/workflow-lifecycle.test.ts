@@ -37,7 +37,8 @@ describe('workflow lifecycle', () => {
     await startWorkflow(client, 'wf-cancel-timer', 'q-cancel-timer');
     const first = await pollWorkflowTask(client, 'q-cancel-timer');
     await completeWorkflowTask(client, first, [
-      command({ case: 'startTimer', value: { timerId: 't1', startToFireTimeoutMs: 100 } }),
+      // t1 is far off so that a loaded machine cannot fire it before the cancel arrives.
+      command({ case: 'startTimer', value: { timerId: 't1', startToFireTimeoutMs: 60_000 } }),
       command({ case: 'startTimer', value: { timerId: 't2', startToFireTimeoutMs: 150 } }),
     ]);
     await client.signalWorkflowExecution({
