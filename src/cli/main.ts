@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { DEFAULT_ADDRESS } from '../client/connection.js';
 import { describeCliError, EXIT_OK, EXIT_USAGE, ReportedFailure } from './errors.js';
+import { registerOperatorCommands } from './operator-commands.js';
 import { registerServerCommands } from './server.js';
 import { registerWorkflowCommands } from './workflow-commands.js';
 
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerServerCommands(program);
   registerWorkflowCommands(program);
+  registerOperatorCommands(program);
   return program;
 }
 

@@ -19,9 +19,15 @@ import {
 import { EXIT_FAILED, ReportedFailure } from './errors.js';
 import { failureToJson, formatFailureChain } from './failure-format.js';
 import { compactJson, formatKeyValues, toJsonDocument } from './output.js';
+import {
+  addVisibilityOptions,
+  memoOf,
+  searchAttributesOf,
+  type VisibilityFlags,
+} from './visibility-flags.js';
 import { statusOfFailure } from './workflow-views.js';
 
-interface StartFlags extends GlobalOptions {
+interface StartFlags extends GlobalOptions, VisibilityFlags {
   type: string;
   taskQueue: string;
   workflowId?: string;
@@ -132,14 +138,20 @@ export function registerWorkflowRunCommands(workflow: Command): void {
 
 function addStartOptions(command: Command): Command {
   return addGlobalOptions(
-    addInputOption(
-      command
-        .requiredOption('--type <name>', 'workflow type (the exported function name)')
-        .requiredOption('-t, --task-queue <name>', 'task queue a worker polls')
-        .option('-w, --workflow-id <id>', 'workflow id (default: a random UUID)')
-        .option('--execution-timeout <duration>', "limit for the whole workflow, e.g. '1h'", parseDurationMs)
-        .option('--run-timeout <duration>', "limit for one run, e.g. '30m'", parseDurationMs)
-        .option('--task-timeout <duration>', "limit for one workflow task, e.g. '10s'", parseDurationMs),
+    addVisibilityOptions(
+      addInputOption(
+        command
+          .requiredOption('--type <name>', 'workflow type (the exported function name)')
+          .requiredOption('-t, --task-queue <name>', 'task queue a worker polls')
+          .option('-w, --workflow-id <id>', 'workflow id (default: a random UUID)')
+          .option(
+            '--execution-timeout <duration>',
+            "limit for the whole workflow, e.g. '1h'",
+            parseDurationMs,
+          )
+          .option('--run-timeout <duration>', "limit for one run, e.g. '30m'", parseDurationMs)
+          .option('--task-timeout <duration>', "limit for one workflow task, e.g. '10s'", parseDurationMs),
+      ),
     ),
   );
 }
@@ -147,7 +159,9 @@ function addStartOptions(command: Command): Command {
 async function startCommand(flags: StartFlags, wait: boolean): Promise<void> {
   const args = parseInputs(flags.input);
   const workflowId = flags.workflowId ?? randomUUID();
+  const memo = await memoOf(flags);
   await withClient(flags, async (client: Client) => {
+    const searchAttributes = await searchAttributesOf(client, flags.namespace, flags.searchAttribute);
     const handle = await client.workflow.start(flags.type, {
       taskQueue: flags.taskQueue,
       workflowId,
@@ -155,6 +169,8 @@ async function startCommand(flags: StartFlags, wait: boolean): Promise<void> {
       workflowExecutionTimeout: flags.executionTimeout,
       workflowRunTimeout: flags.runTimeout,
       workflowTaskTimeout: flags.taskTimeout,
+      searchAttributes,
+      memo,
     });
     const started = {
       workflowId,

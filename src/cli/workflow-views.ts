@@ -8,8 +8,26 @@ import type {
 } from '../client/description.js';
 import type { WorkflowFailedError } from '../client/errors.js';
 import { CancelledFailure, TerminatedFailure, TimeoutFailure } from '../common/failure.js';
+import type { TypedSearchAttributes } from '../common/search-attributes.js';
 import { failureToJson, formatFailureInline } from './failure-format.js';
-import { type Column, formatKeyValues, formatTable, formatTime, truncate } from './output.js';
+import { type Column, compactJson, formatKeyValues, formatTable, formatTime, truncate } from './output.js';
+
+/** Search attribute values by name, times as ISO strings: `{ CustomerId: 'acme', Tags: ['a'] }`. */
+function searchAttributeValues(typed: TypedSearchAttributes): Record<string, unknown> {
+  return Object.fromEntries(
+    typed.getAll().map(({ key, value }) => [key.name, value instanceof Date ? value.toISOString() : value]),
+  );
+}
+
+/** `Name  value` lines, sorted by name, values as compact JSON. */
+function valueLines(values: Record<string, unknown>): string {
+  return formatKeyValues(
+    Object.entries(values)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, value]) => [name, truncate(compactJson(value), 200)]),
+    '  ',
+  );
+}
 
 /** A listed execution as JSON: dates as ISO strings, the status by name. */
 export function executionInfoToJson(info: WorkflowExecutionInfo | WorkflowExecutionDescription) {
@@ -22,6 +40,8 @@ export function executionInfoToJson(info: WorkflowExecutionInfo | WorkflowExecut
     startTime: formatTime(info.startTime),
     closeTime: formatTime(info.closeTime),
     historyLength: info.historyLength,
+    searchAttributes: searchAttributeValues(info.typedSearchAttributes),
+    memo: info.memo,
   };
 }
 
@@ -63,6 +83,12 @@ export function formatDescription(description: WorkflowExecutionDescription, nam
       '  ',
     ),
   ];
+  const searchAttributes = searchAttributeValues(description.typedSearchAttributes);
+  if (Object.keys(searchAttributes).length > 0)
+    blocks.push('', 'Search Attributes:', valueLines(searchAttributes));
+  if (description.memo && Object.keys(description.memo).length > 0) {
+    blocks.push('', 'Memo:', valueLines(description.memo));
+  }
   const activities = description.pendingActivities;
   blocks.push('', `Pending Activities: ${activities.length}`);
   if (activities.length > 0) {

@@ -20,7 +20,11 @@ export type VisibilityValue = string | number;
 export type VisibilityFilter =
   | { kind: 'comparison'; field: VisibilityField; operator: ComparisonOperator; value: VisibilityValue }
   | { kind: 'in'; field: VisibilityField; values: VisibilityValue[]; negated: boolean }
-  /** Some indexed value of the run's search attribute `name` satisfies the comparison. */
+  /**
+   * Some indexed value of the run's search attribute `name` satisfies the comparison. The engine asks
+   * ranges (<, <=, >, >=) only of single-valued attributes, so an adapter may answer
+   * `A >= x AND A <= y` with one look-up of values in [x, y].
+   */
   | { kind: 'attribute'; name: string; operator: ComparisonOperator; value: VisibilityValue }
   /** Some indexed value of the run's search attribute `name` is one of `values`. */
   | { kind: 'attributeIn'; name: string; values: VisibilityValue[] }

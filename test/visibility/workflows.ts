@@ -4,6 +4,8 @@ import {
   defineQuery,
   defineSearchAttributeKey,
   defineSignal,
+  deprecatePatch,
+  patched,
   SearchAttributeType,
   setHandler,
   upsertMemo,
@@ -64,4 +66,19 @@ export async function order(): Promise<{
 export async function unregisteredUpsert(): Promise<string> {
   upsertSearchAttributes([{ key: defineSearchAttributeKey('Priority', SearchAttributeType.INT), value: 1 }]);
   return 'done';
+}
+
+export const release = defineSignal('release');
+
+/** Records the patch markers `fix-tax` and (deprecated) `old-rounding`, then waits for `release`. */
+export async function patchedOrder(): Promise<string> {
+  const tax = patched('fix-tax') ? 'new tax' : 'old tax';
+  deprecatePatch('old-rounding');
+  let released = false;
+  setHandler(release, () => {
+    released = true;
+  });
+  await condition(() => released);
+  // Asked again: the same answer and no second marker.
+  return patched('fix-tax') ? tax : 'changed';
 }

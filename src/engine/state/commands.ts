@@ -20,7 +20,7 @@ import { continueAsNewExecution } from './continue-as-new.js';
 import { cancelExecution, completeExecution, failExecution } from './execution.js';
 import type { Mutation } from './mutation.js';
 import { chainOf } from './next-run.js';
-import { modifyMemo, upsertSearchAttributes } from './search-attributes.js';
+import { modifyMemo, recordPatchMarker, upsertSearchAttributes } from './search-attributes.js';
 import type { ActivityState, ExecutionState } from './types.js';
 import { acceptUpdate, completeUpdate, newUpdateCommandIds, updateCommandProblem } from './updates.js';
 import {
@@ -365,6 +365,7 @@ export function completeWorkflowTask(m: Mutation, completion: WorkflowTaskComple
             workflowTaskCompletedEventId: completedEventId,
           },
         });
+        recordPatchMarker(m, attributes.value);
         break;
       case 'upsertWorkflowSearchAttributes': {
         const checked = checkUpsertSearchAttributes(

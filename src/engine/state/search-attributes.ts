@@ -3,6 +3,7 @@
  * values the store indexes for list and count. Pure.
  */
 import { create } from '@bufbuild/protobuf';
+import { patchMarkerOfAttributes } from '../../common/patch-marker-proto.js';
 import { fromProtoPayload } from '../../common/payload-proto.js';
 import type { EncodedSearchAttributes } from '../../common/search-attributes.js';
 import { toProtoSearchAttributes } from '../../common/search-attributes-proto.js';
@@ -95,11 +96,12 @@ export function modifyMemo(
   });
 }
 
-/** A patch marker was recorded: its id joins the run's `Patches` attribute (P8). */
-export function recordPatch(m: Mutation, patchId: string): void {
+/** A `core_patch` marker (deprecated or not) was recorded: its id joins the run's `Patches` attribute (P8). */
+export function recordPatchMarker(m: Mutation, marker: Parameters<typeof patchMarkerOfAttributes>[0]): void {
+  const patch = patchMarkerOfAttributes(marker);
   const patches = m.state.patches ?? [];
-  if (patches.includes(patchId)) return;
-  m.state.patches = [...patches, patchId].sort();
+  if (patch === undefined || patches.includes(patch.id)) return;
+  m.state.patches = [...patches, patch.id].sort();
   m.searchAttributesChanged = true;
 }
 

@@ -50,17 +50,53 @@ function comparison(column: string, operator: ComparisonOperator, value: Visibil
   return { sql: `(${column} >= ? AND ${column} < ?)`, params: [prefix, bound] };
 }
 
-/** The runs having a value of attribute `name` that satisfies `condition`, from the index table. */
-function runsWithAttribute(namespace: string, name: string, condition?: CompiledFilter): CompiledFilter {
+/** The query of the runs having a value of attribute `name` that satisfies `condition`. */
+function candidateQuery(namespace: string, name: string, condition?: CompiledFilter): CompiledFilter {
   const where = condition ? ` AND ${condition.sql}` : '';
   return {
-    sql: `run_id IN (SELECT run_id FROM search_attribute_values WHERE namespace = ? AND name = ?${where})`,
+    sql: `SELECT run_id FROM search_attribute_values WHERE namespace = ? AND name = ?${where}`,
     params: [namespace, name, ...(condition?.params ?? [])],
   };
 }
 
+const rangeOperators = new Set<ComparisonOperator>(['<', '<=', '>', '>=']);
+
+/**
+ * The query of the runs a filter on one attribute selects, read from the index of values alone;
+ * undefined for other filters. `A >= x AND A <= y` is one look-up of values in [x, y] rather than two
+ * sets of runs to intersect (measured: 30 ms -> 2 ms over 10,000 runs), which is sound because ranges
+ * are only asked of single-valued attributes (see VisibilityFilter).
+ */
+function attributeCandidates(filter: VisibilityFilter, namespace: string): CompiledFilter | undefined {
+  switch (filter.kind) {
+    case 'attribute':
+      return candidateQuery(namespace, filter.name, comparison('value', filter.operator, filter.value));
+    case 'attributeIn':
+      return candidateQuery(namespace, filter.name, {
+        sql: `value IN (${filter.values.map(() => '?').join(', ')})`,
+        params: filter.values,
+      });
+    case 'attributeExists':
+      return candidateQuery(namespace, filter.name);
+    case 'and': {
+      const { left, right } = filter;
+      if (left.kind !== 'attribute' || right.kind !== 'attribute' || left.name !== right.name)
+        return undefined;
+      if (!rangeOperators.has(left.operator) || !rangeOperators.has(right.operator)) return undefined;
+      return candidateQuery(namespace, left.name, {
+        sql: `value ${left.operator} ? AND value ${right.operator} ?`,
+        params: [left.value, right.value],
+      });
+    }
+    default:
+      return undefined;
+  }
+}
+
 /** Compiles the parsed query to a WHERE fragment with bound parameters (never string-spliced values). */
 export function compileFilter(filter: VisibilityFilter, namespace: string): CompiledFilter {
+  const candidates = attributeCandidates(filter, namespace);
+  if (candidates) return { sql: `run_id IN (${candidates.sql})`, params: candidates.params };
   switch (filter.kind) {
     case 'comparison':
       return comparison(columns[filter.field], filter.operator, filter.value);
@@ -71,15 +107,6 @@ export function compileFilter(filter: VisibilityFilter, namespace: string): Comp
         params: filter.values,
       };
     }
-    case 'attribute':
-      return runsWithAttribute(namespace, filter.name, comparison('value', filter.operator, filter.value));
-    case 'attributeIn':
-      return runsWithAttribute(namespace, filter.name, {
-        sql: `value IN (${filter.values.map(() => '?').join(', ')})`,
-        params: filter.values,
-      });
-    case 'attributeExists':
-      return runsWithAttribute(namespace, filter.name);
     case 'and':
     case 'or': {
       const left = compileFilter(filter.left, namespace);
@@ -93,12 +120,30 @@ export function compileFilter(filter: VisibilityFilter, namespace: string): Comp
       const operand = compileFilter(filter.operand, namespace);
       return { sql: `NOT (${operand.sql})`, params: operand.params };
     }
+    case 'attribute':
+    case 'attributeIn':
+    case 'attributeExists':
+      throw new Error(`attribute filter ${filter.kind} has no candidates`);
     default: {
       const unexpected: never = filter;
       throw new Error(`unknown filter ${JSON.stringify(unexpected)}`);
     }
   }
 }
+
+/** The attribute look-ups every run the filter selects must pass: those of its top-level AND chain. */
+function requiredCandidates(filter: VisibilityFilter, namespace: string): CompiledFilter[] {
+  const candidates = attributeCandidates(filter, namespace);
+  if (candidates) return [candidates];
+  if (filter.kind !== 'and') return [];
+  return [...requiredCandidates(filter.left, namespace), ...requiredCandidates(filter.right, namespace)];
+}
+
+/**
+ * At most this many candidate runs, a list reads the matches through the index of values and sorts
+ * them; beyond, it walks the executions in list order, where matches are then dense enough.
+ */
+const fewCandidates = 5000;
 
 /** Where the previous page ended: the sort key and run id of its last run. */
 interface Cursor {
@@ -145,6 +190,10 @@ export class VisibilityQueries {
     }
     const column = columns[order.field];
     const direction = order.direction === 'asc' ? 'ASC' : 'DESC';
+    // Without statistics SQLite walks the order's index whatever the filter; a unary + keeps it from
+    // that index so it starts from the few candidate runs instead (measured over 10,000 runs, 100 of
+    // them matching: 15 ms -> 2 ms).
+    const orderTerm = filter && this.hasFewCandidates(filter, namespace) ? `+${column}` : column;
     if (cursor) {
       const after = decodeCursor(cursor);
       const beyond = order.direction === 'asc' ? '>' : '<';
@@ -154,7 +203,7 @@ export class VisibilityQueries {
     const rows = this.db
       .prepare<VisibilityValue[], ExecutionRow>(
         `SELECT * FROM executions WHERE ${where.join(' AND ')}
-         ORDER BY ${column} ${direction}, run_id ${direction} LIMIT ${pageSize + 1}`,
+         ORDER BY ${orderTerm} ${direction}, run_id ${direction} LIMIT ${pageSize + 1}`,
       )
       .all(...params);
     const page = rows.slice(0, pageSize);
@@ -164,6 +213,14 @@ export class VisibilityQueries {
       return { records, nextCursor: encodeCursor({ key: last[column], runId: last.run_id }) };
     }
     return { records };
+  }
+
+  private hasFewCandidates(filter: VisibilityFilter, namespace: string): boolean {
+    return requiredCandidates(filter, namespace).some((candidates) => {
+      const bounded = `SELECT COUNT(*) AS n FROM (${candidates.sql} LIMIT ${fewCandidates + 1})`;
+      const n = this.db.prepare<VisibilityValue[], { n: number }>(bounded).get(...candidates.params)?.n ?? 0;
+      return n <= fewCandidates;
+    });
   }
 
   count(namespace: string, filter: VisibilityFilter | undefined): number {
