@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventType } from '../../src/gen/strata/v1/history_pb.js';
 import { eventually } from '../helpers/strata-server.js';
 import {
+  continuing,
   customerKey,
   infoQuery,
   order,
@@ -108,6 +109,27 @@ describe('search attributes and memo, set at start and from workflow code', () =
       });
       expect((await env.client.workflow.count('Tags IS NULL AND OrderStage = "shipped"')).count).toBe(1);
     });
+  });
+});
+
+describe('runs of a chain', () => {
+  it('the run continued as new inherits the memo and search attributes the previous run left', async () => {
+    const worker = await workerOn('sa-chain');
+    const result = await worker.runUntil(
+      env.client.workflow.execute(continuing, {
+        taskQueue: 'sa-chain',
+        workflowId: 'chain-1',
+        args: [1],
+        memo: { owner: 'ada' },
+        typedSearchAttributes: [{ key: customerKey, value: 'acme' }],
+      }),
+    );
+    expect(result).toEqual({ stage: 'round-1', memo: { owner: 'ada', carried: true } });
+    const latest = await env.client.workflow.getHandle('chain-1').describe();
+    expect(latest.searchAttributes).toEqual({ CustomerId: ['acme'], OrderStage: ['round-1'] });
+    expect((await env.client.workflow.count('WorkflowId = "chain-1" AND OrderStage = "round-1"')).count).toBe(
+      2,
+    );
   });
 });
 

@@ -1,6 +1,7 @@
 /** Workflows that set search attributes and memo from their code, for the visibility tests. */
 import {
   condition,
+  continueAsNew,
   defineQuery,
   defineSearchAttributeKey,
   defineSignal,
@@ -81,4 +82,15 @@ export async function patchedOrder(): Promise<string> {
   await condition(() => released);
   // Asked again: the same answer and no second marker.
   return patched('fix-tax') ? tax : 'changed';
+}
+
+/** Sets its stage and memo, continues as new once; the second run reports what it inherited. */
+export async function continuing(round: number): Promise<{ stage?: string; memo: Record<string, unknown> }> {
+  if (round === 1) {
+    upsertSearchAttributes([{ key: stageKey, value: 'round-1' }]);
+    upsertMemo({ carried: true });
+    await continueAsNew<typeof continuing>(2);
+  }
+  const info = workflowInfo();
+  return { stage: info.typedSearchAttributes.get(stageKey), memo: info.memo };
 }

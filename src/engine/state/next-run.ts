@@ -20,6 +20,7 @@ import { decideRetry, retryFactsOf } from '../retry.js';
 import { newRunId, randomSeed } from '../run-id.js';
 import type { StartExecutionInput } from './execution.js';
 import { decodeMessage, encodeMessage, type Mutation } from './mutation.js';
+import { inheritedVisibility } from './search-attributes.js';
 import type { ChainState, ExecutionState } from './types.js';
 
 /** The run that follows a closing run: decided at the close, started by the engine in the same transaction. */
@@ -225,6 +226,7 @@ export function nextRunInput(
     randomnessSeed: randomSeed(),
     retryPolicy: decodeMessage(RetryPolicySchema, chain.retryPolicy),
     cronSchedule: chain.cronSchedule,
+    ...inheritedVisibility(state),
     continuation: {
       previousRunId: state.runId,
       initiator: next.initiator,

@@ -155,3 +155,17 @@ export function memoOf(state: ExecutionState): Memo | undefined {
   }
   return create(MemoSchema, { fields });
 }
+
+/**
+ * What the next run of a chain (continue-as-new, retry, cron) inherits, as in Temporal: the memo and
+ * the custom search attributes as the closing run left them. `Patches` is per run and starts empty.
+ */
+export function inheritedVisibility(state: ExecutionState): {
+  memo?: Memo;
+  searchAttributes?: Map<string, CheckedSearchAttribute>;
+} {
+  return {
+    memo: memoOf(state),
+    searchAttributes: new Map(Object.entries(state.searchAttributes ?? {})),
+  };
+}
