@@ -5,11 +5,16 @@
 import { create } from '@bufbuild/protobuf';
 import { Engine } from '../src/engine/engine.js';
 import * as S from '../src/gen/strata/v1/service_pb.js';
+import { PostgresStore } from '../src/store/postgres/index.js';
 import { SqliteStore } from '../src/store/sqlite/index.js';
+import type { Store } from '../src/store/store.js';
 import { oneActivityCommand } from './one-activity-commands.js';
 
 const total = Number(process.argv[2] ?? 5000);
-const store = new SqliteStore({ filename: process.argv[3] });
+const target = process.argv[3];
+const store: Store = target?.startsWith('postgres')
+  ? await PostgresStore.open({ url: target, poolSize: Number(process.env.POOL ?? 10) })
+  : new SqliteStore({ filename: target });
 const engine = new Engine({ store, limits: { longPollTimeoutMs: 500 } });
 let stopped = false;
 const q = 'bench';

@@ -1,6 +1,10 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import type { LogLevel } from '../engine/logger.js';
+import { createConsoleLogger, type LogLevel } from '../engine/logger.js';
 import { startServer } from '../server/index.js';
+import { openStore, redactUrl } from '../server/open-store.js';
+import { PostgresStore } from '../store/postgres/index.js';
+import { migrations as sqliteMigrations } from '../store/sqlite/migrations.js';
+import { UsageError } from './errors.js';
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -10,59 +14,111 @@ function parsePort(value: string): number {
   return port;
 }
 
+function parsePoolSize(value: string): number {
+  const size = Number(value);
+  if (!Number.isInteger(size) || size < 1 || size > 1000) {
+    throw new InvalidArgumentError(`pool size must be an integer between 1 and 1000, got "${value}"`);
+  }
+  return size;
+}
+
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
-interface StartDevOptions {
+interface ServeOptions {
   port: number;
   ip: string;
+  db?: string;
   dbFilename?: string;
+  dbPoolSize?: number;
   namespace?: string[];
   logLevel: LogLevel;
 }
 
-/** Adds `strata server start-dev`: a local server with SQLite, in memory unless --db-filename is given. */
-export function registerServerCommands(program: Command): void {
-  const server = program.command('server').description('run a Strata server');
-  server
-    .command('start-dev')
-    .description('start a development server (SQLite; in memory unless --db-filename is given)')
+const dbHelp = 'PostgreSQL URL, e.g. postgres://user:password@host:5432/strata (migrated at start)';
+
+function addServeOptions(command: Command): Command {
+  return command
     .option('--port <port>', 'port to listen on', parsePort, 7233)
     .option('--ip <ip>', 'interface to listen on', '127.0.0.1')
-    .option('--db-filename <file>', 'SQLite file that keeps workflows across restarts')
+    .option('--db-pool-size <n>', 'PostgreSQL connections for requests (default 10)', parsePoolSize)
     .option('--namespace <name>', 'namespace to create (repeatable)', collect)
     .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['debug', 'info', 'warn', 'error'])
         .default('info'),
-    )
-    .action(async (options: StartDevOptions) => {
-      const namespaces = options.namespace && options.namespace.length > 0 ? options.namespace : ['default'];
-      const running = await startServer({
-        port: options.port,
-        ip: options.ip,
-        dbFilename: options.dbFilename,
-        namespaces,
-        logLevel: options.logLevel,
-      });
-      // Handlers go in before the ready line, so a supervisor that signals on seeing it is honoured.
-      const stopRequested = new Promise<void>((resolve) => {
-        const stop = (): void => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolve();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
-      const storage = options.dbFilename ?? 'in-memory';
-      const host = new URL(running.address).host;
-      process.stdout.write(
-        `Strata dev server listening on ${host} (namespace ${namespaces.join(', ')}, ${storage})\n`,
-      );
-      await stopRequested;
-      await running.close();
-      process.exitCode = 0;
+    );
+}
+
+/** Runs a server until SIGINT/SIGTERM; `kind` starts its ready line. */
+async function serve(kind: string, options: ServeOptions): Promise<void> {
+  const namespaces = options.namespace && options.namespace.length > 0 ? options.namespace : ['default'];
+  const running = await startServer({
+    port: options.port,
+    ip: options.ip,
+    db: options.db,
+    dbFilename: options.dbFilename,
+    dbPoolSize: options.dbPoolSize,
+    namespaces,
+    logLevel: options.logLevel,
+  });
+  // Handlers go in before the ready line, so a supervisor that signals on seeing it is honoured.
+  const stopRequested = new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  const storage = options.db ? redactUrl(options.db) : (options.dbFilename ?? 'in-memory');
+  const host = new URL(running.address).host;
+  process.stdout.write(`${kind} listening on ${host} (namespace ${namespaces.join(', ')}, ${storage})\n`);
+  await stopRequested;
+  await running.close();
+  process.exitCode = 0;
+}
+
+/** Adds `strata server start-dev`, `strata server start` (PostgreSQL) and `strata server migrate`. */
+export function registerServerCommands(program: Command): void {
+  const server = program.command('server').description('run a Strata server');
+  addServeOptions(
+    server
+      .command('start-dev')
+      .description('start a development server (SQLite; in memory unless --db-filename is given, or --db)')
+      .option('--db-filename <file>', 'SQLite file that keeps workflows across restarts')
+      .option('--db <url>', dbHelp),
+  ).action((options: ServeOptions) => serve('Strata dev server', options));
+  addServeOptions(
+    server
+      .command('start')
+      .description('start a server on PostgreSQL; several may share one database')
+      .requiredOption('--db <url>', dbHelp),
+  ).action((options: ServeOptions) => serve('Strata server', options));
+  server
+    .command('migrate')
+    .description('apply pending schema migrations to a database and exit (servers also do it at start)')
+    .option('--db <url>', 'PostgreSQL URL')
+    .option('--db-filename <file>', 'SQLite file')
+    .action(async (options: { db?: string; dbFilename?: string }) => {
+      if ((options.db === undefined) === (options.dbFilename === undefined)) {
+        throw new UsageError('name one database: --db <postgres url> or --db-filename <file>');
+      }
+      const store = await openStore(options, createConsoleLogger('warn'));
+      await store.close();
+      if (store instanceof PostgresStore) {
+        const { from, to } = store.migration;
+        const name = redactUrl(options.db ?? '');
+        process.stdout.write(
+          from === to
+            ? `${name} is up to date (schema version ${to})\n`
+            : `migrated ${name} from schema version ${from} to ${to}\n`,
+        );
+      } else {
+        const version = sqliteMigrations.at(-1)?.version ?? 0;
+        process.stdout.write(`${options.dbFilename} is at schema version ${version}\n`);
+      }
     });
 }

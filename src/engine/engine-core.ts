@@ -5,6 +5,7 @@ import {
   type NewTask,
   type Store,
   type StoreTransaction,
+  StoreUnavailableError,
 } from '../store/store.js';
 import type { Clock } from './clock.js';
 import { EngineError, workflowNotFound } from './errors.js';
@@ -126,6 +127,16 @@ export class EngineCore {
     this.inFlight += 1;
     try {
       return await fn();
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) {
+        throw new EngineError({
+          code: 'STORE_UNAVAILABLE',
+          kind: 'unavailable',
+          message: `${error.message} (the server reconnects by itself)`,
+          cause: error,
+        });
+      }
+      throw error;
     } finally {
       this.inFlight -= 1;
       if (this.inFlight === 0) this.idle?.();
@@ -207,11 +218,7 @@ export class EngineCore {
       if (skip.has(task)) continue;
       this.matching.notify(queueChannel(task.namespace, task.taskQueue, task.kind));
     }
-    for (const key of effects.closedRuns) {
-      const waiters = this.closeWaiters.get(key);
-      this.closeWaiters.delete(key);
-      for (const wake of waiters ?? []) wake();
-    }
+    for (const key of effects.closedRuns) this.wakeCloseWaiters(key);
     if (Number.isFinite(effects.earliestTimerMs)) this.hooks.onTimerSet(effects.earliestTimerMs);
     this.hooks.onCommit();
   }
@@ -309,6 +316,13 @@ export class EngineCore {
       cancel = finish;
     });
     return { promise, cancel };
+  }
+
+  /** Wakes the result waiters of a run (`runKey`) that closed. */
+  wakeCloseWaiters(key: string): void {
+    const waiters = this.closeWaiters.get(key);
+    this.closeWaiters.delete(key);
+    for (const wake of waiters ?? []) wake();
   }
 
   wakeAllCloseWaiters(): void {

@@ -79,6 +79,7 @@ import {
   respondActivityFailed,
 } from './activity-task-api.js';
 import { type Clock, RealClock, VirtualClock } from './clock.js';
+import { linkCluster } from './cluster-link.js';
 import { defaultLimits, EngineCore, type EngineLimits } from './engine-core.js';
 import { EngineError } from './errors.js';
 import {
@@ -92,6 +93,7 @@ import { createConsoleLogger, type Logger } from './logger.js';
 import { Matching } from './matching.js';
 import { InProcessNotifier, type TaskNotifier } from './notifier.js';
 import { MAX_PAYLOAD_BYTES } from './payload-limit.js';
+import { Queries } from './query-api.js';
 import { countWorkflows, describeWorkflow, getHistory, listWorkflows } from './read-api.js';
 import { addSearchAttributes, listSearchAttributes, removeSearchAttributes } from './search-attribute-api.js';
 import { applyTimer } from './state/timer-fired.js';
@@ -99,10 +101,7 @@ import type { TimerPayload } from './state/types.js';
 import { TimerQueue } from './timer-queue.js';
 import { pollWorkflowExecutionUpdate, updateWorkflowExecution } from './update-api.js';
 import {
-  type PendingQuery,
   pollWorkflowTask,
-  queryWorkflow,
-  respondQueryTaskCompleted,
   respondWorkflowTaskCompleted,
   respondWorkflowTaskFailed,
 } from './workflow-task-api.js';
@@ -135,7 +134,8 @@ export class Engine {
   readonly clock: Clock;
   private readonly core: EngineCore;
   private readonly timerQueue: TimerQueue;
-  private readonly queries = new Map<string, PendingQuery>();
+  private readonly queries: Queries;
+  private readonly unlinkCluster: (() => void) | undefined;
   private timeSkipping = false;
   private idleCheckScheduled = false;
 
@@ -155,6 +155,10 @@ export class Engine {
         onCommit: () => this.scheduleIdleCheck(),
       },
     );
+    this.queries = new Queries(this.core, options.store.cluster);
+    // Several server processes on one database: hear what the others commit.
+    const cluster = options.store.cluster;
+    this.unlinkCluster = cluster && linkCluster(this.core, cluster, this.queries);
     this.timerQueue = new TimerQueue(options.store, this.clock, (timer) => this.fireTimer(timer), logger);
     // Timers survive restarts: overdue ones fire at once, the rest are armed.
     this.timerQueue.start();
@@ -190,10 +194,7 @@ export class Engine {
 
   queryWorkflow(request: QueryWorkflowRequest, options: CallOptions = {}): Promise<QueryWorkflowResponse> {
     return this.core.track(async () =>
-      create(
-        QueryWorkflowResponseSchema,
-        await queryWorkflow(this.core, this.queries, request, options.signal),
-      ),
+      create(QueryWorkflowResponseSchema, await this.queries.query(request, options.signal)),
     );
   }
 
@@ -299,7 +300,7 @@ export class Engine {
     request: RespondQueryTaskCompletedRequest,
   ): Promise<RespondQueryTaskCompletedResponse> {
     return this.core.track(async () => {
-      respondQueryTaskCompleted(this.core, this.queries, request);
+      await this.queries.respond(request);
       return create(RespondQueryTaskCompletedResponseSchema, {});
     });
   }
@@ -429,18 +430,17 @@ export class Engine {
     if (this.core.closed) return;
     this.core.closed = true;
     this.timeSkipping = false;
+    this.unlinkCluster?.();
     this.core.matching.close();
     this.core.updates.close();
     this.core.wakeAllCloseWaiters();
-    for (const query of [...this.queries.values()]) {
-      query.reject(
-        new EngineError({
-          code: 'SHUTTING_DOWN',
-          kind: 'unavailable',
-          message: 'the server is shutting down',
-        }),
-      );
-    }
+    this.queries.rejectAll(
+      new EngineError({
+        code: 'SHUTTING_DOWN',
+        kind: 'unavailable',
+        message: 'the server is shutting down',
+      }),
+    );
     await this.timerQueue.stop();
     await this.core.waitIdle();
   }

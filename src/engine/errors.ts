@@ -28,7 +28,8 @@ export type EngineErrorCode =
   | 'SEARCH_ATTRIBUTE_EXISTS'
   | 'SEARCH_ATTRIBUTE_NOT_FOUND'
   | 'UPDATE_NOT_FOUND'
-  | 'UPDATE_LIMIT';
+  | 'UPDATE_LIMIT'
+  | 'STORE_UNAVAILABLE';
 
 export interface EngineErrorOptions {
   code: EngineErrorCode;

@@ -159,6 +159,15 @@ export class Matching {
     }
   }
 
+  /** Every waiting poller looks at the store again (notifications may have been missed). */
+  wakeAll(): void {
+    for (const channel of [...this.waiters.keys()]) {
+      this.generations.set(channel, this.generation(channel) + 1);
+      const list = this.waiters.get(channel) ?? [];
+      for (const waiter of [...list]) waiter.wake();
+    }
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }

@@ -6,18 +6,15 @@ import {
   type PollWorkflowTaskQueueRequest,
   type PollWorkflowTaskQueueResponse,
   PollWorkflowTaskQueueResponseSchema,
-  type QueryWorkflowRequest,
-  type QueryWorkflowResponse,
-  type RespondQueryTaskCompletedRequest,
   type RespondWorkflowTaskCompletedRequest,
   type RespondWorkflowTaskFailedRequest,
-  type WorkflowQuery,
 } from '../gen/strata/v1/service_pb.js';
 import type { StoredEvent, StoreTransaction } from '../store/store.js';
 import { activityTaskResponse } from './activity-task-response.js';
-import { type CommitEffects, type EngineCore, parseState } from './engine-core.js';
-import { EngineError, taskNotFound } from './errors.js';
+import type { CommitEffects, EngineCore } from './engine-core.js';
+import { taskNotFound } from './errors.js';
 import { queueChannel } from './matching.js';
+import type { Queries } from './query-api.js';
 import { completeWorkflowTask } from './state/commands.js';
 import {
   failWorkflowTask,
@@ -32,7 +29,7 @@ import {
   prepareSpeculativeAnswer,
   settleTaskUpdates,
 } from './update-delivery.js';
-import { checkFailure, checkPayloads, requireField } from './validation.js';
+import { checkFailure, requireField } from './validation.js';
 import { loadRegistry } from './visibility/search-attributes.js';
 
 export function decodeEvents(stored: StoredEvent[]): HistoryEvent[] {
@@ -82,15 +79,9 @@ export async function longPoll<T>(
   }
 }
 
-export interface PendingQuery {
-  query: WorkflowQuery | undefined;
-  resolve: (response: Partial<QueryWorkflowResponse>) => void;
-  reject: (error: EngineError) => void;
-}
-
 export async function pollWorkflowTask(
   core: EngineCore,
-  queries: Map<string, PendingQuery>,
+  queries: Queries,
   request: PollWorkflowTaskQueueRequest,
   signal?: AbortSignal,
 ): Promise<PollWorkflowTaskQueueResponse> {
@@ -152,32 +143,12 @@ export async function pollWorkflowTask(
     channel,
     signal,
     async () => {
-      const query = core.matching.takeQuery(channel);
-      const pending = query ? queries.get(query.id) : undefined;
+      const local = core.matching.takeQuery(channel);
       // The other in-memory tasks are speculative workflow tasks carrying updates.
-      const speculative = query && !pending ? await claimSpeculativeTask(core, query, identity) : undefined;
+      const speculative =
+        local && !queries.isPending(local.id) ? await claimSpeculativeTask(core, local, identity) : undefined;
       if (speculative) return speculative;
-      if (query && pending) {
-        const record = await core.store.getExecution(query.namespace, query.runId);
-        if (!record) return undefined;
-        const state = parseState(record);
-        const history = decodeEvents(
-          await core.store.readHistory(namespace, record.runId, 1, Number.MAX_SAFE_INTEGER),
-        );
-        return create(PollWorkflowTaskQueueResponseSchema, {
-          taskToken: encodeTaskToken({ kind: 'query', namespace, queryId: query.id }),
-          workflowExecution: { workflowId: record.workflowId, runId: record.runId },
-          workflowType: { name: record.workflowType },
-          previousStartedEventId: state.previousStartedEventId,
-          startedEventId: history.at(-1)?.eventId ?? 0,
-          attempt: 1,
-          history: { events: history },
-          query: pending.query,
-          scheduledTimeMs: core.clock.nowMs(),
-          startedTimeMs: core.clock.nowMs(),
-        });
-      }
-      return core.transact(claimInTx);
+      return (await queries.take(namespace, taskQueue, local)) ?? core.transact(claimInTx);
     },
     claimInTx,
   );
@@ -264,91 +235,4 @@ export async function respondWorkflowTaskFailed(
     );
   });
   await settleTaskUpdates(core, token, { kind: 'failed' });
-}
-
-export async function queryWorkflow(
-  core: EngineCore,
-  queries: Map<string, PendingQuery>,
-  request: QueryWorkflowRequest,
-  signal?: AbortSignal,
-): Promise<Partial<QueryWorkflowResponse>> {
-  const namespace = core.checkNamespace(request.namespace);
-  const workflowId = requireField(request.execution?.workflowId, 'execution.workflow_id');
-  const queryType = requireField(request.query?.queryType, 'query.query_type');
-  checkPayloads(request.query?.queryArgs, 'query.query_args');
-  const record = await core.resolveRun(core.store, namespace, workflowId, request.execution?.runId ?? '');
-  const state = parseState(record);
-  const stickyChannel = state.stickyTaskQueue
-    ? queueChannel(namespace, state.stickyTaskQueue, 'workflow')
-    : '';
-  const useSticky = stickyChannel !== '' && core.matching.hasWaiter(stickyChannel);
-  const taskQueue = useSticky ? state.stickyTaskQueue : state.taskQueue;
-  const id = randomUUID();
-  const timeoutMs = core.limits.queryTimeoutMs;
-  return new Promise<Partial<QueryWorkflowResponse>>((resolve, reject) => {
-    const cleanup = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      queries.delete(id);
-      core.matching.removeQuery(id);
-    };
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(
-        new EngineError({
-          code: 'QUERY_TIMEOUT',
-          kind: 'deadline_exceeded',
-          message: `no worker answered query "${queryType}" of workflow "${workflowId}" within ${timeoutMs} ms; is a worker polling task queue "${state.taskQueue}"?`,
-        }),
-      );
-    }, timeoutMs);
-    const onAbort = (): void => {
-      cleanup();
-      reject(
-        new EngineError({
-          code: 'QUERY_TIMEOUT',
-          kind: 'deadline_exceeded',
-          message: 'the query was canceled by the caller',
-        }),
-      );
-    };
-    signal?.addEventListener('abort', onAbort);
-    queries.set(id, {
-      query: request.query,
-      resolve: (value) => {
-        cleanup();
-        resolve(value);
-      },
-      reject: (error) => {
-        cleanup();
-        reject(error);
-      },
-    });
-    core.matching.pushQuery(queueChannel(namespace, taskQueue, 'workflow'), {
-      id,
-      namespace,
-      runId: record.runId,
-      taskQueue,
-    });
-  });
-}
-
-export function respondQueryTaskCompleted(
-  core: EngineCore,
-  queries: Map<string, PendingQuery>,
-  request: RespondQueryTaskCompletedRequest,
-): void {
-  const token = decodeTaskToken(request.taskToken, 'query');
-  if (token.kind !== 'query') return;
-  core.checkNamespace(token.namespace);
-  checkPayloads(request.queryResult, 'query_result');
-  const pending = queries.get(token.queryId);
-  if (!pending) throw taskNotFound(`query task "${token.queryId}" not found (it timed out or was answered)`);
-  if (request.failure) {
-    pending.reject(
-      new EngineError({ code: 'QUERY_FAILED', kind: 'invalid_argument', message: request.failure.message }),
-    );
-    return;
-  }
-  pending.resolve({ queryResult: request.queryResult });
 }

@@ -6,8 +6,8 @@ import { Engine } from '../engine/engine.js';
 import type { EngineLimits } from '../engine/engine-core.js';
 import { createConsoleLogger, type Logger, type LogLevel } from '../engine/logger.js';
 import { WorkflowService } from '../gen/strata/v1/service_pb.js';
-import { SqliteStore } from '../store/sqlite/index.js';
 import { createFastPath } from './fast-path.js';
+import { openStore } from './open-store.js';
 import { createWorkflowService } from './service.js';
 
 export interface ServerOptions {
@@ -17,6 +17,13 @@ export interface ServerOptions {
   ip?: string;
   /** SQLite database file; omitted keeps everything in memory. */
   dbFilename?: string;
+  /**
+   * PostgreSQL URL (`postgres://user:password@host:5432/database`) instead of SQLite; several servers
+   * may share the database. Pending migrations are applied at start.
+   */
+  db?: string;
+  /** Connections to PostgreSQL for requests (one more listens for notifications). @default 10 */
+  dbPoolSize?: number;
   /** Namespaces that exist. @default ['default'] */
   namespaces?: string[];
   /** @default 'info' */
@@ -51,18 +58,7 @@ const readMaxBytes = 16 * 1024 * 1024;
  */
 export async function startServer(options: ServerOptions = {}): Promise<StrataServer> {
   const logger = options.logger ?? createConsoleLogger(options.logLevel ?? 'info');
-  let store: SqliteStore;
-  try {
-    store = new SqliteStore({ filename: options.dbFilename });
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(
-      `cannot open the database file "${options.dbFilename}": ${reason}; check the path and its directory`,
-      {
-        cause: error,
-      },
-    );
-  }
+  const store = await openStore(options, logger);
   const engine = new Engine({
     store,
     clock: options.clock,

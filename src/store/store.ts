@@ -1,9 +1,10 @@
 /**
- * The persistence port of the engine. Adapters (SQLite now, PostgreSQL next) implement it; the engine
- * never sees SQL. Every method is async so a networked database fits, and every change to an execution
- * goes through one transaction that checks the execution's `version` (optimistic concurrency: several
+ * The persistence port of the engine. Adapters (SQLite, PostgreSQL) implement it; the engine never
+ * sees SQL. Every method is async so a networked database fits, and every change to an execution goes
+ * through one transaction that checks the execution's `version` (optimistic concurrency: several
  * server processes may share one database). Claims of tasks and timers are atomic in the database.
  */
+import type { StoreCluster } from './cluster.js';
 import type { VisibilityFilter, VisibilityOrder } from './visibility-filter.js';
 
 /** One row of the executions table; `state` is the engine's opaque mutable state (JSON). */
@@ -159,6 +160,8 @@ export interface Store {
   nextTimerDueMs(): Promise<number | undefined>;
   /** True if any running execution has a workflow or activity task queued or running. */
   hasBusyExecutions(): Promise<boolean>;
+  /** Present when several server processes share the database and hear of each other's commits. */
+  readonly cluster?: StoreCluster;
   close(): Promise<void>;
 }
 
@@ -183,4 +186,13 @@ export class ExecutionAlreadyRunningError extends Error {
   ) {
     super(`workflow id "${workflowId}" already has a running execution in namespace "${namespace}"`);
   }
+}
+
+/**
+ * Raised when the database cannot be reached (a networked store lost its connection, or the database is
+ * restarting). Nothing was changed, or the change is unknown and safe to retry; the store reconnects
+ * by itself.
+ */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
 }

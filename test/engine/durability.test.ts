@@ -15,6 +15,7 @@ import {
   pollWorkflowTask,
   startTestServer,
   startWorkflow,
+  testStorage,
   waitForClose,
 } from './helpers.js';
 
@@ -72,9 +73,11 @@ describe('durability', () => {
     dirs.push(dir);
     const dbFilename = join(dir, 'strata.db');
     const script = fileURLToPath(new URL('./fixtures/strata-server-cli.ts', import.meta.url));
+    const storage = (await testStorage(dbFilename)).options;
+    const dbArgs = storage.db ? ['--db', storage.db] : ['--db-filename', dbFilename];
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', script, 'server', 'start-dev', '--port', '0', '--db-filename', dbFilename],
+      ['--import', 'tsx', script, 'server', 'start-dev', '--port', '0', ...dbArgs],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     const address = await new Promise<string>((resolve, reject) => {

@@ -12,6 +12,10 @@ import {
   WorkflowService,
 } from '../../src/gen/strata/v1/service_pb.js';
 import { type ServerOptions, type StrataServer, startServer } from '../../src/server/index.js';
+import { PostgresStore } from '../../src/store/postgres/index.js';
+import { SqliteStore } from '../../src/store/sqlite/index.js';
+import type { Store } from '../../src/store/store.js';
+import { createTestDatabase } from '../helpers/postgres.js';
 
 export type WorkflowClient = Client<typeof WorkflowService>;
 
@@ -20,14 +24,57 @@ export interface TestServer {
   client: WorkflowClient;
 }
 
+/** The store the engine suite runs on: `postgres` in the postgres Vitest project, else `sqlite`. */
+export const testStore: 'sqlite' | 'postgres' =
+  process.env.STRATA_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
+
+/**
+ * Where a test server keeps its data: with SQLite, `dbFilename` (or memory); with PostgreSQL, a database
+ * of the shared test server, the same one for the same `dbFilename` (so a test can reopen it) and a
+ * fresh one, dropped by `release`, otherwise.
+ */
+export async function testStorage(dbFilename?: string): Promise<{
+  options: Pick<ServerOptions, 'db' | 'dbFilename' | 'dbPoolSize'>;
+  release: () => Promise<void>;
+}> {
+  if (testStore === 'sqlite') return { options: { dbFilename }, release: async () => {} };
+  const database = await createTestDatabase(dbFilename);
+  return {
+    options: { db: database.url, dbPoolSize: 10 },
+    release: dbFilename ? async () => {} : database.drop,
+  };
+}
+
+/** A store for engine tests that build an Engine themselves; `close` also releases its database. */
+export async function createTestStore(): Promise<Store> {
+  if (testStore === 'sqlite') return new SqliteStore({});
+  const storage = await testStorage();
+  const store = await PostgresStore.open({ url: storage.options.db ?? '', poolSize: 4 });
+  const close = store.close.bind(store);
+  store.close = async () => {
+    await close();
+    await storage.release();
+  };
+  return store;
+}
+
 /** A real server on a free port with short long polls, and a client speaking HTTP/2 to it. */
 export async function startTestServer(options: ServerOptions = {}): Promise<TestServer> {
-  const server = await startServer({
+  const storage = await testStorage(options.dbFilename);
+  const started = await startServer({
     port: 0,
     logLevel: 'error',
     ...options,
+    ...storage.options,
     limits: { longPollTimeoutMs: 2000, queryTimeoutMs: 2000, ...options.limits },
   });
+  const server: StrataServer = {
+    ...started,
+    close: async () => {
+      await started.close();
+      await storage.release();
+    },
+  };
   const client = createClient(
     WorkflowService,
     createConnectTransport({ httpVersion: '2', baseUrl: server.address }),

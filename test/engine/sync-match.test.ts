@@ -3,20 +3,19 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../src/engine/engine.js';
 import { CommandSchema } from '../../src/gen/strata/v1/command_pb.js';
 import * as S from '../../src/gen/strata/v1/service_pb.js';
-import { SqliteStore } from '../../src/store/sqlite/index.js';
-import type { StoreTransaction } from '../../src/store/store.js';
-import { eventTypes } from './helpers.js';
+import type { Store, StoreTransaction } from '../../src/store/store.js';
+import { createTestStore, eventTypes } from './helpers.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('sync match: a task scheduled while a poll waits in this process', () => {
-  let store: SqliteStore;
+  let store: Store;
   let engine: Engine;
   let transactions = 0;
   let afterEachTransaction: (() => void) | undefined;
 
-  beforeEach(() => {
-    store = new SqliteStore({});
+  beforeEach(async () => {
+    store = await createTestStore();
     const transaction = store.transaction.bind(store);
     transactions = 0;
     afterEachTransaction = undefined;

@@ -3,7 +3,7 @@ import { sql as initial } from './migrations/0001-initial.js';
 import { sql as searchAttributes } from './migrations/0002-search-attributes.js';
 
 /** Numbered, immutable migrations; kept as TS modules so they ship inside the compiled package. */
-const migrations: ReadonlyArray<{ version: number; sql: string }> = [
+export const migrations: ReadonlyArray<{ version: number; sql: string }> = [
   { version: 1, sql: initial },
   { version: 2, sql: searchAttributes },
 ];

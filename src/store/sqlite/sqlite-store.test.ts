@@ -1,41 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  ConcurrencyConflictError,
-  ExecutionAlreadyRunningError,
-  type ExecutionWrite,
-  type NewExecution,
-} from '../store.js';
+import { emptyWrite, execution } from '../../../test/helpers/store-fixtures.js';
+import { ConcurrencyConflictError, ExecutionAlreadyRunningError } from '../store.js';
 import { SqliteStore } from './sqlite-store.js';
-
-const emptyWrite: ExecutionWrite = {
-  status: 1,
-  closeTimeMs: 0,
-  historyLength: 1,
-  busy: true,
-  state: '{}',
-  events: [{ eventId: 1, data: new Uint8Array([1]) }],
-  tasks: [],
-  timers: [],
-  deleteTimerKeys: [],
-  dropTasksAndTimers: false,
-};
-
-function execution(workflowId: string, runId: string): NewExecution {
-  return {
-    ...emptyWrite,
-    namespace: 'default',
-    workflowId,
-    runId,
-    workflowType: 'W',
-    taskQueue: 'q',
-    startTimeMs: 1,
-    startRequestId: '',
-    tasks: [
-      { namespace: 'default', taskQueue: 'q', kind: 'workflow', runId, scheduledEventId: 1, attempt: 1 },
-    ],
-    timers: [{ namespace: 'default', runId, key: 'k', dueMs: 100, payload: '{}' }],
-  };
-}
 
 describe('SqliteStore', () => {
   let store: SqliteStore;

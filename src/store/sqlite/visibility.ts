@@ -10,7 +10,8 @@ import {
 } from '../visibility-filter.js';
 import { type ExecutionRow, toExecutionRecord } from './executions.js';
 
-const columns: Record<VisibilityField, keyof ExecutionRow> = {
+/** The executions column of each visibility field (the same names in the PostgreSQL adapter). */
+export const columns: Record<VisibilityField, keyof ExecutionRow> = {
   workflowId: 'workflow_id',
   workflowType: 'workflow_type',
   status: 'status',

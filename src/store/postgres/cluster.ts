@@ -1,0 +1,224 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import type { ClusterEvent, SharedQuery, StoreCluster } from '../cluster.js';
+import type { Queryable } from './queryable.js';
+
+/** The one NOTIFY channel of a Strata database; every server process listens on it. */
+export const notifyChannel = 'strata';
+
+// NOTIFY payloads must stay under 8000 bytes; bigger batches go out in several notifications.
+const maxPayloadChars = 7000;
+
+/** What the store logs: the engine's logger fits. */
+export interface StoreLog {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** Splits events into NOTIFY payloads `{"o": origin, "e": [...]}` that fit the size limit. */
+export function notifyPayloads(origin: string, events: ClusterEvent[]): string[] {
+  const payloads: string[] = [];
+  let batch: string[] = [];
+  let size = 0;
+  for (const event of events) {
+    const text = JSON.stringify(event);
+    if (batch.length > 0 && size + text.length > maxPayloadChars) {
+      payloads.push(`{"o":${JSON.stringify(origin)},"e":[${batch.join(',')}]}`);
+      batch = [];
+      size = 0;
+    }
+    batch.push(text);
+    size += text.length + 1;
+  }
+  if (batch.length > 0) payloads.push(`{"o":${JSON.stringify(origin)},"e":[${batch.join(',')}]}`);
+  return payloads;
+}
+
+interface SharedQueryRow {
+  id: string;
+  namespace: string;
+  task_queue: string;
+  run_id: string;
+  query: Buffer;
+  deadline_ms: number;
+}
+
+const firstReconnectDelayMs = 100;
+const maxReconnectDelayMs = 2_000;
+// Rows of origins that died without cleaning up go once they are this far past their deadline.
+const abandonedQueryGraceMs = 60_000;
+
+/**
+ * LISTEN/NOTIFY between the server processes sharing one database, plus the shared query table. One
+ * dedicated connection listens; when it is lost it reconnects with backoff and reports `resync`, since
+ * notifications sent meanwhile are gone. Each process ignores its own notifications: it has already
+ * acted on them in memory.
+ */
+export class PostgresCluster implements StoreCluster {
+  /** Tags this process's notifications. */
+  readonly origin = randomUUID();
+  private readonly listeners = new Set<(event: ClusterEvent) => void>();
+  private listener: pg.Client | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private reconnectDelayMs = firstReconnectDelayMs;
+  private closed = false;
+
+  constructor(
+    private readonly db: Queryable,
+    private readonly connectionConfig: pg.ClientConfig,
+    private readonly log: StoreLog,
+  ) {}
+
+  /** Starts listening; fails if the database cannot be reached. */
+  async start(): Promise<void> {
+    this.listener = await this.listen();
+  }
+
+  subscribe(listener: (event: ClusterEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async enqueueQuery(query: SharedQuery): Promise<void> {
+    await this.db.query('DELETE FROM shared_queries WHERE deadline_ms < $1', [
+      query.deadlineMs - abandonedQueryGraceMs,
+    ]);
+    const [payload] = notifyPayloads(this.origin, [
+      { type: 'query', namespace: query.namespace, taskQueue: query.taskQueue },
+    ]);
+    await this.db.query(
+      `WITH added AS (
+         INSERT INTO shared_queries (id, namespace, task_queue, run_id, query, deadline_ms, origin)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING 1)
+       SELECT pg_notify($8, $9) FROM added`,
+      [
+        query.id,
+        query.namespace,
+        query.taskQueue,
+        query.runId,
+        query.query,
+        query.deadlineMs,
+        this.origin,
+        notifyChannel,
+        payload,
+      ],
+    );
+  }
+
+  async claimQuery(namespace: string, taskQueue: string, nowMs: number): Promise<SharedQuery | undefined> {
+    const result = await this.db.query<SharedQueryRow>(
+      `UPDATE shared_queries SET claimed = true WHERE id = (
+         SELECT id FROM shared_queries
+         WHERE namespace = $1 AND task_queue = $2 AND NOT claimed AND deadline_ms > $3
+         ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED)
+       RETURNING id, namespace, task_queue, run_id, query, deadline_ms`,
+      [namespace, taskQueue, nowMs],
+    );
+    const row = result.rows[0];
+    if (!row) return undefined;
+    return {
+      id: row.id,
+      namespace: row.namespace,
+      taskQueue: row.task_queue,
+      runId: row.run_id,
+      query: row.query,
+      deadlineMs: row.deadline_ms,
+    };
+  }
+
+  async answerQuery(id: string, answer: Uint8Array): Promise<boolean> {
+    const [payload] = notifyPayloads(this.origin, [{ type: 'answer', queryId: id }]);
+    const result = await this.db.query(
+      `WITH answered AS (
+         UPDATE shared_queries SET answer = $2 WHERE id = $1 AND claimed AND answer IS NULL RETURNING 1)
+       SELECT pg_notify($3, $4) FROM answered`,
+      [id, answer, notifyChannel, payload],
+    );
+    return result.rowCount === 1;
+  }
+
+  async readAnswer(id: string): Promise<Uint8Array | undefined> {
+    const result = await this.db.query<{ answer: Buffer | null }>(
+      'SELECT answer FROM shared_queries WHERE id = $1 AND origin = $2',
+      [id, this.origin],
+    );
+    return result.rows[0]?.answer ?? undefined;
+  }
+
+  async dropQuery(id: string): Promise<void> {
+    await this.db.query('DELETE FROM shared_queries WHERE id = $1', [id]);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.reconnectTimer);
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.end().catch(() => undefined);
+  }
+
+  private async listen(): Promise<pg.Client> {
+    const client = new pg.Client(this.connectionConfig);
+    // Until 'error' is handled, a lost connection would crash the process.
+    client.on('error', () => this.lost(client));
+    client.on('end', () => this.lost(client));
+    client.on('notification', (message) => this.onNotification(message.payload));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${notifyChannel}`);
+    } catch (error) {
+      client.removeAllListeners('end');
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    return client;
+  }
+
+  private lost(client: pg.Client): void {
+    if (this.closed || this.listener !== client) return;
+    this.listener = undefined;
+    this.log.warn('lost the PostgreSQL notification connection; reconnecting');
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed) return;
+    this.reconnectTimer = setTimeout(() => void this.reconnect(), this.reconnectDelayMs);
+    this.reconnectDelayMs = Math.min(this.reconnectDelayMs * 2, maxReconnectDelayMs);
+  }
+
+  private async reconnect(): Promise<void> {
+    let client: pg.Client;
+    try {
+      client = await this.listen();
+    } catch {
+      this.scheduleReconnect();
+      return;
+    }
+    if (this.closed) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    this.listener = client;
+    this.reconnectDelayMs = firstReconnectDelayMs;
+    this.log.info('the PostgreSQL notification connection is back');
+    this.emit({ type: 'resync' });
+  }
+
+  private onNotification(payload: string | undefined): void {
+    if (!payload) return;
+    let parsed: { o: string; e: ClusterEvent[] };
+    try {
+      parsed = JSON.parse(payload) as { o: string; e: ClusterEvent[] };
+    } catch {
+      this.log.warn('ignored a malformed notification', { payload: payload.slice(0, 200) });
+      return;
+    }
+    if (parsed.o === this.origin) return;
+    for (const event of parsed.e) this.emit(event);
+  }
+
+  private emit(event: ClusterEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+}
