@@ -8,8 +8,21 @@ import { fromProtoFailure, retryStateFromProto, timeoutTypeFromProto } from '../
 import { patchMarkerOfAttributes } from '../common/patch-marker-proto.js';
 import { payloadsToValues } from '../common/payload-proto.js';
 import { memoValues, searchAttributeValues } from '../common/search-attributes-proto.js';
-import { ContinueAsNewInitiator, type Failure, type Payloads } from '../gen/strata/v1/common_pb.js';
-import { EventType, type HistoryEvent, WorkflowTaskFailedCause } from '../gen/strata/v1/history_pb.js';
+import {
+  ContinueAsNewInitiator,
+  type Failure,
+  ParentClosePolicy,
+  type Payloads,
+  type WorkflowExecution,
+} from '../gen/strata/v1/common_pb.js';
+import {
+  CancelExternalWorkflowExecutionFailedCause,
+  EventType,
+  type HistoryEvent,
+  SignalExternalWorkflowExecutionFailedCause,
+  StartChildWorkflowExecutionFailedCause,
+  WorkflowTaskFailedCause,
+} from '../gen/strata/v1/history_pb.js';
 import { formatFailureInline } from './failure-format.js';
 import { compactJson, truncate } from './output.js';
 
@@ -206,11 +219,71 @@ function summarizeAttributes(attributes: HistoryEvent['attributes']): string {
         .filter(Boolean)
         .join(' ');
     }
+    case 'startChildWorkflowExecutionInitiatedEventAttributes': {
+      const a = attributes.value;
+      return fields([
+        ['workflowType', a.workflowType?.name],
+        ['workflowId', a.workflowId],
+        ['taskQueue', a.taskQueue],
+        ['parentClosePolicy', ParentClosePolicy[a.parentClosePolicy]],
+        ['input', values(a.input)],
+      ]);
+    }
+    case 'startChildWorkflowExecutionFailedEventAttributes':
+      return fields([
+        ['workflowId', attributes.value.workflowId],
+        ['cause', StartChildWorkflowExecutionFailedCause[attributes.value.cause]],
+      ]);
+    case 'childWorkflowExecutionStartedEventAttributes':
+    case 'childWorkflowExecutionTerminatedEventAttributes':
+      return execution(attributes.value.workflowExecution);
+    case 'childWorkflowExecutionCompletedEventAttributes':
+      return [
+        execution(attributes.value.workflowExecution),
+        fields([['result', value(attributes.value.result)]]),
+      ]
+        .filter(Boolean)
+        .join(' ');
+    case 'childWorkflowExecutionFailedEventAttributes':
+      return [execution(attributes.value.workflowExecution), failure(attributes.value.failure)].join(' ');
+    case 'childWorkflowExecutionCanceledEventAttributes':
+    case 'childWorkflowExecutionTimedOutEventAttributes':
+      return execution(attributes.value.workflowExecution);
+    case 'signalExternalWorkflowExecutionInitiatedEventAttributes':
+      return [
+        execution(attributes.value.workflowExecution),
+        fields([
+          ['signal', attributes.value.signalName],
+          ['input', values(attributes.value.input)],
+        ]),
+      ].join(' ');
+    case 'signalExternalWorkflowExecutionFailedEventAttributes':
+      return [
+        execution(attributes.value.workflowExecution),
+        fields([['cause', SignalExternalWorkflowExecutionFailedCause[attributes.value.cause]]]),
+      ].join(' ');
+    case 'requestCancelExternalWorkflowExecutionFailedEventAttributes':
+      return [
+        execution(attributes.value.workflowExecution),
+        fields([['cause', CancelExternalWorkflowExecutionFailedCause[attributes.value.cause]]]),
+      ].join(' ');
+    case 'externalWorkflowExecutionSignaledEventAttributes':
+    case 'requestCancelExternalWorkflowExecutionInitiatedEventAttributes':
+    case 'externalWorkflowExecutionCancelRequestedEventAttributes':
+      return execution(attributes.value.workflowExecution);
     default: {
       const unknownCase: never = attributes;
       return compactJson(unknownCase);
     }
   }
+}
+
+/** The other workflow of a child or external event. */
+function execution(target: WorkflowExecution | undefined): string {
+  return fields([
+    ['workflowId', target?.workflowId],
+    ['runId', target?.runId],
+  ]);
 }
 
 /** `CONTINUE_AS_NEW_INITIATOR_CRON_SCHEDULE` (enum key `CRON_SCHEDULE`) as `CronSchedule`. */

@@ -62,10 +62,13 @@ export function descriptionToJson(description: WorkflowExecutionDescription, nam
       scheduledTime: formatTime(task.scheduledTime),
       lastFailure: task.lastFailure ? failureToJson(task.lastFailure) : undefined,
     },
+    parentExecution: description.parentExecution,
+    pendingChildren: description.pendingChildren,
   };
 }
 
 export function formatDescription(description: WorkflowExecutionDescription, namespace: string): string {
+  const parent = description.parentExecution;
   const blocks = [
     'Execution Info:',
     formatKeyValues(
@@ -79,6 +82,7 @@ export function formatDescription(description: WorkflowExecutionDescription, nam
         ['StartTime', formatTime(description.startTime)],
         ['CloseTime', formatTime(description.closeTime)],
         ['HistoryLength', String(description.historyLength)],
+        ['Parent', parent && `${parent.workflowId} (run ${parent.runId})`],
       ],
       '  ',
     ),
@@ -103,6 +107,16 @@ export function formatDescription(description: WorkflowExecutionDescription, nam
       },
     ];
     blocks.push(indent(formatTable(columns, activities)));
+  }
+  const children = description.pendingChildren;
+  if (children.length > 0) {
+    const columns: Column<(typeof children)[number]>[] = [
+      { header: 'WorkflowId', value: (c) => c.workflowId },
+      { header: 'RunId', value: (c) => c.runId },
+      { header: 'Type', value: (c) => c.workflowType },
+      { header: 'ParentClosePolicy', value: (c) => c.parentClosePolicy },
+    ];
+    blocks.push('', `Pending Child Workflows: ${children.length}`, indent(formatTable(columns, children)));
   }
   const task = description.pendingWorkflowTask;
   if (task !== undefined) {

@@ -11,7 +11,7 @@ import {
   untypedSearchAttributes,
 } from '../common/search-attributes.js';
 import { fromProtoSearchAttributes, memoValues } from '../common/search-attributes-proto.js';
-import { WorkflowExecutionStatus } from '../gen/strata/v1/common_pb.js';
+import { ParentClosePolicy, WorkflowExecutionStatus } from '../gen/strata/v1/common_pb.js';
 import {
   type DescribeWorkflowExecutionResponse,
   PendingActivityState,
@@ -48,6 +48,8 @@ export interface WorkflowExecutionInfo {
   searchAttributes: SearchAttributes;
   /** Undefined when the execution has no memo. */
   memo: Record<string, unknown> | undefined;
+  /** Set for a child workflow: the workflow that started it. */
+  parentExecution: { workflowId: string; runId: string } | undefined;
   raw: ProtoWorkflowExecutionInfo;
 }
 
@@ -72,10 +74,20 @@ export interface PendingWorkflowTask {
   lastFailure: StrataFailure | undefined;
 }
 
+/** A child workflow the parent started (or is starting) that has not closed. */
+export interface PendingChildWorkflow {
+  workflowId: string;
+  /** Empty while the server is still starting it. */
+  runId: string;
+  workflowType: string;
+  parentClosePolicy: 'TERMINATE' | 'ABANDON' | 'REQUEST_CANCEL';
+}
+
 /** What `handle.describe()` returns. `raw` keeps the full server response. */
 export interface WorkflowExecutionDescription extends Omit<WorkflowExecutionInfo, 'raw'> {
   pendingActivities: PendingActivity[];
   pendingWorkflowTask: PendingWorkflowTask | undefined;
+  pendingChildren: PendingChildWorkflow[];
   raw: DescribeWorkflowExecutionResponse;
 }
 
@@ -110,6 +122,10 @@ export function toWorkflowExecutionInfo(raw: ProtoWorkflowExecutionInfo): Workfl
     typedSearchAttributes,
     searchAttributes: untypedSearchAttributes(typedSearchAttributes),
     memo: raw.memo ? memoValues(raw.memo) : undefined,
+    parentExecution: raw.parentExecution && {
+      workflowId: raw.parentExecution.workflowId,
+      runId: raw.parentExecution.runId,
+    },
     raw,
   };
 }
@@ -135,6 +151,18 @@ export function toDescription(raw: DescribeWorkflowExecutionResponse): WorkflowE
       scheduledTime: optionalDate(task.scheduledTimeMs),
       lastFailure: task.lastFailure ? failureToError(fromProtoFailure(task.lastFailure)) : undefined,
     },
+    pendingChildren: raw.pendingChildren.map((child) => ({
+      workflowId: child.workflowId,
+      runId: child.runId,
+      workflowType: child.workflowTypeName,
+      // The server stores the TERMINATE default explicitly; UNSPECIFIED means the same.
+      parentClosePolicy:
+        child.parentClosePolicy === ParentClosePolicy.ABANDON
+          ? 'ABANDON'
+          : child.parentClosePolicy === ParentClosePolicy.REQUEST_CANCEL
+            ? 'REQUEST_CANCEL'
+            : 'TERMINATE',
+    })),
     raw,
   };
 }

@@ -3,7 +3,9 @@
  * {@link WorkflowFailedError} is the typed `*Failure` chain that crossed from the workflow.
  */
 import { Code, ConnectError } from '@connectrpc/connect';
-import type { RetryState } from '../common/failure.js';
+import { type RetryState, WorkflowExecutionAlreadyStartedError } from '../common/failure.js';
+
+export { WorkflowExecutionAlreadyStartedError };
 
 /** Options shared by the client's error constructors. */
 export interface ClientErrorOptions {
@@ -49,19 +51,6 @@ export class WorkflowNotFoundError extends Error {
     super(message, { cause: options.cause });
     this.workflowId = options.workflowId;
     this.runId = options.runId;
-  }
-}
-
-/** A start was refused because a workflow with this id is already running. */
-export class WorkflowExecutionAlreadyStartedError extends Error {
-  override name = 'WorkflowExecutionAlreadyStartedError';
-  readonly workflowId: string;
-  readonly workflowType: string;
-
-  constructor(message: string, options: ClientErrorOptions & { workflowId: string; workflowType: string }) {
-    super(message, { cause: options.cause });
-    this.workflowId = options.workflowId;
-    this.workflowType = options.workflowType;
   }
 }
 

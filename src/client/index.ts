@@ -24,6 +24,7 @@ export {
   ActivityFailure,
   ApplicationFailure,
   CancelledFailure,
+  ChildWorkflowFailure,
   ServerFailure,
   StrataFailure,
   StrataFailure as TemporalFailure,
@@ -54,6 +55,7 @@ export {
 export type {
   PendingActivity,
   PendingActivityStateName,
+  PendingChildWorkflow,
   PendingWorkflowTask,
   WorkflowExecutionDescription,
   WorkflowExecutionInfo,

@@ -10,31 +10,14 @@ import type {
   TypedSearchAttributes,
 } from '../common/search-attributes.js';
 import type { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '../common/workflow-id-policies.js';
+import type { UntypedWorkflow, WithWorkflowArgs, Workflow } from '../common/workflow-types.js';
 
-/**
- * Any workflow function. `never[]` parameters make every function assignable, whatever it takes,
- * without resorting to `any`.
- */
-export type Workflow = (...args: never[]) => Promise<unknown>;
-
-/** The workflow shape assumed when a workflow is named by a string: any arguments, an unknown result. */
-export type UntypedWorkflow = (...args: unknown[]) => Promise<unknown>;
-
-/** What the workflow's promise resolves to. */
-export type WorkflowResultType<W extends Workflow> = W extends (...args: never[]) => Promise<infer R>
-  ? R
-  : never;
-
-/**
- * `args` is required when the workflow declares required parameters, optional otherwise. A workflow named
- * by a string leaves `W` at its constraint {@link Workflow}, which accepts any arguments.
- */
-export type WithWorkflowArgs<W extends Workflow, T> = T &
-  (Workflow extends W
-    ? { /** Arguments passed to the workflow function. */ args?: unknown[] | readonly unknown[] }
-    : Parameters<W> extends [unknown, ...unknown[]]
-      ? { /** Arguments passed to the workflow function. */ args: Parameters<W> | Readonly<Parameters<W>> }
-      : { /** Arguments passed to the workflow function. */ args?: Parameters<W> | Readonly<Parameters<W>> });
+export type {
+  UntypedWorkflow,
+  WithWorkflowArgs,
+  Workflow,
+  WorkflowResultType,
+} from '../common/workflow-types.js';
 
 /** Options shared by every way of starting a workflow. */
 export interface WorkflowOptions {

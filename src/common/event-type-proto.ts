@@ -36,6 +36,24 @@ const eventTypes: Record<EventAttributesCase, EventType> = {
   workflowExecutionUpdateAcceptedEventAttributes: EventType.WORKFLOW_EXECUTION_UPDATE_ACCEPTED,
   workflowExecutionUpdateCompletedEventAttributes: EventType.WORKFLOW_EXECUTION_UPDATE_COMPLETED,
   workflowExecutionContinuedAsNewEventAttributes: EventType.WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
+  startChildWorkflowExecutionInitiatedEventAttributes: EventType.START_CHILD_WORKFLOW_EXECUTION_INITIATED,
+  startChildWorkflowExecutionFailedEventAttributes: EventType.START_CHILD_WORKFLOW_EXECUTION_FAILED,
+  childWorkflowExecutionStartedEventAttributes: EventType.CHILD_WORKFLOW_EXECUTION_STARTED,
+  childWorkflowExecutionCompletedEventAttributes: EventType.CHILD_WORKFLOW_EXECUTION_COMPLETED,
+  childWorkflowExecutionFailedEventAttributes: EventType.CHILD_WORKFLOW_EXECUTION_FAILED,
+  childWorkflowExecutionCanceledEventAttributes: EventType.CHILD_WORKFLOW_EXECUTION_CANCELED,
+  childWorkflowExecutionTimedOutEventAttributes: EventType.CHILD_WORKFLOW_EXECUTION_TIMED_OUT,
+  childWorkflowExecutionTerminatedEventAttributes: EventType.CHILD_WORKFLOW_EXECUTION_TERMINATED,
+  signalExternalWorkflowExecutionInitiatedEventAttributes:
+    EventType.SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED,
+  signalExternalWorkflowExecutionFailedEventAttributes: EventType.SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED,
+  externalWorkflowExecutionSignaledEventAttributes: EventType.EXTERNAL_WORKFLOW_EXECUTION_SIGNALED,
+  requestCancelExternalWorkflowExecutionInitiatedEventAttributes:
+    EventType.REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED,
+  requestCancelExternalWorkflowExecutionFailedEventAttributes:
+    EventType.REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED,
+  externalWorkflowExecutionCancelRequestedEventAttributes:
+    EventType.EXTERNAL_WORKFLOW_EXECUTION_CANCEL_REQUESTED,
 };
 
 export function eventTypeOf(attributesCase: EventAttributesCase): EventType {

@@ -95,6 +95,23 @@ function toProtoInfo(info: FailureInfo | undefined): Failure['failureInfo'] {
           retryState: retryStateToProto(info.retryState),
         },
       };
+    case 'childWorkflow':
+      return {
+        case: 'childWorkflowExecutionFailureInfo',
+        value: {
+          $typeName: 'strata.v1.ChildWorkflowExecutionFailureInfo',
+          namespace: info.namespace,
+          workflowExecution: {
+            $typeName: 'strata.v1.WorkflowExecution',
+            workflowId: info.workflowId,
+            runId: info.runId,
+          },
+          workflowType: { $typeName: 'strata.v1.WorkflowType', name: info.workflowType },
+          initiatedEventId: info.initiatedEventId,
+          startedEventId: info.startedEventId,
+          retryState: retryStateToProto(info.retryState),
+        },
+      };
     default: {
       const unknownInfo: never = info;
       throw new TypeError(`unknown failure info ${JSON.stringify(unknownInfo)}`);
@@ -135,6 +152,17 @@ function fromProtoInfo(info: Failure['failureInfo']): FailureInfo | undefined {
         identity: info.value.identity,
         scheduledEventId: info.value.scheduledEventId,
         startedEventId: info.value.startedEventId,
+      };
+    case 'childWorkflowExecutionFailureInfo':
+      return {
+        kind: 'childWorkflow',
+        namespace: info.value.namespace,
+        workflowId: info.value.workflowExecution?.workflowId ?? '',
+        runId: info.value.workflowExecution?.runId ?? '',
+        workflowType: info.value.workflowType?.name ?? '',
+        initiatedEventId: info.value.initiatedEventId,
+        startedEventId: info.value.startedEventId,
+        retryState: retryStateFromProto(info.value.retryState),
       };
     default: {
       const unknownInfo: never = info;

@@ -45,6 +45,16 @@ export type FailureInfo =
       identity: string;
       scheduledEventId: number;
       startedEventId: number;
+    }
+  | {
+      kind: 'childWorkflow';
+      namespace: string;
+      workflowId: string;
+      runId: string;
+      workflowType: string;
+      initiatedEventId: number;
+      startedEventId: number;
+      retryState: RetryState;
     };
 
 export const FAILURE_SOURCE = 'TypeScriptSDK';
@@ -141,6 +151,45 @@ export class ActivityFailure extends StrataFailure {
   }
 }
 
+/** A workflow execution, by workflow id and run id. */
+export interface WorkflowExecution {
+  workflowId: string;
+  runId: string;
+}
+
+/**
+ * A child workflow closed without a result; `cause` says why: its `ApplicationFailure`, a `CancelledFailure`,
+ * a `TerminatedFailure` or a `TimeoutFailure`.
+ */
+export class ChildWorkflowFailure extends StrataFailure {
+  override name = 'ChildWorkflowFailure';
+  constructor(
+    readonly namespace: string | undefined,
+    readonly execution: WorkflowExecution,
+    readonly workflowType: string,
+    readonly retryState: RetryState,
+    cause?: Error,
+  ) {
+    super('Child Workflow execution failed', cause);
+  }
+}
+
+/**
+ * A workflow with this id is already running: thrown by a client's start, and in workflow code by
+ * `startChild` / `executeChild`.
+ */
+export class WorkflowExecutionAlreadyStartedError extends StrataFailure {
+  override name = 'WorkflowExecutionAlreadyStartedError';
+  readonly workflowId: string;
+  readonly workflowType: string;
+
+  constructor(message: string, options: { workflowId: string; workflowType: string; cause?: Error }) {
+    super(message, options.cause);
+    this.workflowId = options.workflowId;
+    this.workflowType = options.workflowType;
+  }
+}
+
 /** The work was cancelled: thrown into workflow code, activities and client calls. */
 export class CancelledFailure extends StrataFailure {
   override name = 'CancelledFailure';
@@ -179,11 +228,12 @@ export class ServerFailure extends StrataFailure {
   }
 }
 
-/** True for a cancellation, also when wrapped as the cause of an activity failure. */
+/** True for a cancellation, also when wrapped as the cause of an activity or child workflow failure. */
 export function isCancellation(error: unknown): boolean {
   return (
     error instanceof CancelledFailure ||
-    (error instanceof ActivityFailure && error.cause instanceof CancelledFailure)
+    ((error instanceof ActivityFailure || error instanceof ChildWorkflowFailure) &&
+      error.cause instanceof CancelledFailure)
   );
 }
 
@@ -243,6 +293,18 @@ function failureInfoOf(err: Error): FailureInfo {
       startedEventId: 0,
     };
   }
+  if (err instanceof ChildWorkflowFailure) {
+    return {
+      kind: 'childWorkflow',
+      namespace: err.namespace ?? '',
+      workflowId: err.execution.workflowId,
+      runId: err.execution.runId,
+      workflowType: err.workflowType,
+      initiatedEventId: 0,
+      startedEventId: 0,
+      retryState: err.retryState,
+    };
+  }
   return { kind: 'application', type: err.name, nonRetryable: false, details: [] };
 }
 
@@ -285,6 +347,18 @@ function errorOfInfo(shape: FailureShape, cause: Error | undefined): StrataFailu
         info.identity,
         cause,
       );
+    case 'childWorkflow': {
+      const execution = { workflowId: info.workflowId, runId: info.runId };
+      const error = new ChildWorkflowFailure(
+        info.namespace,
+        execution,
+        info.workflowType,
+        info.retryState,
+        cause,
+      );
+      error.message = shape.message;
+      return error;
+    }
     default: {
       const unknownInfo: never = info;
       throw new TypeError(`unknown failure info ${JSON.stringify(unknownInfo)}`);

@@ -56,6 +56,7 @@ export class CommitEffects {
   earliestTimerMs = Number.POSITIVE_INFINITY;
 
   record(m: Mutation): void {
+    for (const transfer of m.transfers) this.earliestTimerMs = Math.min(this.earliestTimerMs, transfer.dueMs);
     if (m.closed) {
       this.closedRuns.push(runKey(m.state.namespace, m.state.runId));
       return;
@@ -247,7 +248,8 @@ export class EngineCore {
       recordSpeculativeWorkflowTask(m, held, this.limits);
       result = decide(m);
     }
-    if (m.events.length > 0 || m.tasks.length > 0 || m.timers.length > 0 || m.deleteTimerKeys.length > 0) {
+    const writes = m.tasks.length + m.timers.length + m.transfers.length + m.deleteTimerKeys.length;
+    if (m.events.length > 0 || writes > 0) {
       await tx.updateExecution({
         ...m.toWrite(),
         namespace: record.namespace,

@@ -97,8 +97,10 @@ import { Queries } from './query-api.js';
 import { countWorkflows, describeWorkflow, getHistory, listWorkflows } from './read-api.js';
 import { addSearchAttributes, listSearchAttributes, removeSearchAttributes } from './search-attribute-api.js';
 import { applyTimer } from './state/timer-fired.js';
+import { isTransfer, type TransferPayload } from './state/transfers.js';
 import type { TimerPayload } from './state/types.js';
 import { TimerQueue } from './timer-queue.js';
+import { applyTransfer } from './transfer-executor.js';
 import { pollWorkflowExecutionUpdate, updateWorkflowExecution } from './update-api.js';
 import {
   pollWorkflowTask,
@@ -417,8 +419,9 @@ export class Engine {
       if (!(await tx.claimTimer(timer.id))) return;
       const record = await tx.getExecution(timer.namespace, timer.runId);
       if (!record) return;
-      const payload = JSON.parse(timer.payload) as TimerPayload;
-      await this.core.mutate(tx, effects, record, (m) => applyTimer(m, payload));
+      const payload = JSON.parse(timer.payload) as TimerPayload | TransferPayload;
+      if (isTransfer(payload)) await applyTransfer(this.core, tx, effects, record, payload);
+      else await this.core.mutate(tx, effects, record, (m) => applyTimer(m, payload));
     });
   }
 

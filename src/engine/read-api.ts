@@ -19,6 +19,7 @@ import {
 import type { ExecutionRecord } from '../store/store.js';
 import { type EngineCore, isRunning, parseState } from './engine-core.js';
 import { invalidArgument } from './errors.js';
+import { pendingChildren } from './state/child-workflows.js';
 import { decodeMessage } from './state/mutation.js';
 import { memoOf, searchAttributesOf } from './state/search-attributes.js';
 import { requireField } from './validation.js';
@@ -40,6 +41,8 @@ export function executionInfo(record: ExecutionRecord): WorkflowExecutionInfo {
     lastBinaryChecksum: state.lastBinaryChecksum,
     memo: memoOf(state),
     searchAttributes: searchAttributesOf(state),
+    parentNamespace: state.parent?.namespace ?? '',
+    parentExecution: state.parent && { workflowId: state.parent.workflowId, runId: state.parent.runId },
   });
 }
 
@@ -84,6 +87,7 @@ export async function describeWorkflow(
             lastFailure: decodeMessage(FailureSchema, state.workflowTaskLastFailure),
           }
         : undefined,
+    pendingChildren: isRunning(record) ? pendingChildren(state) : [],
   });
 }
 

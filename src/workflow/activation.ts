@@ -36,6 +36,8 @@ export interface RunInit {
   lastResult?: RawPayload | undefined;
   /** Why the previous run failed (this run is its retry, or a cron run after it). */
   lastFailure?: FailureShape | undefined;
+  /** Set when the run is a child workflow. */
+  parent?: { workflowId: string; runId: string; namespace: string };
 }
 
 /** One workflow task's worth of work for a run. */
@@ -56,10 +58,25 @@ export type ActivityResolution =
   /** `failure` is the ActivityFailure, its cause the reason (application, timeout or cancellation). */
   | { status: 'failed'; failure: FailureShape };
 
+export type ChildWorkflowStartResolution =
+  | { status: 'started'; runId: string }
+  /** The workflow id was already running (StartChildWorkflowExecutionFailed). */
+  | { status: 'alreadyStarted'; workflowId: string; workflowType: string };
+
+export type ChildWorkflowResolution =
+  | { status: 'completed'; result: RawPayload | undefined }
+  /** `failure` is the ChildWorkflowFailure, its cause the reason (application, cancellation, ...). */
+  | { status: 'failed'; failure: FailureShape };
+
 export type ActivationJob =
   /** Replay only, first in the activation: the history holds a marker for this patch in this task or earlier. */
   | { kind: 'notifyHasPatch'; patchId: string }
   | { kind: 'startWorkflow'; args: RawPayload[] }
+  | { kind: 'resolveChildWorkflowStart'; seq: number; resolution: ChildWorkflowStartResolution }
+  | { kind: 'resolveChildWorkflow'; seq: number; resolution: ChildWorkflowResolution }
+  /** A signal or cancellation of another workflow was delivered (no failure) or not. */
+  | { kind: 'resolveSignalExternal'; seq: number; failure: FailureShape | undefined }
+  | { kind: 'resolveRequestCancelExternal'; seq: number; failure: FailureShape | undefined }
   | { kind: 'resolveActivity'; seq: number; resolution: ActivityResolution }
   | { kind: 'fireTimer'; seq: number }
   | { kind: 'signalWorkflow'; signalName: string; args: RawPayload[] }
@@ -74,6 +91,17 @@ export interface ActivityCommandOptions {
   retry: RetryPolicyData | undefined;
 }
 
+/** Parent close policy names, as `ParentClosePolicy` in `strata/workflow` spells them. */
+export type ParentClosePolicyName = 'TERMINATE' | 'ABANDON' | 'REQUEST_CANCEL';
+
+export interface ChildWorkflowCommandOptions {
+  taskQueue: string | undefined;
+  workflowExecutionTimeoutMs: number | undefined;
+  workflowRunTimeoutMs: number | undefined;
+  workflowTaskTimeoutMs: number | undefined;
+  parentClosePolicy: ParentClosePolicyName;
+}
+
 export interface RetryPolicyData {
   initialIntervalMs: number | undefined;
   backoffCoefficient: number | undefined;
@@ -83,8 +111,9 @@ export interface RetryPolicyData {
 }
 
 /**
- * A command produced by workflow code. `seq` numbers activities and timers per run in command order; the
- * host uses it to route the matching history events back as jobs.
+ * A command produced by workflow code. `seq` numbers activities, timers, child workflows and external
+ * signals and cancellations per run (one sequence each) in command order; the host uses it to route the
+ * matching history events back as jobs.
  */
 export type WorkflowCommand =
   | {
@@ -103,6 +132,31 @@ export type WorkflowCommand =
   | { kind: 'upsertSearchAttributes'; searchAttributes: EncodedSearchAttributes }
   /** Fields are merged into the memo; a `binary/null` or JSON null field is removed. */
   | { kind: 'upsertMemo'; memo: Record<string, RawPayload> }
+  | {
+      kind: 'startChildWorkflow';
+      seq: number;
+      workflowId: string;
+      workflowType: string;
+      args: RawPayload[];
+      options: ChildWorkflowCommandOptions;
+    }
+  | {
+      kind: 'signalExternalWorkflow';
+      seq: number;
+      workflowId: string;
+      /** Empty for the workflow id's latest run. */
+      runId: string;
+      signalName: string;
+      args: RawPayload[];
+      childWorkflowOnly: boolean;
+    }
+  | {
+      kind: 'requestCancelExternalWorkflow';
+      seq: number;
+      workflowId: string;
+      runId: string;
+      childWorkflowOnly: boolean;
+    }
   | { kind: 'completeWorkflow'; result: RawPayload }
   | { kind: 'failWorkflow'; failure: FailureShape }
   | { kind: 'cancelWorkflow' }

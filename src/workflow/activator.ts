@@ -36,8 +36,10 @@ import type {
 import { STACK_TRACE_QUERY } from './activation.js';
 import { type ActivityCancellationType, activityCancelEffect } from './activity-cancellation.js';
 import { cancelRootScope, createRootScope, joinCurrentScope } from './cancellation-scope.js';
+import { ChildWorkflows } from './child-workflows.js';
 import { ContinueAsNew } from './continue-as-new.js';
 import { DeterminismViolationError } from './errors.js';
+import { ExternalWorkflows } from './external-workflows.js';
 import { RunPatches } from './patches.js';
 import { createRandom } from './random.js';
 
@@ -103,6 +105,8 @@ export class Activator {
   readonly #activities = new Map<number, PendingOperation>();
   readonly #timers = new Map<number, PendingOperation>();
   readonly #conditions = new Map<number, BlockedCondition>();
+  readonly externalWorkflows = new ExternalWorkflows(this);
+  readonly childWorkflows = new ChildWorkflows(this, this.externalWorkflows);
 
   constructor(init: RunInit) {
     this.init = init;
@@ -196,6 +200,18 @@ export class Activator {
         this.#cancelRequested = true;
         cancelRootScope(this.rootScope);
         break;
+      case 'resolveChildWorkflowStart':
+        this.childWorkflows.resolveStart(job.seq, job.resolution);
+        break;
+      case 'resolveChildWorkflow':
+        this.childWorkflows.resolveResult(job.seq, job.resolution);
+        break;
+      case 'resolveSignalExternal':
+        this.externalWorkflows.resolveSignal(job.seq, job.failure);
+        break;
+      case 'resolveRequestCancelExternal':
+        this.externalWorkflows.resolveCancel(job.seq, job.failure);
+        break;
       default: {
         const unknownJob: never = job;
         throw new TypeError(`unknown activation job ${JSON.stringify(unknownJob)}`);
@@ -283,6 +299,10 @@ export class Activator {
   }
 
   /** Drops a command not sent yet; true when it was still pending (so nothing reached the server). */
+  unsend(predicate: (command: WorkflowCommand) => boolean): boolean {
+    return this.#unsend(predicate);
+  }
+
   #unsend(predicate: (command: WorkflowCommand) => boolean): boolean {
     // After the closing command the task's commands are final; a late cancel must not take one back.
     if (this.#closed) return false;
@@ -527,6 +547,8 @@ export class Activator {
       ...[...this.#timers.values()].map((t) => `awaiting ${t.description}`),
       ...[...this.#activities.values()].map((a) => `awaiting ${a.description}`),
       ...[...this.#conditions.keys()].map((seq) => `awaiting condition ${seq}`),
+      ...this.childWorkflows.describePending(),
+      ...this.externalWorkflows.describePending(),
     ];
     return lines.length > 0 ? lines.join('\n') : 'not waiting on anything';
   }

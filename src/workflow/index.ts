@@ -39,11 +39,14 @@ export {
   ApplicationFailure,
   type ApplicationFailureOptions,
   CancelledFailure,
+  ChildWorkflowFailure,
   isCancellation,
   StrataFailure,
   StrataFailure as TemporalFailure,
   TerminatedFailure,
   TimeoutFailure,
+  type WorkflowExecution,
+  WorkflowExecutionAlreadyStartedError,
 } from '../common/failure.js';
 export {
   defineSearchAttributeKey,
@@ -55,6 +58,7 @@ export {
   type SearchAttributeValue,
   TypedSearchAttributes,
 } from '../common/search-attributes.js';
+export type { WithWorkflowArgs, Workflow, WorkflowResultType } from '../common/workflow-types.js';
 export {
   type ActivityInterfaceFor,
   type ActivityOptions,
@@ -64,12 +68,21 @@ export {
 export { ActivityCancellationType } from './activity-cancellation.js';
 export { CancellationScope, type CancellationScopeOptions } from './cancellation-scope.js';
 export {
+  ChildWorkflowCancellationType,
+  type ChildWorkflowHandle,
+  type ChildWorkflowOptions,
+  executeChild,
+  ParentClosePolicy,
+  startChild,
+} from './child-workflows.js';
+export {
   ContinueAsNew,
   type ContinueAsNewOptions,
   continueAsNew,
   makeContinueAsNewFunc,
 } from './continue-as-new.js';
 export { DeterminismViolationError, NotInWorkflowError } from './errors.js';
+export { type ExternalWorkflowHandle, getExternalWorkflowHandle } from './external-workflows.js';
 export {
   defineQuery,
   defineSignal,
@@ -79,7 +92,7 @@ export {
   setDefaultSignalHandler,
   setHandler,
 } from './handlers.js';
-export { uuid4, type WorkflowInfo, workflowInfo } from './info.js';
+export { type ParentWorkflowInfo, uuid4, type WorkflowInfo, workflowInfo } from './info.js';
 export { type LogAttributes, log, type WorkflowLogger } from './logger.js';
 export { deprecatePatch, patched } from './patches.js';
 export { upsertMemo, upsertSearchAttributes } from './search-attributes.js';

@@ -9,6 +9,13 @@ import { getActivator } from './global-state.js';
 import { uuid4From } from './random.js';
 import { visibilityInfo } from './search-attributes.js';
 
+/** The workflow that started this one as its child. */
+export interface ParentWorkflowInfo {
+  readonly workflowId: string;
+  readonly runId: string;
+  readonly namespace: string;
+}
+
 export interface WorkflowInfo {
   readonly workflowId: string;
   readonly runId: string;
@@ -56,6 +63,8 @@ export interface WorkflowInfo {
   readonly lastResult?: unknown;
   /** Why the previous run failed: this run is its retry, or the next cron run after it. */
   readonly lastFailure?: Error;
+  /** Set when this workflow is a child: its parent. */
+  readonly parent: ParentWorkflowInfo | undefined;
   /** Facts that differ between a live run and its replay: do not let them change commands. */
   readonly unsafe: {
     readonly isReplaying: boolean;
@@ -107,6 +116,7 @@ export function workflowInfo(): WorkflowInfo {
     retryPolicy: retryPolicyOf(init.retryPolicy),
     lastResult: init.lastResult === undefined ? undefined : decodeValue(init.lastResult),
     lastFailure: init.lastFailure === undefined ? undefined : failureToError(init.lastFailure),
+    parent: init.parent && Object.freeze({ ...init.parent }),
     unsafe: Object.freeze({ isReplaying: activator.isReplaying, now: realNow }),
   });
 }

@@ -16,8 +16,15 @@ import {
   type SearchAttributeRegistry,
 } from '../visibility/search-attributes.js';
 import { findActivity, requestCancelActivity, scheduleActivity } from './activity.js';
+import { checkStartChildCommand, initiateChildWorkflow } from './child-workflows.js';
 import { continueAsNewExecution } from './continue-as-new.js';
 import { cancelExecution, completeExecution, failExecution } from './execution.js';
+import {
+  checkCancelExternalCommand,
+  checkSignalExternalCommand,
+  initiateCancelExternal,
+  initiateSignalExternal,
+} from './external-workflows.js';
 import type { Mutation } from './mutation.js';
 import { chainOf } from './next-run.js';
 import { modifyMemo, recordPatchMarker, upsertSearchAttributes } from './search-attributes.js';
@@ -240,6 +247,27 @@ export function validateCommands(
         if (rejection) return rejection;
         break;
       }
+      case 'startChildWorkflowExecution': {
+        const problem = checkStartChildCommand(state, attributes.value);
+        if (problem) return badCommand(index, problem);
+        const size = largestPayload(attributes.value.input);
+        const rejection = tooLarge(index, 'startChildWorkflowExecution.input', size);
+        if (rejection) return rejection;
+        break;
+      }
+      case 'signalExternalWorkflowExecution': {
+        const problem = checkSignalExternalCommand(state, attributes.value);
+        if (problem) return badCommand(index, problem);
+        const size = largestPayload(attributes.value.input);
+        const rejection = tooLarge(index, 'signalExternalWorkflowExecution.input', size);
+        if (rejection) return rejection;
+        break;
+      }
+      case 'requestCancelExternalWorkflowExecution': {
+        const problem = checkCancelExternalCommand(state, attributes.value);
+        if (problem) return badCommand(index, problem);
+        break;
+      }
       case undefined:
         return badCommand(index, 'the command has no attributes set');
       default: {
@@ -388,6 +416,15 @@ export function completeWorkflowTask(m: Mutation, completion: WorkflowTaskComple
         break;
       case 'cancelWorkflowExecution':
         cancelExecution(m, attributes.value.details, completedEventId);
+        break;
+      case 'startChildWorkflowExecution':
+        initiateChildWorkflow(m, attributes.value, completedEventId);
+        break;
+      case 'signalExternalWorkflowExecution':
+        initiateSignalExternal(m, attributes.value, completedEventId);
+        break;
+      case 'requestCancelExternalWorkflowExecution':
+        initiateCancelExternal(m, attributes.value, completedEventId);
         break;
       case 'continueAsNewWorkflowExecution':
         continueAsNewExecution(m, attributes.value, completedEventId);

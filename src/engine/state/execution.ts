@@ -1,6 +1,7 @@
 import type { Failure, Memo, Payloads, RetryPolicy } from '../../gen/strata/v1/common_pb.js';
 import { WorkflowExecutionStatus } from '../../gen/strata/v1/common_pb.js';
 import type { CheckedSearchAttribute } from '../visibility/search-attributes.js';
+import { type ParentState, recordCloseTransfers } from './child-workflows.js';
 import type { Mutation } from './mutation.js';
 import {
   chainOfNewRun,
@@ -34,6 +35,14 @@ export interface StartExecutionInput {
   cronSchedule: string;
   /** Set for every run of a chain but the first (continue-as-new, retry, cron). */
   continuation?: RunContinuation;
+  /** Set when a parent workflow starts this run (or an earlier run of its chain) as its child. */
+  parent?: ParentState;
+}
+
+/** A run named by workflow id and run id. */
+export interface ExecutionRef {
+  workflowId: string;
+  runId: string;
 }
 
 export const defaultWorkflowTaskTimeoutMs = 10_000;
@@ -62,6 +71,7 @@ export function newExecutionState(input: StartExecutionInput, nowMs: number): Ex
     timers: {},
     cancelRequested: false,
     lastBinaryChecksum: '',
+    ...(input.parent ? { parent: input.parent } : {}),
   };
 }
 
@@ -102,6 +112,12 @@ export function startExecution(m: Mutation, input: StartExecutionInput): void {
       cronSchedule: input.cronSchedule,
       retryPolicy: input.retryPolicy,
       workflowExecutionExpirationTimeMs: chain.executionExpirationMs,
+      parentWorkflowNamespace: input.parent?.namespace ?? '',
+      parentWorkflowExecution: input.parent && {
+        workflowId: input.parent.workflowId,
+        runId: input.parent.runId,
+      },
+      parentInitiatedEventId: input.parent?.initiatedEventId ?? 0,
     },
   });
   const deadlineMs = runDeadlineMs(chain);
@@ -124,6 +140,8 @@ export function signalExecution(
   input: Payloads | undefined,
   identity: string,
   requestId = '',
+  /** The workflow that sent the signal (SignalExternalWorkflowExecution). */
+  external?: ExecutionRef,
 ): void {
   if (requestId !== '') {
     // A client that lost the answer to a signal sends it again with the same request id (as in Temporal).
@@ -133,13 +151,30 @@ export function signalExecution(
     // soon after the original, so the most recent ids are the ones that matter.
     m.state.signalRequestIds = [...seen, requestId].slice(-maxRememberedSignalRequestIds);
   }
-  m.addEvent({ case: 'workflowExecutionSignaledEventAttributes', value: { signalName, input, identity } });
+  m.addEvent({
+    case: 'workflowExecutionSignaledEventAttributes',
+    value: { signalName, input, identity, externalWorkflowExecution: external },
+  });
   scheduleWorkflowTask(m);
 }
 
 /** The workflow decides what a cancel means; it closes itself with a CancelWorkflowExecution command. */
-export function requestCancelExecution(m: Mutation, reason: string, identity: string): void {
-  m.addEvent({ case: 'workflowExecutionCancelRequestedEventAttributes', value: { cause: reason, identity } });
+export function requestCancelExecution(
+  m: Mutation,
+  reason: string,
+  identity: string,
+  /** The workflow that asked (RequestCancelExternalWorkflowExecution), and its initiated event. */
+  external?: { execution: ExecutionRef; initiatedEventId: number },
+): void {
+  m.addEvent({
+    case: 'workflowExecutionCancelRequestedEventAttributes',
+    value: {
+      cause: reason,
+      identity,
+      externalWorkflowExecution: external?.execution,
+      externalInitiatedEventId: external?.initiatedEventId ?? 0,
+    },
+  });
   m.state.cancelRequested = true;
   scheduleWorkflowTask(m);
 }
@@ -200,6 +235,7 @@ export function closeExecution(m: Mutation, status: WorkflowExecutionStatus): vo
   state.activities = {};
   state.timers = {};
   m.closed = true;
+  recordCloseTransfers(m);
 }
 
 export function fireUserTimer(m: Mutation, timerId: string, startedEventId: number): void {

@@ -12,6 +12,7 @@ import { type HistoryEvent, HistoryEventSchema } from '../../gen/strata/v1/histo
 import type { ExecutionWrite, NewTask, NewTimer, StoredEvent, TaskKind } from '../../store/store.js';
 import type { NextRun } from './next-run.js';
 import { indexedSearchAttributes } from './search-attributes.js';
+import { type TransferPayload, transferKey } from './transfers.js';
 import type { ExecutionState, TimerPayload } from './types.js';
 
 type EventAttributesInit = Extract<
@@ -65,6 +66,8 @@ export class Mutation {
   readonly events: HistoryEvent[] = [];
   readonly tasks: NewTask[] = [];
   readonly timers: NewTimer[] = [];
+  /** Effects on other executions (see transfers.ts); unlike timers, they are written when the run closes. */
+  readonly transfers: NewTimer[] = [];
   readonly deleteTimerKeys: string[] = [];
   closed = false;
   /** Set when the run's search attributes changed: the write then re-indexes them. */
@@ -114,6 +117,17 @@ export class Mutation {
     });
   }
 
+  /** Records an effect on another execution, applied once this write committed. */
+  addTransfer(payload: TransferPayload): void {
+    this.transfers.push({
+      namespace: this.state.namespace,
+      runId: this.state.runId,
+      key: transferKey(payload),
+      dueMs: this.nowMs,
+      payload: JSON.stringify(payload),
+    });
+  }
+
   deleteTimer(payload: TimerPayload): void {
     const key = timerKey(payload);
     const kept = this.timers.filter((timer) => timer.key !== key);
@@ -150,7 +164,7 @@ export class Mutation {
       state: JSON.stringify(this.state),
       events: this.#encodedEvents,
       tasks: this.closed ? [] : this.tasks,
-      timers: this.closed ? [] : this.timers,
+      timers: this.closed ? this.transfers : [...this.timers, ...this.transfers],
       deleteTimerKeys: this.closed ? [] : this.deleteTimerKeys,
       dropTasksAndTimers: this.closed,
       searchAttributes: this.searchAttributesChanged ? indexedSearchAttributes(this.state) : undefined,

@@ -227,6 +227,8 @@ export function nextRunInput(
     retryPolicy: decodeMessage(RetryPolicySchema, chain.retryPolicy),
     cronSchedule: chain.cronSchedule,
     ...inheritedVisibility(state),
+    // A child's later runs report to the same parent.
+    ...(state.parent ? { parent: state.parent } : {}),
     continuation: {
       previousRunId: state.runId,
       initiator: next.initiator,

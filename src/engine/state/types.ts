@@ -1,4 +1,5 @@
 import type { SearchAttributeTypeName } from '../../common/search-attributes.js';
+import type { ChildState, ParentState } from './child-workflows.js';
 
 /**
  * The mutable state of one execution, stored as one JSON column. Protobuf values (payloads, failures,
@@ -117,6 +118,10 @@ export interface ExecutionState {
   chain?: ChainState;
   /** Bytes of the encoded events written so far (Temporal's history size). */
   historySizeBytes?: number;
+  /** Set for a child workflow: where to report its close. */
+  parent?: ParentState;
+  /** Children initiated and not closed yet, by the initiated event id. */
+  children?: Record<string, ChildState>;
 }
 
 /** Where an accepted update's events are; 0 while its handler has not finished. */

@@ -85,4 +85,68 @@ describe('R2: command matching', () => {
     expect(commandMismatch(command, cancel, () => 5)).toBeUndefined();
     expect(commandMismatch(command, cancel, () => 7)).toBe('the cancellation of a different activity');
   });
+
+  it('R2: a child workflow matches by workflow type and workflow id; arguments are not compared', () => {
+    const initiated = create(HistoryEventSchema, {
+      eventId: 5,
+      attributes: {
+        case: 'startChildWorkflowExecutionInitiatedEventAttributes',
+        value: { workflowId: 'order-1-child', workflowType: { name: 'ship' } },
+      },
+    });
+    const child = (workflowType: string, workflowId: string): WorkflowCommand => ({
+      kind: 'startChildWorkflow',
+      seq: 1,
+      workflowId,
+      workflowType,
+      args: [],
+      options: {} as never,
+    });
+    expect(commandMismatch(child('ship', 'order-1-child'), initiated, noActivities)).toBeUndefined();
+    expect(commandMismatch(child('bill', 'order-1-child'), initiated, noActivities)).toBe(
+      'a different child workflow type',
+    );
+    expect(commandMismatch(child('ship', 'order-2-child'), initiated, noActivities)).toBe(
+      'a different child workflow id',
+    );
+    expect(commandMismatch(activity(), initiated, noActivities)).toBe('a different kind of command');
+  });
+
+  it('R2: an external signal matches by workflow id and signal name, an external cancel by workflow id', () => {
+    const signal = create(HistoryEventSchema, {
+      eventId: 5,
+      attributes: {
+        case: 'signalExternalWorkflowExecutionInitiatedEventAttributes',
+        value: { workflowExecution: { workflowId: 'other' }, signalName: 'go' },
+      },
+    });
+    const sent = (workflowId: string, signalName: string): WorkflowCommand => ({
+      kind: 'signalExternalWorkflow',
+      seq: 1,
+      workflowId,
+      runId: '',
+      signalName,
+      args: [],
+      childWorkflowOnly: false,
+    });
+    expect(commandMismatch(sent('other', 'go'), signal, noActivities)).toBeUndefined();
+    expect(commandMismatch(sent('other', 'stop'), signal, noActivities)).toBe('a different signal name');
+    expect(commandMismatch(sent('third', 'go'), signal, noActivities)).toBe('a different workflow id');
+    const cancel = create(HistoryEventSchema, {
+      eventId: 6,
+      attributes: {
+        case: 'requestCancelExternalWorkflowExecutionInitiatedEventAttributes',
+        value: { workflowExecution: { workflowId: 'other' } },
+      },
+    });
+    const cancelOf = (workflowId: string): WorkflowCommand => ({
+      kind: 'requestCancelExternalWorkflow',
+      seq: 1,
+      workflowId,
+      runId: '',
+      childWorkflowOnly: false,
+    });
+    expect(commandMismatch(cancelOf('other'), cancel, noActivities)).toBeUndefined();
+    expect(commandMismatch(cancelOf('third'), cancel, noActivities)).toBe('a different workflow id');
+  });
 });

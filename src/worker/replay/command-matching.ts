@@ -44,6 +44,20 @@ export function commandMismatch(
         ? undefined
         : 'a different patch id';
     }
+    case 'startChildWorkflowExecutionInitiatedEventAttributes':
+      if (command.kind !== 'startChildWorkflow') return 'a different kind of command';
+      if (a.value.workflowType?.name !== command.workflowType) return 'a different child workflow type';
+      if (a.value.workflowId !== command.workflowId) return 'a different child workflow id';
+      return undefined;
+    case 'signalExternalWorkflowExecutionInitiatedEventAttributes':
+      if (command.kind !== 'signalExternalWorkflow') return 'a different kind of command';
+      if (a.value.workflowExecution?.workflowId !== command.workflowId) return 'a different workflow id';
+      return a.value.signalName === command.signalName ? undefined : 'a different signal name';
+    case 'requestCancelExternalWorkflowExecutionInitiatedEventAttributes':
+      if (command.kind !== 'requestCancelExternalWorkflow') return 'a different kind of command';
+      return a.value.workflowExecution?.workflowId === command.workflowId
+        ? undefined
+        : 'a different workflow id';
     default:
       return undefined;
   }

@@ -14,11 +14,14 @@ import {
   ModifyWorkflowPropertiesCommandAttributesSchema as ModifyWorkflowProperties,
   RecordMarkerCommandAttributesSchema as RecordMarker,
   RequestCancelActivityTaskCommandAttributesSchema as RequestCancelActivity,
+  RequestCancelExternalWorkflowExecutionCommandAttributesSchema as RequestCancelExternal,
   ScheduleActivityTaskCommandAttributesSchema as ScheduleActivity,
+  SignalExternalWorkflowExecutionCommandAttributesSchema as SignalExternal,
+  StartChildWorkflowExecutionCommandAttributesSchema as StartChildWorkflow,
   StartTimerCommandAttributesSchema as StartTimer,
   UpsertWorkflowSearchAttributesCommandAttributesSchema as UpsertSearchAttributes,
 } from '../../gen/strata/v1/command_pb.js';
-import { RetryPolicySchema } from '../../gen/strata/v1/common_pb.js';
+import { ParentClosePolicy, RetryPolicySchema } from '../../gen/strata/v1/common_pb.js';
 import type { WorkflowCommand } from '../../workflow/activation.js';
 
 export interface CommandContext {
@@ -113,6 +116,41 @@ function protoAttributes(command: WorkflowCommand, context: CommandContext): Com
       };
     case 'cancelWorkflow':
       return { case: 'cancelWorkflowExecution', value: create(CancelWorkflow, {}) };
+    case 'startChildWorkflow': {
+      const o = command.options;
+      return {
+        case: 'startChildWorkflowExecution',
+        value: create(StartChildWorkflow, {
+          workflowId: command.workflowId,
+          workflowType: { name: command.workflowType },
+          taskQueue: o.taskQueue ?? context.taskQueue,
+          input: toProtoPayloads(command.args),
+          workflowExecutionTimeoutMs: o.workflowExecutionTimeoutMs ?? 0,
+          workflowRunTimeoutMs: o.workflowRunTimeoutMs ?? 0,
+          workflowTaskTimeoutMs: o.workflowTaskTimeoutMs ?? 0,
+          parentClosePolicy: ParentClosePolicy[o.parentClosePolicy],
+        }),
+      };
+    }
+    case 'signalExternalWorkflow':
+      return {
+        case: 'signalExternalWorkflowExecution',
+        value: create(SignalExternal, {
+          execution: { workflowId: command.workflowId, runId: command.runId },
+          signalName: command.signalName,
+          input: toProtoPayloads(command.args),
+          childWorkflowOnly: command.childWorkflowOnly,
+        }),
+      };
+    case 'requestCancelExternalWorkflow':
+      return {
+        case: 'requestCancelExternalWorkflowExecution',
+        value: create(RequestCancelExternal, {
+          workflowId: command.workflowId,
+          runId: command.runId,
+          childWorkflowOnly: command.childWorkflowOnly,
+        }),
+      };
     case 'continueAsNew':
       return {
         case: 'continueAsNewWorkflowExecution',

@@ -16,6 +16,9 @@ export const COMMAND_KIND_OF_EVENT: Partial<Record<EventCase, WorkflowCommand['k
   markerRecordedEventAttributes: 'recordMarker',
   upsertWorkflowSearchAttributesEventAttributes: 'upsertSearchAttributes',
   workflowPropertiesModifiedEventAttributes: 'upsertMemo',
+  startChildWorkflowExecutionInitiatedEventAttributes: 'startChildWorkflow',
+  signalExternalWorkflowExecutionInitiatedEventAttributes: 'signalExternalWorkflow',
+  requestCancelExternalWorkflowExecutionInitiatedEventAttributes: 'requestCancelExternalWorkflow',
   workflowExecutionCompletedEventAttributes: 'completeWorkflow',
   workflowExecutionFailedEventAttributes: 'failWorkflow',
   workflowExecutionCanceledEventAttributes: 'cancelWorkflow',
@@ -52,6 +55,12 @@ export function describeEvent(event: HistoryEvent): string {
         ? `${at} (marker "${a.value.markerName}")`
         : `${at} (${describePatch(patch)})`;
     }
+    case 'startChildWorkflowExecutionInitiatedEventAttributes':
+      return `${at} (workflow type "${a.value.workflowType?.name ?? ''}", workflow id "${a.value.workflowId}")`;
+    case 'signalExternalWorkflowExecutionInitiatedEventAttributes':
+      return `${at} (signal "${a.value.signalName}" to workflow id "${a.value.workflowExecution?.workflowId ?? ''}")`;
+    case 'requestCancelExternalWorkflowExecutionInitiatedEventAttributes':
+      return `${at} (workflow id "${a.value.workflowExecution?.workflowId ?? ''}")`;
     default:
       return at;
   }
@@ -69,6 +78,9 @@ const COMMAND_NAMES: Record<WorkflowCommand['kind'], string> = {
   failWorkflow: 'FailWorkflowExecution',
   cancelWorkflow: 'CancelWorkflowExecution',
   continueAsNew: 'ContinueAsNewWorkflowExecution',
+  startChildWorkflow: 'StartChildWorkflowExecution',
+  signalExternalWorkflow: 'SignalExternalWorkflowExecution',
+  requestCancelExternalWorkflow: 'RequestCancelExternalWorkflowExecution',
 };
 
 export function describeCommand(command: WorkflowCommand): string {
@@ -92,6 +104,12 @@ export function describeCommand(command: WorkflowCommand): string {
       return `${name} (${Object.keys(command.searchAttributes).join(', ')})`;
     case 'upsertMemo':
       return `${name} (memo ${Object.keys(command.memo).join(', ')})`;
+    case 'startChildWorkflow':
+      return `${name} (workflow type "${command.workflowType}", workflow id "${command.workflowId}")`;
+    case 'signalExternalWorkflow':
+      return `${name} (signal "${command.signalName}" to workflow id "${command.workflowId}")`;
+    case 'requestCancelExternalWorkflow':
+      return `${name} (workflow id "${command.workflowId}")`;
     default:
       return name;
   }

@@ -8,6 +8,7 @@ import { fromProtoFailure, retryStateFromProto } from '../../common/failure-prot
 import { fromProtoPayloads } from '../../common/payload-proto.js';
 import type { HistoryEvent } from '../../gen/strata/v1/history_pb.js';
 import type { ActivationJob } from '../../workflow/activation.js';
+import { childOrExternalJob, type InitiatingCommand } from './child-workflow-jobs.js';
 
 /** What the run remembers of an activity it scheduled, found by the scheduling event's id. */
 export interface ScheduledActivity {
@@ -19,6 +20,8 @@ export interface ScheduledActivity {
 export interface JobLookups {
   activityByScheduledEventId(scheduledEventId: number): ScheduledActivity | undefined;
   timerSeqOfId(timerId: string): number | undefined;
+  /** The child or external command of a StartChild / SignalExternal / RequestCancelExternal initiated event. */
+  initiatedBy(initiatedEventId: number): InitiatingCommand | undefined;
 }
 
 /** The job of one event, `undefined` when the event gives none; throws on an event that refers to nothing. */
@@ -65,7 +68,7 @@ export function jobOfEvent(event: HistoryEvent, lookups: JobLookups): Activation
       return { kind: 'resolveActivity', seq: activity.seq, resolution: { status: 'failed', failure } };
     }
     default:
-      return undefined;
+      return childOrExternalJob(event, lookups.initiatedBy);
   }
 }
 

@@ -44,5 +44,14 @@ export function runInitOf(first: HistoryEvent | undefined, identity: RunIdentity
     },
     lastResult: fromProtoPayloads(started.lastCompletionResult)[0],
     lastFailure: started.continuedFailure && fromProtoFailure(started.continuedFailure),
+    ...(started.parentWorkflowExecution
+      ? {
+          parent: {
+            workflowId: started.parentWorkflowExecution.workflowId,
+            runId: started.parentWorkflowExecution.runId,
+            namespace: started.parentWorkflowNamespace,
+          },
+        }
+      : {}),
   };
 }

@@ -17,6 +17,7 @@ import type {
 } from '../../workflow/activation.js';
 import { DeterminismViolationError } from '../../workflow/errors.js';
 import type { SandboxRun, SandboxWork, WorkflowSandbox } from '../sandbox/workflow-sandbox.js';
+import { type InitiatingCommand, isInitiatingCommand } from './child-workflow-jobs.js';
 import { commandMismatch } from './command-matching.js';
 import { ReplayError, WorkflowDeadlockError } from './errors.js';
 import { describeCommand, describeEvent, isCommandEvent } from './history-events.js';
@@ -49,6 +50,8 @@ export class WorkflowRun {
   readonly #timerSeqById = new Map<string, number>();
   /** `deprecatePatch` ids called in replay without a marker in history: they explain a divergence. */
   readonly #unmarkedDeprecatedPatches = new Set<string>();
+  /** Child workflow and external commands by their initiated event id. */
+  readonly #initiated = new Map<number, InitiatingCommand>();
 
   constructor(sandbox: WorkflowSandbox, init: RunInit) {
     this.init = init;
@@ -108,6 +111,7 @@ export class WorkflowRun {
           const job = jobOfEvent(event, {
             activityByScheduledEventId: (id) => this.#activities.get(id),
             timerSeqOfId: (id) => this.#timerSeqById.get(id),
+            initiatedBy: (id) => this.#initiated.get(id),
           });
           if (job !== undefined) this.#jobs.push(job);
           continue;
@@ -216,6 +220,8 @@ export class WorkflowRun {
       this.#scheduledEventIdBySeq.set(command.seq, event.eventId);
     } else if (command.kind === 'startTimer') {
       this.#timerSeqById.set(command.timerId, command.seq);
+    } else if (isInitiatingCommand(command)) {
+      this.#initiated.set(event.eventId, command);
     }
   }
 

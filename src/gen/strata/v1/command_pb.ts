@@ -4,7 +4,7 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import type { ActivityType, Failure, Memo, Payloads, RetryPolicy, SearchAttributes, WorkflowType } from "./common_pb.js";
+import type { ActivityType, Failure, Memo, ParentClosePolicy, Payloads, RetryPolicy, SearchAttributes, WorkflowExecution, WorkflowType } from "./common_pb.js";
 import { file_strata_v1_common } from "./common_pb.js";
 import type { AcceptWorkflowUpdateCommandAttributes, CompleteWorkflowUpdateCommandAttributes, RejectWorkflowUpdateCommandAttributes } from "./update_pb.js";
 import { file_strata_v1_update } from "./update_pb.js";
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file strata/v1/command.proto.
  */
 export const file_strata_v1_command: GenFile = /*@__PURE__*/
-  fileDesc("ChdzdHJhdGEvdjEvY29tbWFuZC5wcm90bxIJc3RyYXRhLnYxIsoJCgdDb21tYW5kElIKFnNjaGVkdWxlX2FjdGl2aXR5X3Rhc2sYASABKAsyMC5zdHJhdGEudjEuU2NoZWR1bGVBY3Rpdml0eVRhc2tDb21tYW5kQXR0cmlidXRlc0gAEl0KHHJlcXVlc3RfY2FuY2VsX2FjdGl2aXR5X3Rhc2sYAiABKAsyNS5zdHJhdGEudjEuUmVxdWVzdENhbmNlbEFjdGl2aXR5VGFza0NvbW1hbmRBdHRyaWJ1dGVzSAASPQoLc3RhcnRfdGltZXIYAyABKAsyJi5zdHJhdGEudjEuU3RhcnRUaW1lckNvbW1hbmRBdHRyaWJ1dGVzSAASPwoMY2FuY2VsX3RpbWVyGAQgASgLMicuc3RyYXRhLnYxLkNhbmNlbFRpbWVyQ29tbWFuZEF0dHJpYnV0ZXNIABJBCg1yZWNvcmRfbWFya2VyGAUgASgLMiguc3RyYXRhLnYxLlJlY29yZE1hcmtlckNvbW1hbmRBdHRyaWJ1dGVzSAASXAobY29tcGxldGVfd29ya2Zsb3dfZXhlY3V0aW9uGAYgASgLMjUuc3RyYXRhLnYxLkNvbXBsZXRlV29ya2Zsb3dFeGVjdXRpb25Db21tYW5kQXR0cmlidXRlc0gAElQKF2ZhaWxfd29ya2Zsb3dfZXhlY3V0aW9uGAcgASgLMjEuc3RyYXRhLnYxLkZhaWxXb3JrZmxvd0V4ZWN1dGlvbkNvbW1hbmRBdHRyaWJ1dGVzSAASWAoZY2FuY2VsX3dvcmtmbG93X2V4ZWN1dGlvbhgIIAEoCzIzLnN0cmF0YS52MS5DYW5jZWxXb3JrZmxvd0V4ZWN1dGlvbkNvbW1hbmRBdHRyaWJ1dGVzSAASZwohdXBzZXJ0X3dvcmtmbG93X3NlYXJjaF9hdHRyaWJ1dGVzGA8gASgLMjouc3RyYXRhLnYxLlVwc2VydFdvcmtmbG93U2VhcmNoQXR0cmlidXRlc0NvbW1hbmRBdHRyaWJ1dGVzSAASWgoabW9kaWZ5X3dvcmtmbG93X3Byb3BlcnRpZXMYECABKAsyNC5zdHJhdGEudjEuTW9kaWZ5V29ya2Zsb3dQcm9wZXJ0aWVzQ29tbWFuZEF0dHJpYnV0ZXNIABJSChZhY2NlcHRfd29ya2Zsb3dfdXBkYXRlGBEgASgLMjAuc3RyYXRhLnYxLkFjY2VwdFdvcmtmbG93VXBkYXRlQ29tbWFuZEF0dHJpYnV0ZXNIABJWChhjb21wbGV0ZV93b3JrZmxvd191cGRhdGUYEiABKAsyMi5zdHJhdGEudjEuQ29tcGxldGVXb3JrZmxvd1VwZGF0ZUNvbW1hbmRBdHRyaWJ1dGVzSAASUgoWcmVqZWN0X3dvcmtmbG93X3VwZGF0ZRgTIAEoCzIwLnN0cmF0YS52MS5SZWplY3RXb3JrZmxvd1VwZGF0ZUNvbW1hbmRBdHRyaWJ1dGVzSAASaAoiY29udGludWVfYXNfbmV3X3dvcmtmbG93X2V4ZWN1dGlvbhgNIAEoCzI6LnN0cmF0YS52MS5Db250aW51ZUFzTmV3V29ya2Zsb3dFeGVjdXRpb25Db21tYW5kQXR0cmlidXRlc0gAQgwKCmF0dHJpYnV0ZXMigAMKJVNjaGVkdWxlQWN0aXZpdHlUYXNrQ29tbWFuZEF0dHJpYnV0ZXMSEwoLYWN0aXZpdHlfaWQYASABKAkSLgoNYWN0aXZpdHlfdHlwZRgCIAEoCzIXLnN0cmF0YS52MS5BY3Rpdml0eVR5cGUSEgoKdGFza19xdWV1ZRgDIAEoCRIiCgVpbnB1dBgEIAEoCzITLnN0cmF0YS52MS5QYXlsb2FkcxIkChxzY2hlZHVsZV90b19jbG9zZV90aW1lb3V0X21zGAUgASgBEiQKHHNjaGVkdWxlX3RvX3N0YXJ0X3RpbWVvdXRfbXMYBiABKAESIQoZc3RhcnRfdG9fY2xvc2VfdGltZW91dF9tcxgHIAEoARIcChRoZWFydGJlYXRfdGltZW91dF9tcxgIIAEoARIsCgxyZXRyeV9wb2xpY3kYCSABKAsyFi5zdHJhdGEudjEuUmV0cnlQb2xpY3kSHwoXcmVxdWVzdF9lYWdlcl9leGVjdXRpb24YCiABKAgiSAoqUmVxdWVzdENhbmNlbEFjdGl2aXR5VGFza0NvbW1hbmRBdHRyaWJ1dGVzEhoKEnNjaGVkdWxlZF9ldmVudF9pZBgBIAEoBSJRChtTdGFydFRpbWVyQ29tbWFuZEF0dHJpYnV0ZXMSEAoIdGltZXJfaWQYASABKAkSIAoYc3RhcnRfdG9fZmlyZV90aW1lb3V0X21zGAIgASgBIjAKHENhbmNlbFRpbWVyQ29tbWFuZEF0dHJpYnV0ZXMSEAoIdGltZXJfaWQYASABKAki5gEKHVJlY29yZE1hcmtlckNvbW1hbmRBdHRyaWJ1dGVzEhMKC21hcmtlcl9uYW1lGAEgASgJEkYKB2RldGFpbHMYAiADKAsyNS5zdHJhdGEudjEuUmVjb3JkTWFya2VyQ29tbWFuZEF0dHJpYnV0ZXMuRGV0YWlsc0VudHJ5EiMKB2ZhaWx1cmUYAyABKAsyEi5zdHJhdGEudjEuRmFpbHVyZRpDCgxEZXRhaWxzRW50cnkSCwoDa2V5GAEgASgJEiIKBXZhbHVlGAIgASgLMhMuc3RyYXRhLnYxLlBheWxvYWRzOgI4ASJRCipDb21wbGV0ZVdvcmtmbG93RXhlY3V0aW9uQ29tbWFuZEF0dHJpYnV0ZXMSIwoGcmVzdWx0GAEgASgLMhMuc3RyYXRhLnYxLlBheWxvYWRzIk0KJkZhaWxXb3JrZmxvd0V4ZWN1dGlvbkNvbW1hbmRBdHRyaWJ1dGVzEiMKB2ZhaWx1cmUYASABKAsyEi5zdHJhdGEudjEuRmFpbHVyZSJQCihDYW5jZWxXb3JrZmxvd0V4ZWN1dGlvbkNvbW1hbmRBdHRyaWJ1dGVzEiQKB2RldGFpbHMYASABKAsyEy5zdHJhdGEudjEuUGF5bG9hZHMiaQovVXBzZXJ0V29ya2Zsb3dTZWFyY2hBdHRyaWJ1dGVzQ29tbWFuZEF0dHJpYnV0ZXMSNgoRc2VhcmNoX2F0dHJpYnV0ZXMYASABKAsyGy5zdHJhdGEudjEuU2VhcmNoQXR0cmlidXRlcyJTCilNb2RpZnlXb3JrZmxvd1Byb3BlcnRpZXNDb21tYW5kQXR0cmlidXRlcxImCg11cHNlcnRlZF9tZW1vGAEgASgLMg8uc3RyYXRhLnYxLk1lbW8i3AEKL0NvbnRpbnVlQXNOZXdXb3JrZmxvd0V4ZWN1dGlvbkNvbW1hbmRBdHRyaWJ1dGVzEi4KDXdvcmtmbG93X3R5cGUYASABKAsyFy5zdHJhdGEudjEuV29ya2Zsb3dUeXBlEhIKCnRhc2tfcXVldWUYAiABKAkSIgoFaW5wdXQYAyABKAsyEy5zdHJhdGEudjEuUGF5bG9hZHMSHwoXd29ya2Zsb3dfcnVuX3RpbWVvdXRfbXMYBCABKAESIAoYd29ya2Zsb3dfdGFza190aW1lb3V0X21zGAUgASgBYgZwcm90bzM", [file_strata_v1_common, file_strata_v1_update]);
+  fileDesc("ChdzdHJhdGEvdjEvY29tbWFuZC5wcm90bxIJc3RyYXRhLnYxIpIMCgdDb21tYW5kElIKFnNjaGVkdWxlX2FjdGl2aXR5X3Rhc2sYASABKAsyMC5zdHJhdGEudjEuU2NoZWR1bGVBY3Rpdml0eVRhc2tDb21tYW5kQXR0cmlidXRlc0gAEl0KHHJlcXVlc3RfY2FuY2VsX2FjdGl2aXR5X3Rhc2sYAiABKAsyNS5zdHJhdGEudjEuUmVxdWVzdENhbmNlbEFjdGl2aXR5VGFza0NvbW1hbmRBdHRyaWJ1dGVzSAASPQoLc3RhcnRfdGltZXIYAyABKAsyJi5zdHJhdGEudjEuU3RhcnRUaW1lckNvbW1hbmRBdHRyaWJ1dGVzSAASPwoMY2FuY2VsX3RpbWVyGAQgASgLMicuc3RyYXRhLnYxLkNhbmNlbFRpbWVyQ29tbWFuZEF0dHJpYnV0ZXNIABJBCg1yZWNvcmRfbWFya2VyGAUgASgLMiguc3RyYXRhLnYxLlJlY29yZE1hcmtlckNvbW1hbmRBdHRyaWJ1dGVzSAASXAobY29tcGxldGVfd29ya2Zsb3dfZXhlY3V0aW9uGAYgASgLMjUuc3RyYXRhLnYxLkNvbXBsZXRlV29ya2Zsb3dFeGVjdXRpb25Db21tYW5kQXR0cmlidXRlc0gAElQKF2ZhaWxfd29ya2Zsb3dfZXhlY3V0aW9uGAcgASgLMjEuc3RyYXRhLnYxLkZhaWxXb3JrZmxvd0V4ZWN1dGlvbkNvbW1hbmRBdHRyaWJ1dGVzSAASWAoZY2FuY2VsX3dvcmtmbG93X2V4ZWN1dGlvbhgIIAEoCzIzLnN0cmF0YS52MS5DYW5jZWxXb3JrZmxvd0V4ZWN1dGlvbkNvbW1hbmRBdHRyaWJ1dGVzSAASZwohdXBzZXJ0X3dvcmtmbG93X3NlYXJjaF9hdHRyaWJ1dGVzGA8gASgLMjouc3RyYXRhLnYxLlVwc2VydFdvcmtmbG93U2VhcmNoQXR0cmlidXRlc0NvbW1hbmRBdHRyaWJ1dGVzSAASWgoabW9kaWZ5X3dvcmtmbG93X3Byb3BlcnRpZXMYECABKAsyNC5zdHJhdGEudjEuTW9kaWZ5V29ya2Zsb3dQcm9wZXJ0aWVzQ29tbWFuZEF0dHJpYnV0ZXNIABJSChZhY2NlcHRfd29ya2Zsb3dfdXBkYXRlGBEgASgLMjAuc3RyYXRhLnYxLkFjY2VwdFdvcmtmbG93VXBkYXRlQ29tbWFuZEF0dHJpYnV0ZXNIABJWChhjb21wbGV0ZV93b3JrZmxvd191cGRhdGUYEiABKAsyMi5zdHJhdGEudjEuQ29tcGxldGVXb3JrZmxvd1VwZGF0ZUNvbW1hbmRBdHRyaWJ1dGVzSAASUgoWcmVqZWN0X3dvcmtmbG93X3VwZGF0ZRgTIAEoCzIwLnN0cmF0YS52MS5SZWplY3RXb3JrZmxvd1VwZGF0ZUNvbW1hbmRBdHRyaWJ1dGVzSAASaAoiY29udGludWVfYXNfbmV3X3dvcmtmbG93X2V4ZWN1dGlvbhgNIAEoCzI6LnN0cmF0YS52MS5Db250aW51ZUFzTmV3V29ya2Zsb3dFeGVjdXRpb25Db21tYW5kQXR0cmlidXRlc0gAEmEKHnN0YXJ0X2NoaWxkX3dvcmtmbG93X2V4ZWN1dGlvbhgJIAEoCzI3LnN0cmF0YS52MS5TdGFydENoaWxkV29ya2Zsb3dFeGVjdXRpb25Db21tYW5kQXR0cmlidXRlc0gAEmkKInNpZ25hbF9leHRlcm5hbF93b3JrZmxvd19leGVjdXRpb24YCiABKAsyOy5zdHJhdGEudjEuU2lnbmFsRXh0ZXJuYWxXb3JrZmxvd0V4ZWN1dGlvbkNvbW1hbmRBdHRyaWJ1dGVzSAASeAoqcmVxdWVzdF9jYW5jZWxfZXh0ZXJuYWxfd29ya2Zsb3dfZXhlY3V0aW9uGAsgASgLMkIuc3RyYXRhLnYxLlJlcXVlc3RDYW5jZWxFeHRlcm5hbFdvcmtmbG93RXhlY3V0aW9uQ29tbWFuZEF0dHJpYnV0ZXNIAEIMCgphdHRyaWJ1dGVzIoADCiVTY2hlZHVsZUFjdGl2aXR5VGFza0NvbW1hbmRBdHRyaWJ1dGVzEhMKC2FjdGl2aXR5X2lkGAEgASgJEi4KDWFjdGl2aXR5X3R5cGUYAiABKAsyFy5zdHJhdGEudjEuQWN0aXZpdHlUeXBlEhIKCnRhc2tfcXVldWUYAyABKAkSIgoFaW5wdXQYBCABKAsyEy5zdHJhdGEudjEuUGF5bG9hZHMSJAocc2NoZWR1bGVfdG9fY2xvc2VfdGltZW91dF9tcxgFIAEoARIkChxzY2hlZHVsZV90b19zdGFydF90aW1lb3V0X21zGAYgASgBEiEKGXN0YXJ0X3RvX2Nsb3NlX3RpbWVvdXRfbXMYByABKAESHAoUaGVhcnRiZWF0X3RpbWVvdXRfbXMYCCABKAESLAoMcmV0cnlfcG9saWN5GAkgASgLMhYuc3RyYXRhLnYxLlJldHJ5UG9saWN5Eh8KF3JlcXVlc3RfZWFnZXJfZXhlY3V0aW9uGAogASgIIkgKKlJlcXVlc3RDYW5jZWxBY3Rpdml0eVRhc2tDb21tYW5kQXR0cmlidXRlcxIaChJzY2hlZHVsZWRfZXZlbnRfaWQYASABKAUiUQobU3RhcnRUaW1lckNvbW1hbmRBdHRyaWJ1dGVzEhAKCHRpbWVyX2lkGAEgASgJEiAKGHN0YXJ0X3RvX2ZpcmVfdGltZW91dF9tcxgCIAEoASIwChxDYW5jZWxUaW1lckNvbW1hbmRBdHRyaWJ1dGVzEhAKCHRpbWVyX2lkGAEgASgJIuYBCh1SZWNvcmRNYXJrZXJDb21tYW5kQXR0cmlidXRlcxITCgttYXJrZXJfbmFtZRgBIAEoCRJGCgdkZXRhaWxzGAIgAygLMjUuc3RyYXRhLnYxLlJlY29yZE1hcmtlckNvbW1hbmRBdHRyaWJ1dGVzLkRldGFpbHNFbnRyeRIjCgdmYWlsdXJlGAMgASgLMhIuc3RyYXRhLnYxLkZhaWx1cmUaQwoMRGV0YWlsc0VudHJ5EgsKA2tleRgBIAEoCRIiCgV2YWx1ZRgCIAEoCzITLnN0cmF0YS52MS5QYXlsb2FkczoCOAEiUQoqQ29tcGxldGVXb3JrZmxvd0V4ZWN1dGlvbkNvbW1hbmRBdHRyaWJ1dGVzEiMKBnJlc3VsdBgBIAEoCzITLnN0cmF0YS52MS5QYXlsb2FkcyJNCiZGYWlsV29ya2Zsb3dFeGVjdXRpb25Db21tYW5kQXR0cmlidXRlcxIjCgdmYWlsdXJlGAEgASgLMhIuc3RyYXRhLnYxLkZhaWx1cmUiUAooQ2FuY2VsV29ya2Zsb3dFeGVjdXRpb25Db21tYW5kQXR0cmlidXRlcxIkCgdkZXRhaWxzGAEgASgLMhMuc3RyYXRhLnYxLlBheWxvYWRzImkKL1Vwc2VydFdvcmtmbG93U2VhcmNoQXR0cmlidXRlc0NvbW1hbmRBdHRyaWJ1dGVzEjYKEXNlYXJjaF9hdHRyaWJ1dGVzGAEgASgLMhsuc3RyYXRhLnYxLlNlYXJjaEF0dHJpYnV0ZXMiUwopTW9kaWZ5V29ya2Zsb3dQcm9wZXJ0aWVzQ29tbWFuZEF0dHJpYnV0ZXMSJgoNdXBzZXJ0ZWRfbWVtbxgBIAEoCzIPLnN0cmF0YS52MS5NZW1vItwBCi9Db250aW51ZUFzTmV3V29ya2Zsb3dFeGVjdXRpb25Db21tYW5kQXR0cmlidXRlcxIuCg13b3JrZmxvd190eXBlGAEgASgLMhcuc3RyYXRhLnYxLldvcmtmbG93VHlwZRISCgp0YXNrX3F1ZXVlGAIgASgJEiIKBWlucHV0GAMgASgLMhMuc3RyYXRhLnYxLlBheWxvYWRzEh8KF3dvcmtmbG93X3J1bl90aW1lb3V0X21zGAQgASgBEiAKGHdvcmtmbG93X3Rhc2tfdGltZW91dF9tcxgFIAEoASLjAgosU3RhcnRDaGlsZFdvcmtmbG93RXhlY3V0aW9uQ29tbWFuZEF0dHJpYnV0ZXMSEQoJbmFtZXNwYWNlGAEgASgJEhMKC3dvcmtmbG93X2lkGAIgASgJEi4KDXdvcmtmbG93X3R5cGUYAyABKAsyFy5zdHJhdGEudjEuV29ya2Zsb3dUeXBlEhIKCnRhc2tfcXVldWUYBCABKAkSIgoFaW5wdXQYBSABKAsyEy5zdHJhdGEudjEuUGF5bG9hZHMSJQodd29ya2Zsb3dfZXhlY3V0aW9uX3RpbWVvdXRfbXMYBiABKAESHwoXd29ya2Zsb3dfcnVuX3RpbWVvdXRfbXMYByABKAESIAoYd29ya2Zsb3dfdGFza190aW1lb3V0X21zGAggASgBEjkKE3BhcmVudF9jbG9zZV9wb2xpY3kYCSABKA4yHC5zdHJhdGEudjEuUGFyZW50Q2xvc2VQb2xpY3kizAEKMFNpZ25hbEV4dGVybmFsV29ya2Zsb3dFeGVjdXRpb25Db21tYW5kQXR0cmlidXRlcxIRCgluYW1lc3BhY2UYASABKAkSLwoJZXhlY3V0aW9uGAIgASgLMhwuc3RyYXRhLnYxLldvcmtmbG93RXhlY3V0aW9uEhMKC3NpZ25hbF9uYW1lGAMgASgJEiIKBWlucHV0GAQgASgLMhMuc3RyYXRhLnYxLlBheWxvYWRzEhsKE2NoaWxkX3dvcmtmbG93X29ubHkYBSABKAgingEKN1JlcXVlc3RDYW5jZWxFeHRlcm5hbFdvcmtmbG93RXhlY3V0aW9uQ29tbWFuZEF0dHJpYnV0ZXMSEQoJbmFtZXNwYWNlGAEgASgJEhMKC3dvcmtmbG93X2lkGAIgASgJEg4KBnJ1bl9pZBgDIAEoCRIbChNjaGlsZF93b3JrZmxvd19vbmx5GAQgASgIEg4KBnJlYXNvbhgFIAEoCWIGcHJvdG8z", [file_strata_v1_common, file_strata_v1_update]);
 
 /**
  * What a workflow task asks the server to do. Each command becomes one history event, except
@@ -110,6 +110,24 @@ export type Command = Message<"strata.v1.Command"> & {
      */
     value: ContinueAsNewWorkflowExecutionCommandAttributes;
     case: "continueAsNewWorkflowExecution";
+  } | {
+    /**
+     * @generated from field: strata.v1.StartChildWorkflowExecutionCommandAttributes start_child_workflow_execution = 9;
+     */
+    value: StartChildWorkflowExecutionCommandAttributes;
+    case: "startChildWorkflowExecution";
+  } | {
+    /**
+     * @generated from field: strata.v1.SignalExternalWorkflowExecutionCommandAttributes signal_external_workflow_execution = 10;
+     */
+    value: SignalExternalWorkflowExecutionCommandAttributes;
+    case: "signalExternalWorkflowExecution";
+  } | {
+    /**
+     * @generated from field: strata.v1.RequestCancelExternalWorkflowExecutionCommandAttributes request_cancel_external_workflow_execution = 11;
+     */
+    value: RequestCancelExternalWorkflowExecutionCommandAttributes;
+    case: "requestCancelExternalWorkflowExecution";
   } | { case: undefined; value?: undefined };
 };
 
@@ -402,4 +420,147 @@ export type ContinueAsNewWorkflowExecutionCommandAttributes = Message<"strata.v1
  */
 export const ContinueAsNewWorkflowExecutionCommandAttributesSchema: GenMessage<ContinueAsNewWorkflowExecutionCommandAttributes> = /*@__PURE__*/
   messageDesc(file_strata_v1_command, 11);
+
+/**
+ * @generated from message strata.v1.StartChildWorkflowExecutionCommandAttributes
+ */
+export type StartChildWorkflowExecutionCommandAttributes = Message<"strata.v1.StartChildWorkflowExecutionCommandAttributes"> & {
+  /**
+   * Empty for the parent's namespace (the only one supported).
+   *
+   * @generated from field: string namespace = 1;
+   */
+  namespace: string;
+
+  /**
+   * @generated from field: string workflow_id = 2;
+   */
+  workflowId: string;
+
+  /**
+   * @generated from field: strata.v1.WorkflowType workflow_type = 3;
+   */
+  workflowType?: WorkflowType | undefined;
+
+  /**
+   * Empty for the parent's task queue.
+   *
+   * @generated from field: string task_queue = 4;
+   */
+  taskQueue: string;
+
+  /**
+   * @generated from field: strata.v1.Payloads input = 5;
+   */
+  input?: Payloads | undefined;
+
+  /**
+   * @generated from field: double workflow_execution_timeout_ms = 6;
+   */
+  workflowExecutionTimeoutMs: number;
+
+  /**
+   * @generated from field: double workflow_run_timeout_ms = 7;
+   */
+  workflowRunTimeoutMs: number;
+
+  /**
+   * @generated from field: double workflow_task_timeout_ms = 8;
+   */
+  workflowTaskTimeoutMs: number;
+
+  /**
+   * @generated from field: strata.v1.ParentClosePolicy parent_close_policy = 9;
+   */
+  parentClosePolicy: ParentClosePolicy;
+};
+
+/**
+ * Describes the message strata.v1.StartChildWorkflowExecutionCommandAttributes.
+ * Use `create(StartChildWorkflowExecutionCommandAttributesSchema)` to create a new message.
+ */
+export const StartChildWorkflowExecutionCommandAttributesSchema: GenMessage<StartChildWorkflowExecutionCommandAttributes> = /*@__PURE__*/
+  messageDesc(file_strata_v1_command, 12);
+
+/**
+ * @generated from message strata.v1.SignalExternalWorkflowExecutionCommandAttributes
+ */
+export type SignalExternalWorkflowExecutionCommandAttributes = Message<"strata.v1.SignalExternalWorkflowExecutionCommandAttributes"> & {
+  /**
+   * @generated from field: string namespace = 1;
+   */
+  namespace: string;
+
+  /**
+   * An empty run id signals the workflow id's latest run.
+   *
+   * @generated from field: strata.v1.WorkflowExecution execution = 2;
+   */
+  execution?: WorkflowExecution | undefined;
+
+  /**
+   * @generated from field: string signal_name = 3;
+   */
+  signalName: string;
+
+  /**
+   * @generated from field: strata.v1.Payloads input = 4;
+   */
+  input?: Payloads | undefined;
+
+  /**
+   * Only a child of this workflow may receive the signal.
+   *
+   * @generated from field: bool child_workflow_only = 5;
+   */
+  childWorkflowOnly: boolean;
+};
+
+/**
+ * Describes the message strata.v1.SignalExternalWorkflowExecutionCommandAttributes.
+ * Use `create(SignalExternalWorkflowExecutionCommandAttributesSchema)` to create a new message.
+ */
+export const SignalExternalWorkflowExecutionCommandAttributesSchema: GenMessage<SignalExternalWorkflowExecutionCommandAttributes> = /*@__PURE__*/
+  messageDesc(file_strata_v1_command, 13);
+
+/**
+ * @generated from message strata.v1.RequestCancelExternalWorkflowExecutionCommandAttributes
+ */
+export type RequestCancelExternalWorkflowExecutionCommandAttributes = Message<"strata.v1.RequestCancelExternalWorkflowExecutionCommandAttributes"> & {
+  /**
+   * @generated from field: string namespace = 1;
+   */
+  namespace: string;
+
+  /**
+   * @generated from field: string workflow_id = 2;
+   */
+  workflowId: string;
+
+  /**
+   * Empty for the workflow id's latest run.
+   *
+   * @generated from field: string run_id = 3;
+   */
+  runId: string;
+
+  /**
+   * Only a child of this workflow may be cancelled (how a parent cancels its child).
+   *
+   * @generated from field: bool child_workflow_only = 4;
+   */
+  childWorkflowOnly: boolean;
+
+  /**
+   * @generated from field: string reason = 5;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message strata.v1.RequestCancelExternalWorkflowExecutionCommandAttributes.
+ * Use `create(RequestCancelExternalWorkflowExecutionCommandAttributesSchema)` to create a new message.
+ */
+export const RequestCancelExternalWorkflowExecutionCommandAttributesSchema: GenMessage<RequestCancelExternalWorkflowExecutionCommandAttributes> = /*@__PURE__*/
+  messageDesc(file_strata_v1_command, 14);
 
