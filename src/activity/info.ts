@@ -10,7 +10,7 @@ export interface Info {
   readonly activityNamespace: string;
   /** 1 for the first attempt, incremented on each retry. */
   readonly attempt: number;
-  /** Always false: local activities are not supported yet. */
+  /** True for a local activity (`proxyLocalActivities`), run by the worker that runs its workflow. */
   readonly isLocal: boolean;
   readonly workflowExecution: { readonly workflowId: string; readonly runId: string };
   readonly workflowNamespace: string;

@@ -51,3 +51,14 @@ function refuseNonJson(key: string, value: unknown): unknown {
   }
   return value;
 }
+
+/** The object a JSON text holds; undefined for anything else (invalid JSON, an array is kept, a scalar is not). */
+export function jsonObjectOf(json: string | undefined): object | undefined {
+  if (json === undefined) return undefined;
+  try {
+    const value: unknown = JSON.parse(json);
+    return typeof value === 'object' && value !== null ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}

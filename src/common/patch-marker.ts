@@ -4,7 +4,7 @@
  * Pure JavaScript: the workflow runtime writes it inside the sandbox; the replayer, the CLI and the engine (the
  * `Patches` search attribute) read it through `patch-marker-proto.ts`.
  */
-import type { RawPayload } from './converter.js';
+import { jsonObjectOf, type RawPayload } from './converter.js';
 
 /** The marker name of patch markers. */
 export const PATCH_MARKER_NAME = 'core_patch';
@@ -28,14 +28,8 @@ export function patchMarkerDetails(marker: PatchMarker): Record<string, RawPaylo
 
 /** The patch that the JSON text of a `patch_data` detail records; undefined when it holds no patch id. */
 export function patchMarkerOfJson(json: string | undefined): PatchMarker | undefined {
-  if (json === undefined) return undefined;
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null) return undefined;
+  const value = jsonObjectOf(json);
+  if (value === undefined) return undefined;
   const { id, deprecated } = value as { id?: unknown; deprecated?: unknown };
   return typeof id === 'string' ? { id, deprecated: deprecated === true } : undefined;
 }

@@ -4,11 +4,11 @@
  */
 import { InvalidCronScheduleError, parseCronSchedule } from '../common/cron.js';
 import { retryPolicyProblem } from '../common/retry-policy.js';
+import { withRetryDefaults } from '../common/retry-policy-proto.js';
 import { workflowTimeoutsProblem } from '../common/workflow-timeouts.js';
 import type { RetryPolicy } from '../gen/strata/v1/common_pb.js';
 import type { StartWorkflowExecutionRequest } from '../gen/strata/v1/service_pb.js';
 import { invalidArgument } from './errors.js';
-import { withRetryDefaults } from './retry.js';
 
 function fail(message: string): never {
   throw invalidArgument(message.replace(/^\[INVALID_ARGUMENT\] /, ''));

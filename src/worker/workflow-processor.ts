@@ -1,3 +1,4 @@
+import { LocalActivityExecutor } from './local-activities.js';
 import type { CompiledWorkerOptions } from './worker-options.js';
 import {
   createWorkflowTaskProcessor,
@@ -22,6 +23,11 @@ export async function loadWorkflowTaskProcessor(
     maxCachedWorkflows: options.maxCachedWorkflows,
     isolateExecutionTimeoutMs: options.isolateExecutionTimeoutMs,
     logSink: (entry) => logger.log(entry.level, entry.message, entry.meta),
+    localActivityExecutor: new LocalActivityExecutor({
+      activities: options.activities,
+      logger,
+      namespace: options.namespace,
+    }),
   };
   if (options.workflowBundle !== undefined) {
     return createWorkflowTaskProcessorFromBundle(options.workflowBundle, processorOptions);

@@ -80,7 +80,42 @@ export type ActivationJob =
   | { kind: 'resolveActivity'; seq: number; resolution: ActivityResolution }
   | { kind: 'fireTimer'; seq: number }
   | { kind: 'signalWorkflow'; signalName: string; args: RawPayload[] }
-  | { kind: 'cancelWorkflow' };
+  | { kind: 'cancelWorkflow' }
+  | { kind: 'resolveLocalActivity'; seq: number; resolution: LocalActivityResolution };
+
+/** How a local activity's execution ended, as the worker reports it and as its marker records it. */
+export type LocalActivityResolution = (
+  | { status: 'completed'; result: RawPayload | undefined }
+  /** `failure` is the ActivityFailure, its cause the reason (application, timeout or cancellation). */
+  | { status: 'failed'; failure: FailureShape }
+  /** The next attempt waits longer than `localRetryThreshold`: the workflow sleeps durably, then schedules it. */
+  | { status: 'backoff'; failure: FailureShape; backoffMs: number; nextAttempt: number }
+) & {
+  /** Attempt that ended (the last one, for `backoff`). */
+  attempt: number;
+  completeTimeMs: number;
+};
+
+export interface LocalActivityCommandOptions {
+  startToCloseTimeoutMs: number | undefined;
+  scheduleToCloseTimeoutMs: number | undefined;
+  retry: RetryPolicyData | undefined;
+  localRetryThresholdMs: number;
+}
+
+/** What the worker needs to run one local activity (attempts `attempt` and on). */
+export interface LocalActivityRequest {
+  seq: number;
+  activityId: string;
+  activityType: string;
+  args: RawPayload[];
+  attempt: number;
+  /** When the first attempt was scheduled: the schedule-to-close timeout counts from here. */
+  originalScheduleTimeMs: number;
+  /** Workflow time of this scheduling (later than the original one after a durable backoff). */
+  scheduledTimeMs: number;
+  options: LocalActivityCommandOptions;
+}
 
 export interface ActivityCommandOptions {
   taskQueue: string | undefined;
@@ -110,6 +145,12 @@ export interface RetryPolicyData {
   nonRetryableErrorTypes: string[] | undefined;
 }
 
+/** Commands the worker handles itself; they never reach the server or the history. */
+export const WORKER_COMMANDS = new Set<WorkflowCommand['kind']>([
+  'scheduleLocalActivity',
+  'cancelLocalActivity',
+]);
+
 /**
  * A command produced by workflow code. `seq` numbers activities, timers, child workflows and external
  * signals and cancellations per run (one sequence each) in command order; the host uses it to route the
@@ -127,7 +168,16 @@ export type WorkflowCommand =
   | { kind: 'requestCancelActivity'; seq: number }
   | { kind: 'startTimer'; seq: number; timerId: string; durationMs: number }
   | { kind: 'cancelTimer'; seq: number; timerId: string }
-  | { kind: 'recordMarker'; markerName: string; details: Record<string, RawPayload[]> }
+  | {
+      kind: 'recordMarker';
+      markerName: string;
+      details: Record<string, RawPayload[]>;
+      failure?: FailureShape;
+    }
+  /** For the worker, not the server: run this local activity and report with a `resolveLocalActivity` job. */
+  | ({ kind: 'scheduleLocalActivity' } & LocalActivityRequest)
+  /** For the worker, not the server: the code no longer waits for this local activity; abort it. */
+  | { kind: 'cancelLocalActivity'; seq: number }
   /** Attributes whose value is JSON null or [] are removed. */
   | { kind: 'upsertSearchAttributes'; searchAttributes: EncodedSearchAttributes }
   /** Fields are merged into the memo; a `binary/null` or JSON null field is removed. */

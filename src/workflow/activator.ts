@@ -40,6 +40,7 @@ import { ChildWorkflows } from './child-workflows.js';
 import { ContinueAsNew } from './continue-as-new.js';
 import { DeterminismViolationError } from './errors.js';
 import { ExternalWorkflows } from './external-workflows.js';
+import { RunLocalActivities } from './local-activities.js';
 import { RunPatches } from './patches.js';
 import { createRandom } from './random.js';
 
@@ -75,6 +76,7 @@ export class Activator {
   /** Set by the client's cancellation: a `CancelledFailure` escaping the code then cancels the workflow. */
   #cancelRequested = false;
   readonly patches = new RunPatches();
+  readonly localActivities = new RunLocalActivities(this);
   readonly random: () => number;
   /** Time of the current workflow task. */
   now: number;
@@ -195,6 +197,9 @@ export class Activator {
         break;
       case 'signalWorkflow':
         this.#deliverSignal(job.signalName, decodeValues(job.args));
+        break;
+      case 'resolveLocalActivity':
+        this.localActivities.resolve(job.seq, job.resolution);
         break;
       case 'cancelWorkflow':
         this.#cancelRequested = true;
@@ -335,7 +340,7 @@ export class Activator {
     } catch (err) {
       return Promise.reject(err);
     }
-    const seq = this.#nextActivitySeq++;
+    const seq = this.allocateActivitySeq();
     const activityId = options.activityId ?? String(seq);
     const { activityId: _id, cancellationType = 'TRY_CANCEL', ...commandOptions } = options;
     return new Promise((resolve, reject) => {
@@ -384,6 +389,11 @@ export class Activator {
         options: commandOptions,
       });
     });
+  }
+
+  /** Activities and local activities share one sequence, so their default ids never collide (as in Temporal). */
+  allocateActivitySeq(): number {
+    return this.#nextActivitySeq++;
   }
 
   #resolveActivity(seq: number, resolution: ActivityResolution): void {
@@ -546,6 +556,7 @@ export class Activator {
     const lines = [
       ...[...this.#timers.values()].map((t) => `awaiting ${t.description}`),
       ...[...this.#activities.values()].map((a) => `awaiting ${a.description}`),
+      ...this.localActivities.describePending(),
       ...[...this.#conditions.keys()].map((seq) => `awaiting condition ${seq}`),
       ...this.childWorkflows.describePending(),
       ...this.externalWorkflows.describePending(),

@@ -69,18 +69,26 @@ export function proxyActivities<A = Record<string, AnyFunction>>(
     heartbeatTimeoutMs: msOptional(options.heartbeatTimeout),
     retry: retryData(options.retry),
   };
+  return activityProxy<A>((activityType, args) =>
+    getActivator(`activity "${activityType}"`).scheduleActivity(activityType, args, commandOptions),
+  );
+}
+
+/** An object whose every property is a function calling `call` with the property's name as activity type. */
+export function activityProxy<A>(
+  call: (activityType: string, args: unknown[]) => Promise<unknown>,
+): ActivityInterfaceFor<A> {
   return new Proxy({} as ActivityInterfaceFor<A>, {
     get(_target, activityType) {
       if (typeof activityType !== 'string') return undefined;
       // `then` is probed by `await proxy`; answering it would make the proxy look like a promise.
       if (activityType === 'then') return undefined;
-      return (...args: unknown[]) =>
-        getActivator(`activity "${activityType}"`).scheduleActivity(activityType, args, commandOptions);
+      return (...args: unknown[]) => call(activityType, args);
     },
   });
 }
 
-function retryData(retry: RetryPolicy | undefined): RetryPolicyData | undefined {
+export function retryData(retry: RetryPolicy | undefined): RetryPolicyData | undefined {
   if (retry === undefined) return undefined;
   return {
     initialIntervalMs: msOptional(retry.initialInterval),

@@ -93,6 +93,7 @@ export {
   setHandler,
 } from './handlers.js';
 export { type ParentWorkflowInfo, uuid4, type WorkflowInfo, workflowInfo } from './info.js';
+export { type LocalActivityOptions, proxyLocalActivities } from './local-activities.js';
 export { type LogAttributes, log, type WorkflowLogger } from './logger.js';
 export { deprecatePatch, patched } from './patches.js';
 export { upsertMemo, upsertSearchAttributes } from './search-attributes.js';

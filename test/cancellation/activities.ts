@@ -2,7 +2,7 @@
  * Activities of the cancellation tests. `calls` counts executions per activity name (the test and the worker
  * share this module instance), so tests can prove what ran and how often.
  */
-import { heartbeat, sleep } from 'strata/activity';
+import { ApplicationFailure, activityInfo, heartbeat, sleep } from 'strata/activity';
 
 export const calls = new Map<string, number>();
 
@@ -43,4 +43,35 @@ export async function ignoresCancellation(ms: number): Promise<string> {
   }
   count('ignoresCancellation finished');
   return 'finished anyway';
+}
+
+/** A quick lookup, run as a local activity; counts its executions. */
+export async function lookupPrice(sku: string): Promise<number> {
+  count('lookupPrice');
+  return sku.length * 10;
+}
+
+/** Fails its first `failures` attempts (retryable), then returns the attempt that succeeded. */
+export async function flaky(failures: number): Promise<number> {
+  const { attempt } = activityInfo();
+  count('flaky');
+  if (attempt <= failures) throw ApplicationFailure.retryable(`attempt ${attempt} fails`, 'Flaky');
+  return attempt;
+}
+
+export async function declined(): Promise<never> {
+  count('declined');
+  throw ApplicationFailure.nonRetryable('card declined', 'CardDeclined');
+}
+
+/** Sleeps `ms` (rejecting when cancelled); counts how often it was cancelled. */
+export async function slowLocal(ms: number): Promise<string> {
+  count('slowLocal');
+  try {
+    await sleep(ms);
+  } catch (err) {
+    count('slowLocal cancelled');
+    throw err;
+  }
+  return 'slow done';
 }

@@ -2,33 +2,17 @@
  * Activity cancellation types from the user's side: what the workflow sees and what the history records for
  * TRY_CANCEL, WAIT_CANCELLATION_COMPLETED and ABANDON, with a real worker running the activities.
  */
-import { fileURLToPath } from 'node:url';
 import type { WorkflowHandle } from 'strata/client';
-import { TestWorkflowEnvironment } from 'strata/testing';
-import { DeterminismViolationError, Worker } from 'strata/worker';
+import { Worker } from 'strata/worker';
 import { ActivityCancellationType } from 'strata/workflow';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as activities from './activities.js';
-import { eventNames } from './helpers.js';
+import { eventNames, nondeterminismWithChangedCode, useWorker, workflowsPaths } from './helpers.js';
 import { cancelActivity, cancelActivityWith } from './workflows.js';
 
-const workflowsPath = fileURLToPath(new URL('./workflows.ts', import.meta.url));
-const changedWorkflowsPath = fileURLToPath(new URL('./workflows-changed.ts', import.meta.url));
+const workflowsPath = workflowsPaths.workflows;
 const taskQueue = 'activity-cancellation-types';
-
-let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
-beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping();
-  worker = await Worker.create({ connection: env.connection, taskQueue, workflowsPath, activities });
-  running = worker.run();
-});
-afterAll(async () => {
-  worker.shutdown();
-  await running;
-  await env.teardown();
-});
+const t = useWorker({ taskQueue, workflowsPath });
 
 /** Starts the workflow, waits for its activity to run, then has the workflow cancel the activity's scope. */
 async function cancelRunningActivity(
@@ -36,7 +20,7 @@ async function cancelRunningActivity(
   type: ActivityCancellationType,
   activity: 'heartbeatUntilCancelled' | 'ignoresCancellation',
 ): Promise<WorkflowHandle<typeof cancelActivityWith>> {
-  const handle = await env.client.workflow.start(cancelActivityWith, {
+  const handle = await t.env.client.workflow.start(cancelActivityWith, {
     taskQueue,
     workflowId,
     args: [type, activity],
@@ -128,16 +112,12 @@ describe('ActivityCancellationType', () => {
   });
 
   it('R2: replaying a WAIT_CANCELLATION_COMPLETED history with code that uses TRY_CANCEL is a non-determinism error', async () => {
-    const history = await env.client.workflow.getHandle('wait-cancel').fetchHistory();
-    const error = await Worker.runReplayHistory({ workflowsPath: changedWorkflowsPath }, history).catch(
-      (err: unknown) => err,
-    );
-    expect(error).toBeInstanceOf(DeterminismViolationError);
-    expect((error as Error).message).toMatch(/^\[NDE\].*CompleteWorkflowExecution/);
+    const history = await t.env.client.workflow.getHandle('wait-cancel').fetchHistory();
+    expect(await nondeterminismWithChangedCode(history)).toMatch(/^\[NDE\].*CompleteWorkflowExecution/);
   });
 
   it('an unknown cancellationType is refused with [INVALID_ACTIVITY_OPTIONS], failing the workflow task', async () => {
-    const handle = await env.client.workflow.start(cancelActivityWith, {
+    const handle = await t.env.client.workflow.start(cancelActivityWith, {
       taskQueue,
       workflowId: 'bad-type',
       args: ['NEVER' as ActivityCancellationType, 'ignoresCancellation'],

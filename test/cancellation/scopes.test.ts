@@ -1,11 +1,9 @@
 /** Cancellation scopes from the user's side: workflow code, a real worker, the client, time skipping. */
-import { fileURLToPath } from 'node:url';
 import { CancelledFailure, WorkflowFailedError } from 'strata/client';
-import { TestWorkflowEnvironment } from 'strata/testing';
-import { DeterminismViolationError, Worker } from 'strata/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Worker } from 'strata/worker';
+import { describe, expect, it } from 'vitest';
 import * as activities from './activities.js';
-import { eventNames } from './helpers.js';
+import { eventNames, nondeterminismWithChangedCode, useWorker, workflowsPaths } from './helpers.js';
 import {
   cancelAndCleanup,
   cancelInner,
@@ -18,27 +16,13 @@ import {
   withTimeouts,
 } from './workflows.js';
 
-const workflowsPath = fileURLToPath(new URL('./workflows.ts', import.meta.url));
-const changedWorkflowsPath = fileURLToPath(new URL('./workflows-changed.ts', import.meta.url));
+const workflowsPath = workflowsPaths.workflows;
 const taskQueue = 'scopes';
-
-let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
-beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping();
-  worker = await Worker.create({ connection: env.connection, taskQueue, workflowsPath, activities });
-  running = worker.run();
-});
-afterAll(async () => {
-  worker.shutdown();
-  await running;
-  await env.teardown();
-});
+const t = useWorker({ taskQueue, workflowsPath });
 
 describe('CancellationScope', () => {
   it('cancelling a scope cancels the timers of its cancellable children (TimerCanceled), not of a nonCancellable one', async () => {
-    const handle = await env.client.workflow.start(nestedScopes, { taskQueue, workflowId: 'nested' });
+    const handle = await t.env.client.workflow.start(nestedScopes, { taskQueue, workflowId: 'nested' });
     expect(await handle.result()).toEqual([
       'inner rejected, isCancellation=true',
       'shielded slept, same scope after await=true',
@@ -64,7 +48,7 @@ describe('CancellationScope', () => {
   });
 
   it('a cancellable scope inside a nonCancellable one is shielded from the outer cancellation but cancels on its own', async () => {
-    const handle = await env.client.workflow.start(shieldedChildCancelledOnItsOwn, {
+    const handle = await t.env.client.workflow.start(shieldedChildCancelledOnItsOwn, {
       taskQueue,
       workflowId: 'shielded-child',
     });
@@ -79,7 +63,7 @@ describe('CancellationScope', () => {
   });
 
   it('withTimeout cancels its work when its timer fires, and cancels its own timer when the work ends first', async () => {
-    const handle = await env.client.workflow.start(withTimeouts, { taskQueue, workflowId: 'with-timeout' });
+    const handle = await t.env.client.workflow.start(withTimeouts, { taskQueue, workflowId: 'with-timeout' });
     expect(await handle.result()).toEqual([
       'long sleep: CancelledFailure Cancellation scope cancelled',
       'short sleep finished',
@@ -101,12 +85,15 @@ describe('CancellationScope', () => {
   });
 
   it('cancelRequested rejects once the scope is cancelled', async () => {
-    const result = await env.client.workflow.execute(raceCancelRequested, { taskQueue, workflowId: 'race' });
+    const result = await t.env.client.workflow.execute(raceCancelRequested, {
+      taskQueue,
+      workflowId: 'race',
+    });
     expect(result).toBe('cancelRequested rejected: Cancellation scope cancelled');
   });
 
   it('work started in a scope already cancelled rejects at once and sends nothing', async () => {
-    const handle = await env.client.workflow.start(startInCancelledScope, {
+    const handle = await t.env.client.workflow.start(startInCancelledScope, {
       taskQueue,
       workflowId: 'pre-cancelled',
     });
@@ -118,7 +105,7 @@ describe('CancellationScope', () => {
   });
 
   it('R6: workflow code cannot reach the AsyncLocalStorage that tracks scopes (no Node API in the sandbox)', async () => {
-    const seen = await env.client.workflow.execute(storageHidden, {
+    const seen = await t.env.client.workflow.execute(storageHidden, {
       taskQueue,
       workflowId: 'storage-hidden',
     });
@@ -128,7 +115,7 @@ describe('CancellationScope', () => {
 
 describe('client cancellation', () => {
   async function cancelWhileActivityRuns(workflowId: string, rethrow: boolean) {
-    const handle = await env.client.workflow.start(cancelAndCleanup, {
+    const handle = await t.env.client.workflow.start(cancelAndCleanup, {
       taskQueue,
       workflowId,
       args: [rethrow],
@@ -174,20 +161,13 @@ describe('client cancellation', () => {
   });
 
   it('R2: replaying these histories with a changed command order is a non-determinism error', async () => {
-    const cleanup = await env.client.workflow.getHandle('cancel-complete').fetchHistory();
-    const cleanupError = await Worker.runReplayHistory(
-      { workflowsPath: changedWorkflowsPath },
-      cleanup,
-    ).catch((err: unknown) => err);
-    expect(cleanupError).toBeInstanceOf(DeterminismViolationError);
-    expect((cleanupError as Error).message).toMatch(/^\[NDE\].*ActivityTaskScheduled.*StartTimer/);
-
-    const nested = await env.client.workflow.getHandle('nested').fetchHistory();
-    const nestedError = await Worker.runReplayHistory({ workflowsPath: changedWorkflowsPath }, nested).catch(
-      (err: unknown) => err,
+    const cleanup = await t.env.client.workflow.getHandle('cancel-complete').fetchHistory();
+    expect(await nondeterminismWithChangedCode(cleanup)).toMatch(
+      /^\[NDE\].*ActivityTaskScheduled.*StartTimer/,
     );
-    expect(nestedError).toBeInstanceOf(DeterminismViolationError);
-    expect((nestedError as Error).message).toMatch(
+
+    const nested = await t.env.client.workflow.getHandle('nested').fetchHistory();
+    expect(await nondeterminismWithChangedCode(nested)).toMatch(
       /^\[NDE\].*TimerCanceled \(timer id "1"\).*CancelTimer \(timer id "2"\)/,
     );
   });

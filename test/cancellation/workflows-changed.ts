@@ -9,6 +9,7 @@ import {
   defineSignal,
   isCancellation,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   sleep,
 } from 'strata/workflow';
@@ -69,4 +70,13 @@ export async function cancelActivityWith(_type: ActivityCancellationType): Promi
     () => 'resolved',
     () => 'rejected',
   );
+}
+
+const local = proxyLocalActivities<typeof activities>({ startToCloseTimeout: '5 seconds' });
+
+/** Now looks the price up with another local activity type. */
+export async function priceThenNap(_sku: string): Promise<number> {
+  const price = await local.flaky(0);
+  await sleep('1 hour');
+  return price;
 }

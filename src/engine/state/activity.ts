@@ -1,4 +1,5 @@
 import { create } from '@bufbuild/protobuf';
+import { decideRetry, retryFactsOf, withRetryDefaults } from '../../common/retry-policy-proto.js';
 import type { ScheduleActivityTaskCommandAttributes } from '../../gen/strata/v1/command_pb.js';
 import {
   type Failure,
@@ -9,7 +10,6 @@ import {
   RetryState,
   TimeoutType,
 } from '../../gen/strata/v1/common_pb.js';
-import { decideRetry, retryFactsOf, withRetryDefaults } from '../retry.js';
 import { decodeMessage, encodeMessage, type Mutation } from './mutation.js';
 import type { ActivityState } from './types.js';
 import { scheduleWorkflowTask } from './workflow-task.js';

@@ -6,6 +6,7 @@
  */
 import { create } from '@bufbuild/protobuf';
 import { cronBackoffMs, parseCronSchedule } from '../../common/cron.js';
+import { decideRetry, retryFactsOf } from '../../common/retry-policy-proto.js';
 import {
   ContinueAsNewInitiator,
   type Failure,
@@ -16,7 +17,6 @@ import {
   TimeoutType,
 } from '../../gen/strata/v1/common_pb.js';
 import type { WorkflowExecutionStartedEventAttributes } from '../../gen/strata/v1/history_pb.js';
-import { decideRetry, retryFactsOf } from '../retry.js';
 import { newRunId, randomSeed } from '../run-id.js';
 import type { StartExecutionInput } from './execution.js';
 import { decodeMessage, encodeMessage, type Mutation } from './mutation.js';

@@ -1,7 +1,7 @@
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
+import { workflowTaskRetryDelayMs } from '../../common/retry-policy-proto.js';
 import { type Failure, FailureSchema, TimeoutType } from '../../gen/strata/v1/common_pb.js';
 import { WorkflowTaskFailedCause } from '../../gen/strata/v1/history_pb.js';
-import { workflowTaskRetryDelayMs } from '../retry.js';
 import { encodeMessage, type Mutation } from './mutation.js';
 import type { WorkflowTaskState } from './types.js';
 

@@ -3,6 +3,8 @@
  * tested without a sandbox. Activity arguments are not compared (R5): changing them is safe; nor is a patch
  * marker's `deprecated` flag (a `deprecatePatch` matches the marker `patched` recorded, P9).
  */
+import { localActivityMarkerDataOfJson } from '../../common/local-activity-marker.js';
+import { localActivityDataOfAttributes } from '../../common/local-activity-marker-proto.js';
 import { patchMarkerOfRaw } from '../../common/patch-marker.js';
 import { patchMarkerOfAttributes } from '../../common/patch-marker-proto.js';
 import type { HistoryEvent } from '../../gen/strata/v1/history_pb.js';
@@ -38,6 +40,12 @@ export function commandMismatch(
     case 'markerRecordedEventAttributes': {
       if (command.kind !== 'recordMarker') return 'a different kind of command';
       if (a.value.markerName !== command.markerName) return 'a different marker name';
+      const local = localActivityDataOfAttributes(a.value);
+      if (local !== undefined) {
+        const produced = localActivityMarkerDataOfJson(command.details.data?.[0]?.data);
+        if (produced?.seq !== local.seq) return 'the outcome of a different local activity';
+        return produced.activityType === local.activityType ? undefined : 'a different local activity type';
+      }
       const recorded = patchMarkerOfAttributes(a.value);
       if (recorded === undefined) return undefined;
       return recorded.id === patchMarkerOfRaw(command.markerName, command.details)?.id

@@ -90,6 +90,7 @@ function protoAttributes(command: WorkflowCommand, context: CommandContext): Com
           details: Object.fromEntries(
             Object.entries(command.details).map(([k, raws]) => [k, toProtoPayloads(raws)]),
           ),
+          ...(command.failure === undefined ? {} : { failure: toProtoFailure(command.failure) }),
         }),
       };
     case 'upsertSearchAttributes':
@@ -162,6 +163,9 @@ function protoAttributes(command: WorkflowCommand, context: CommandContext): Com
           workflowTaskTimeoutMs: command.workflowTaskTimeoutMs ?? 0,
         }),
       };
+    case 'scheduleLocalActivity':
+    case 'cancelLocalActivity':
+      throw new TypeError(`${command.kind} is handled by the worker and is never sent to the server`);
     default: {
       const unknownCommand: never = command;
       throw new TypeError(`unknown command ${JSON.stringify(unknownCommand)}`);

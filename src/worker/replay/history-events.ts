@@ -1,4 +1,10 @@
 /** Reading history events: their names, which commands produced them, and one-line descriptions for errors. */
+
+import {
+  LOCAL_ACTIVITY_MARKER_NAME,
+  localActivityMarkerDataOfJson,
+} from '../../common/local-activity-marker.js';
+import { localActivityDataOfAttributes } from '../../common/local-activity-marker-proto.js';
 import { type PatchMarker, patchMarkerOfRaw } from '../../common/patch-marker.js';
 import { patchMarkerOfAttributes } from '../../common/patch-marker-proto.js';
 import type { HistoryEvent } from '../../gen/strata/v1/history_pb.js';
@@ -50,6 +56,8 @@ export function describeEvent(event: HistoryEvent): string {
     case 'timerCanceledEventAttributes':
       return `${at} (timer id "${a.value.timerId}")`;
     case 'markerRecordedEventAttributes': {
+      const local = localActivityDataOfAttributes(a.value);
+      if (local !== undefined) return `${at} (local activity ${local.seq}, type "${local.activityType}")`;
       const patch = patchMarkerOfAttributes(a.value);
       return patch === undefined
         ? `${at} (marker "${a.value.markerName}")`
@@ -81,6 +89,8 @@ const COMMAND_NAMES: Record<WorkflowCommand['kind'], string> = {
   startChildWorkflow: 'StartChildWorkflowExecution',
   signalExternalWorkflow: 'SignalExternalWorkflowExecution',
   requestCancelExternalWorkflow: 'RequestCancelExternalWorkflowExecution',
+  scheduleLocalActivity: 'ScheduleLocalActivity',
+  cancelLocalActivity: 'RequestCancelLocalActivity',
 };
 
 export function describeCommand(command: WorkflowCommand): string {
@@ -94,7 +104,13 @@ export function describeCommand(command: WorkflowCommand): string {
       return `${name} (timer id "${command.timerId}")`;
     case 'requestCancelActivity':
       return `${name} (activity ${command.seq})`;
+    case 'scheduleLocalActivity':
+      return `${name} (activity type "${command.activityType}", activity id "${command.activityId}")`;
     case 'recordMarker': {
+      const local = localActivityMarkerDataOfJson(
+        command.markerName === LOCAL_ACTIVITY_MARKER_NAME ? command.details.data?.[0]?.data : undefined,
+      );
+      if (local !== undefined) return `${name} (local activity ${local.seq}, type "${local.activityType}")`;
       const patch = patchMarkerOfRaw(command.markerName, command.details);
       return patch === undefined
         ? `${name} (marker "${command.markerName}")`

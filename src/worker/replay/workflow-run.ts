@@ -9,7 +9,10 @@ import type { RawPayload } from '../../common/converter.js';
 import { errorToFailure, type FailureShape } from '../../common/failure.js';
 import type { HistoryEvent } from '../../gen/strata/v1/history_pb.js';
 import type {
+  Activation,
   ActivationJob,
+  LocalActivityRequest,
+  LocalActivityResolution,
   QueryOutcome,
   RunInit,
   WorkflowCommand,
@@ -22,11 +25,23 @@ import { commandMismatch } from './command-matching.js';
 import { ReplayError, WorkflowDeadlockError } from './errors.js';
 import { describeCommand, describeEvent, isCommandEvent } from './history-events.js';
 import { jobOfEvent, orderJobs, type ScheduledActivity } from './history-jobs.js';
+import { localActivityMarkersOfTask } from './local-activity-markers.js';
 import { nondeterminismAdvice, patchIdsOfTask, skipsDeprecatedMarker } from './patch-replay.js';
+
+/** Local activities the worker is to start, and those (started earlier) the code no longer waits for. */
+export interface LocalActivityWork {
+  start: LocalActivityRequest[];
+  cancel: number[];
+}
 
 export type RunStep =
   /** The history ends with an open workflow task: these are its commands, to send to the server. */
-  | { kind: 'commands'; commands: WorkflowCommand[]; logs: WorkflowLogEntry[] }
+  | {
+      kind: 'commands';
+      commands: WorkflowCommand[];
+      logs: WorkflowLogEntry[];
+      localActivities: LocalActivityWork;
+    }
   /** The history ends without an open workflow task (offline replay of a finished or waiting run). */
   | { kind: 'replayed'; logs: WorkflowLogEntry[] }
   /** The workflow code threw a non-failure error or produced a value that cannot be serialized. */
@@ -48,6 +63,17 @@ export class WorkflowRun {
   readonly #activities = new Map<number, ScheduledActivity>();
   readonly #scheduledEventIdBySeq = new Map<number, number>();
   readonly #timerSeqById = new Map<string, number>();
+  /** Local activities the code waits for, by seq; handed out = given to the worker to run. */
+  readonly #localActivities = new Map<number, LocalActivityRequest>();
+  readonly #localActivitiesHandedOut = new Set<number>();
+  #localActivitiesCancelled: number[] = [];
+  /** Facts of the current workflow task: activations inside it (local activity outcomes) see the same. */
+  #task: Omit<Activation, 'isReplaying' | 'jobs'> = {
+    timestampMs: 0,
+    historyLength: 0,
+    historySizeBytes: 0,
+    continueAsNewSuggested: false,
+  };
   /** `deprecatePatch` ids called in replay without a marker in history: they explain a divergence. */
   readonly #unmarkedDeprecatedPatches = new Set<string>();
   /** Child workflow and external commands by their initiated event id. */
@@ -126,9 +152,11 @@ export class WorkflowRun {
         this.lastEventId = event.eventId;
         replaying = outcome === 'completed';
         const patchIds = replaying ? patchIdsOfTask(events, next) : [];
-        const step = this.#activate(event, replaying, patchIds, logs);
+        const step =
+          this.#activate(event, replaying, patchIds, logs) ??
+          (replaying ? this.#resolveFromMarkers(localActivityMarkersOfTask(events, next), logs) : undefined);
         if (step !== undefined) return step;
-        if (outcome === undefined) return { kind: 'commands', commands: [...this.#pending], logs };
+        if (outcome === undefined) return this.#commandsStep(logs);
       }
       return { kind: 'replayed', logs };
     };
@@ -173,12 +201,15 @@ export class WorkflowRun {
     const patches = patchIds.map((patchId): ActivationJob => ({ kind: 'notifyHasPatch', patchId }));
     const attributes =
       started.attributes.case === 'workflowTaskStartedEventAttributes' ? started.attributes.value : undefined;
-    const completion = this.#inSandbox().activate({
+    this.#task = {
       timestampMs: started.eventTimeMs,
-      isReplaying: replaying,
       historyLength: started.eventId,
       historySizeBytes: attributes?.historySizeBytes ?? 0,
       continueAsNewSuggested: attributes?.suggestContinueAsNew ?? false,
+    };
+    const completion = this.#inSandbox().activate({
+      ...this.#task,
+      isReplaying: replaying,
       jobs: [...patches, ...orderJobs(this.#jobs)],
     });
     this.#jobs = [];
@@ -186,8 +217,95 @@ export class WorkflowRun {
     logs.push(...completion.logs);
     if (completion.kind === 'failed')
       return { kind: 'taskFailed', failure: completion.failure, replaying, logs };
-    this.#pending = completion.commands;
+    this.#pending = this.#takeWorkerCommands(completion.commands);
     for (const id of completion.unmarkedDeprecatedPatches ?? []) this.#unmarkedDeprecatedPatches.add(id);
+    return undefined;
+  }
+
+  /**
+   * Work delivering a local activity's outcome (from the worker's local execution) to the run, inside the open
+   * workflow task; returns the task's commands so far and the local activities to start or abort.
+   */
+  resolveLocalActivity(seq: number, resolution: LocalActivityResolution): SandboxWork<RunStep> {
+    const logs: WorkflowLogEntry[] = [];
+    return {
+      run: () => {
+        if (!this.#sandbox.mayRunCode()) return undefined;
+        // Cancelled by the code meanwhile: nothing waits for this outcome.
+        if (!this.#localActivities.has(seq)) return this.#commandsStep(logs);
+        return this.#activateInTask(seq, resolution, false, logs) ?? this.#commandsStep(logs);
+      },
+      interrupted: () => {
+        const failure = errorToFailure(this.#deadlock(`resolving local activity ${seq}`));
+        return { kind: 'taskFailed', failure, replaying: false, logs };
+      },
+    };
+  }
+
+  #commandsStep(logs: WorkflowLogEntry[]): RunStep {
+    const start = [...this.#localActivities.values()].filter(
+      (r) => !this.#localActivitiesHandedOut.has(r.seq),
+    );
+    for (const request of start) this.#localActivitiesHandedOut.add(request.seq);
+    const cancel = this.#localActivitiesCancelled;
+    this.#localActivitiesCancelled = [];
+    return { kind: 'commands', commands: [...this.#pending], logs, localActivities: { start, cancel } };
+  }
+
+  /** Keeps the commands for the server; notes the local activities the code scheduled or gave up on. */
+  #takeWorkerCommands(commands: WorkflowCommand[]): WorkflowCommand[] {
+    const forServer: WorkflowCommand[] = [];
+    for (const command of commands) {
+      if (command.kind === 'scheduleLocalActivity') {
+        const { kind: _kind, ...request } = command;
+        this.#localActivities.set(command.seq, request);
+      } else if (command.kind === 'cancelLocalActivity') {
+        this.#localActivities.delete(command.seq);
+        if (this.#localActivitiesHandedOut.delete(command.seq))
+          this.#localActivitiesCancelled.push(command.seq);
+      } else {
+        forServer.push(command);
+      }
+    }
+    return forServer;
+  }
+
+  /**
+   * In replay, a local activity is resolved from the marker its task recorded, never run again. Markers are
+   * delivered in history order, each as soon as the code has scheduled its activity, as they were live.
+   */
+  #resolveFromMarkers(
+    markers: ReturnType<typeof localActivityMarkersOfTask>,
+    logs: WorkflowLogEntry[],
+  ): RunStep | undefined {
+    const remaining = [...markers];
+    for (;;) {
+      const index = remaining.findIndex((m) => this.#localActivities.has(m.data.seq));
+      if (index < 0) return undefined;
+      const [marker] = remaining.splice(index, 1);
+      const step = this.#activateInTask(marker!.data.seq, marker!.resolution, true, logs);
+      if (step !== undefined) return step;
+    }
+  }
+
+  /** One more activation inside the current workflow task: a local activity's outcome; its commands follow the task's. */
+  #activateInTask(
+    seq: number,
+    resolution: LocalActivityResolution,
+    replaying: boolean,
+    logs: WorkflowLogEntry[],
+  ): RunStep | undefined {
+    this.#localActivities.delete(seq);
+    this.#localActivitiesHandedOut.delete(seq);
+    const completion = this.#inSandbox().activate({
+      ...this.#task,
+      isReplaying: replaying,
+      jobs: [{ kind: 'resolveLocalActivity', seq, resolution }],
+    });
+    logs.push(...completion.logs);
+    if (completion.kind === 'failed')
+      return { kind: 'taskFailed', failure: completion.failure, replaying, logs };
+    this.#pending.push(...this.#takeWorkerCommands(completion.commands));
     return undefined;
   }
 

@@ -11,6 +11,7 @@ import { fromProtoPayloads, toProtoPayloads } from '../../common/payload-proto.j
 import { type HistoryEvent, WorkflowTaskFailedCause } from '../../gen/strata/v1/history_pb.js';
 import type { PollWorkflowTaskQueueResponse } from '../../gen/strata/v1/service_pb.js';
 import type { RunInit, WorkflowCommand, WorkflowLogEntry } from '../../workflow/activation.js';
+import type { LocalActivityExecutor, RunningLocalActivity } from '../local-activities.js';
 import { toProtoCommand } from '../replay/commands-proto.js';
 import { ReplayError, WorkflowDeadlockError } from '../replay/errors.js';
 import { runInitOf } from '../replay/run-init.js';
@@ -40,6 +41,8 @@ export interface WorkflowTaskProcessorOptions {
    * @default 5000
    */
   isolateExecutionTimeoutMs?: number;
+  /** Runs the local activities workflow code schedules; without one, a local activity fails the task. */
+  localActivityExecutor?: LocalActivityExecutor;
 }
 
 /** Bundles `workflowsPath` and creates the processor; bundling errors (R6) throw here. */
@@ -75,6 +78,7 @@ class WorkflowTaskProcessorImpl implements WorkflowTaskProcessor {
   readonly #namespace: string;
   readonly #taskQueue: string;
   readonly #logSink: (entry: LogEntry) => void;
+  readonly #localActivityExecutor: LocalActivityExecutor | undefined;
 
   constructor(bundle: WorkflowBundle, options: WorkflowTaskProcessorOptions) {
     this.bundleHash = bundle.hash;
@@ -85,6 +89,7 @@ class WorkflowTaskProcessorImpl implements WorkflowTaskProcessor {
     this.#cache = new LruCache(options.maxCachedWorkflows ?? 1000);
     this.#namespace = options.namespace ?? 'default';
     this.#taskQueue = options.taskQueue;
+    this.#localActivityExecutor = options.localActivityExecutor;
     if (options.logSink) this.#logSink = options.logSink;
     else {
       const logger = new DefaultLogger();
@@ -133,9 +138,11 @@ class WorkflowTaskProcessorImpl implements WorkflowTaskProcessor {
       const run = cached ?? this.#createRun(events, workflowId, runId);
       if (!(run instanceof WorkflowRun)) return run;
       const unit = await this.#sandbox.runUnit(run.applyEvents(events));
-      const step = unit.result;
-      this.#emitLogs(run, step.logs);
-      const rejection = unit.unhandledRejections[0];
+      this.#emitLogs(run, unit.result.logs);
+      const { step, rejection } =
+        unit.unhandledRejections[0] === undefined
+          ? await this.#runLocalActivities(run, unit.result)
+          : { step: unit.result, rejection: unit.unhandledRejections[0] };
       if (rejection !== undefined && step.kind === 'commands') {
         this.#cache.delete(runId);
         return failed(
@@ -181,6 +188,52 @@ class WorkflowTaskProcessorImpl implements WorkflowTaskProcessor {
       this.#cache.delete(runId);
       return failed(Cause.WORKFLOW_WORKER_UNHANDLED_FAILURE, typedFailure(err, 'ReplayError'));
     }
+  }
+
+  /**
+   * Runs the local activities the task's code scheduled, feeding each outcome back to the run as it comes, until
+   * the code waits for none (or closed the workflow): the whole exchange stays inside this workflow task.
+   */
+  async #runLocalActivities(
+    run: WorkflowRun,
+    first: RunStep,
+  ): Promise<{ step: RunStep; rejection: FailureShape | undefined }> {
+    const running = new Map<number, RunningLocalActivity>();
+    let step = first;
+    let rejection: FailureShape | undefined;
+    while (step.kind === 'commands' && rejection === undefined) {
+      for (const seq of step.localActivities.cancel) {
+        running.get(seq)?.cancel();
+        running.delete(seq);
+      }
+      if (step.commands.some((c) => CLOSING_COMMANDS.has(c.kind))) break;
+      for (const request of step.localActivities.start) {
+        const executor = this.#localActivityExecutor;
+        if (executor === undefined) {
+          const message = `[NO_LOCAL_ACTIVITIES] workflow "${run.init.workflowId}" scheduled local activity "${request.activityType}" but this processor runs no activities; create a Worker with \`activities\``;
+          step = {
+            kind: 'taskFailed',
+            failure: typedFailure(new Error(message), 'LocalActivityError'),
+            replaying: false,
+            logs: [],
+          };
+          break;
+        }
+        running.set(request.seq, executor.start(request, run.init));
+      }
+      if (step.kind !== 'commands' || running.size === 0) break;
+      const [seq, resolution] = await Promise.race(
+        [...running].map(([seq, local]) => local.outcome.then((outcome) => [seq, outcome] as const)),
+      );
+      running.delete(seq);
+      const unit = await this.#sandbox.runUnit(run.resolveLocalActivity(seq, resolution));
+      this.#emitLogs(run, unit.result.logs);
+      step = unit.result;
+      rejection = unit.unhandledRejections[0];
+    }
+    // The workflow closed or the task failed: nothing waits for the rest.
+    for (const local of running.values()) local.cancel();
+    return { step, rejection };
   }
 
   #createRun(events: HistoryEvent[], workflowId: string, runId: string): WorkflowRun | WorkflowTaskResult {

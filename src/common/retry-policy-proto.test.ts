@@ -1,7 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
 import { RetryPolicySchema, RetryState } from '../gen/strata/v1/common_pb.js';
-import { backoffMs, decideRetry, withRetryDefaults, workflowTaskRetryDelayMs } from './retry.js';
+import { backoffMs, decideRetry, withRetryDefaults, workflowTaskRetryDelayMs } from './retry-policy-proto.js';
 
 describe('retry policy', () => {
   it('fills Temporal defaults: 1 s initial, coefficient 2, max 100 x initial, unlimited attempts', () => {

@@ -1,3 +1,4 @@
+/** Retry policies: Temporal's defaults and the retry decision after a failed attempt, shared by the engine (activities) and the worker (local activities). */
 import { create } from '@bufbuild/protobuf';
 import { type Failure, type RetryPolicy, RetryPolicySchema, RetryState } from '../gen/strata/v1/common_pb.js';
 

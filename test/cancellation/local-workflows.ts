@@ -1,0 +1,71 @@
+/** Workflows of the local activity tests. */
+import {
+  ActivityFailure,
+  CancellationScope,
+  isCancellation,
+  proxyLocalActivities,
+  sleep,
+} from 'strata/workflow';
+import type * as activities from './activities.js';
+
+const local = proxyLocalActivities<typeof activities>({ startToCloseTimeout: '5 seconds' });
+
+/** Looks up a price locally, then sleeps an hour: a worker restart in between must not run the lookup again. */
+export async function priceThenNap(sku: string): Promise<number> {
+  const price = await local.lookupPrice(sku);
+  await sleep('1 hour');
+  return price;
+}
+
+/** Retries in the worker: short backoffs stay below localRetryThreshold. */
+export async function localRetries(failures: number): Promise<number> {
+  const { flaky } = proxyLocalActivities<typeof activities>({
+    startToCloseTimeout: '5 seconds',
+    retry: { initialInterval: '10ms', maximumAttempts: 5 },
+  });
+  return flaky(failures);
+}
+
+/** A backoff longer than localRetryThreshold becomes a durable timer between attempts. */
+export async function localDurableBackoff(): Promise<number> {
+  const { flaky } = proxyLocalActivities<typeof activities>({
+    startToCloseTimeout: '5 seconds',
+    retry: { initialInterval: '2 minutes', maximumAttempts: 3 },
+    localRetryThreshold: '1 minute',
+  });
+  return flaky(1);
+}
+
+function describeFailure(err: unknown): string {
+  if (!(err instanceof ActivityFailure)) throw err;
+  const cause = err.cause as Error & { type?: string; timeoutType?: string };
+  return `${err.name} ${err.activityType} ${err.retryState}: ${cause.name} ${cause.type ?? cause.timeoutType ?? ''} ${cause.message}`;
+}
+
+/** A non-retryable failure rejects with ActivityFailure at once. */
+export async function localFailure(): Promise<string> {
+  return local.declined().then(() => 'no failure', describeFailure);
+}
+
+/** Each attempt times out after 100 ms; two attempts, then TimeoutFailure. */
+export async function localTimeout(): Promise<string> {
+  const { slowLocal } = proxyLocalActivities<typeof activities>({
+    startToCloseTimeout: '100ms',
+    retry: { initialInterval: '10ms', maximumAttempts: 2 },
+  });
+  return slowLocal(5000).then(() => 'no timeout', describeFailure);
+}
+
+/** Cancels a scope whose local activity is still running, once another local activity completed. */
+export async function cancelLocalActivity(): Promise<string> {
+  const scope = new CancellationScope();
+  const slow = scope.run(() => local.slowLocal(5000));
+  const price = await local.lookupPrice('abc');
+  scope.cancel();
+  try {
+    await slow;
+    return 'not cancelled';
+  } catch (err) {
+    return `price ${price}; slow rejected, isCancellation=${isCancellation(err)}`;
+  }
+}
