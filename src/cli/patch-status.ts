@@ -48,7 +48,8 @@ export interface StageAdvice {
   advice: string;
 }
 
-function workflows(n: number): string {
+/** `1 running workflow`, `3 running workflows`. */
+export function runningWorkflows(n: number): string {
   return n === 1 ? '1 running workflow' : `${n} running workflows`;
 }
 
@@ -60,7 +61,7 @@ export function adviseStage(patchId: string, counts: PatchCounts): StageAdvice {
     return {
       stage: 1,
       advice:
-        `${workflows(counts.unpatched)} started before the patch${none}: keep ${call} and the old branch ` +
+        `${capitalize(runningWorkflows(counts.unpatched))} started before the patch${none}: keep ${call} and the old branch ` +
         'until they finish.',
     };
   }
@@ -69,15 +70,19 @@ export function adviseStage(patchId: string, counts: PatchCounts): StageAdvice {
       stage: 2,
       advice:
         `0 remain without the marker: safe to replace ${call} and the old branch by ${deprecation}. ` +
-        `${workflows(counts.patched)} recorded the patch: keep ${deprecation} until they finish.`,
+        `${runningWorkflows(counts.patched)} recorded the patch: keep ${deprecation} until they finish.`,
     };
   }
   const skipped =
     counts.deprecated > 0
-      ? ` (${workflows(counts.deprecated)} recorded it with ${deprecation}; replay skips those markers)`
+      ? ` (${runningWorkflows(counts.deprecated)} recorded it with ${deprecation}; replay skips those markers)`
       : '';
   return {
     stage: 3,
-    advice: `no running workflow records the patch${skipped}: safe to remove ${deprecation}.`,
+    advice: `No running workflow records the patch${skipped}: safe to remove ${deprecation}.`,
   };
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

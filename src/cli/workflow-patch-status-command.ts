@@ -12,6 +12,7 @@ import {
   adviseStage,
   emptyCounts,
   type PatchCounts,
+  runningWorkflows,
   runPatchState,
   type StageAdvice,
 } from './patch-status.js';
@@ -110,7 +111,7 @@ const COUNT_COLUMNS: Column<TypePatchStatus>[] = [
 export function formatPatchStatus(report: PatchStatusReport): string {
   const checked = [...report.types, ...report.otherTypes].reduce((sum, t) => sum + t.running, 0);
   const lines = [
-    `Patch "${report.patchId}": ${checked} running workflows checked in ${report.seconds.toFixed(2)} s (${report.query})`,
+    `Patch "${report.patchId}": ${runningWorkflows(checked)} checked in ${report.seconds.toFixed(2)} s (${report.query})`,
   ];
   if (report.types.length === 0) {
     lines.push(`No running workflow recorded a marker for "${report.patchId}".`);

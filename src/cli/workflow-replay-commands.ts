@@ -162,7 +162,7 @@ const OUTCOME_COLUMNS: Column<ReplayOutcome>[] = [
 export function formatReport(report: ReplayReport): string {
   const n = (value: number) => value.toLocaleString('en-US');
   const lines = [
-    `Replayed ${n(report.outcomes.length)} workflow histories (${n(report.events)} events) against ` +
+    `Replayed ${n(report.outcomes.length)} workflow ${report.outcomes.length === 1 ? 'history' : 'histories'} (${n(report.events)} events) against ` +
       `${report.workflowsPath} (bundle ${report.bundleHash.slice(0, 12)}) in ${report.seconds.toFixed(2)} s, ` +
       `${n(eventsPerSecond(report))} events/s`,
     formatKeyValues(

@@ -50,6 +50,7 @@ export function descriptionToJson(description: WorkflowExecutionDescription, nam
   return {
     ...executionInfoToJson(description),
     namespace,
+    binaryChecksum: binaryChecksumOf(description),
     pendingActivities: description.pendingActivities.map((activity) => ({
       activityId: activity.activityId,
       activityType: activity.activityType,
@@ -65,6 +66,11 @@ export function descriptionToJson(description: WorkflowExecutionDescription, nam
     parentExecution: description.parentExecution,
     pendingChildren: description.pendingChildren,
   };
+}
+
+/** The workflow bundle hash of the last completed workflow task: which code the run last ran on. */
+function binaryChecksumOf(description: WorkflowExecutionDescription): string | undefined {
+  return description.raw.workflowExecutionInfo?.lastBinaryChecksum || undefined;
 }
 
 export function formatDescription(description: WorkflowExecutionDescription, namespace: string): string {
@@ -83,6 +89,7 @@ export function formatDescription(description: WorkflowExecutionDescription, nam
         ['CloseTime', formatTime(description.closeTime)],
         ['HistoryLength', String(description.historyLength)],
         ['Parent', parent && `${parent.workflowId} (run ${parent.runId})`],
+        ['BinaryChecksum', binaryChecksumOf(description)],
       ],
       '  ',
     ),

@@ -43,7 +43,9 @@ export type Handler<Ret, Args extends unknown[]> = (...args: Args) => Ret;
  */
 export function setHandler<Args extends unknown[]>(
   def: SignalDefinition<Args>,
-  handler: Handler<void | Promise<void>, NoInfer<Args>> | undefined,
+  // What a signal handler returns is ignored (a promise is awaited for its errors), so any return type is fine:
+  // the patching guide's `(newValue) => (value = newValue)` compiles as written.
+  handler: Handler<unknown, NoInfer<Args>> | undefined,
 ): void;
 export function setHandler<Ret, Args extends unknown[]>(
   def: QueryDefinition<Ret, Args>,

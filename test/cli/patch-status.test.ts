@@ -59,11 +59,11 @@ describe('patch-status: which stage is safe', () => {
     expect(adviseStage('my-change-id', counts({ deprecated: 5 }))).toEqual({
       stage: 3,
       advice:
-        "no running workflow records the patch (5 running workflows recorded it with deprecatePatch('my-change-id'); " +
+        "No running workflow records the patch (5 running workflows recorded it with deprecatePatch('my-change-id'); " +
         "replay skips those markers): safe to remove deprecatePatch('my-change-id').",
     });
     expect(adviseStage('p', emptyCounts()).advice).toBe(
-      "no running workflow records the patch: safe to remove deprecatePatch('p').",
+      "No running workflow records the patch: safe to remove deprecatePatch('p').",
     );
   });
 });

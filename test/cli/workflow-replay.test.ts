@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as activities from '../../examples/patching/activities.js';
 import { Client, Connection } from '../../src/client/index.js';
 import type { StrataServer } from '../../src/server/index.js';
-import { Worker } from '../../src/worker/index.js';
+import { bundleWorkflowCode, Worker } from '../../src/worker/index.js';
 import { runCli } from '../helpers/run-cli.js';
 import { eventually, startTestServer } from '../helpers/strata-server.js';
 
@@ -148,6 +148,20 @@ describe('strata workflow replay', () => {
     expect(bad.stderr).toContain(
       `error: --history-file ${file} is not a workflow history: it has no "events" array.`,
     );
+  });
+});
+
+describe('workflow bundle identity', () => {
+  it('the hash of the bundle a run last ran on is shown by describe, and by show on each WorkflowTaskCompleted', async () => {
+    const { hash } = await bundleWorkflowCode({ workflowsPath: guide('v2') });
+    const described = await runCli(['workflow', 'describe', '-w', 'v2-a'], env);
+    expect(described.stdout).toContain(`  BinaryChecksum  ${hash}\n`);
+    const json = JSON.parse((await runCli(['workflow', 'describe', '-w', 'v2-a', '-o', 'json'], env)).stdout);
+    expect(json.binaryChecksum).toBe(hash);
+    const shown = await runCli(['workflow', 'show', '-w', 'v2-a'], env);
+    const completions = shown.stdout.split('\n').filter((line) => line.includes('WorkflowTaskCompleted'));
+    expect(completions).toHaveLength(2);
+    for (const line of completions) expect(line).toContain(`binaryChecksum=${hash}`);
   });
 });
 

@@ -1,5 +1,8 @@
 /** R6 at bundle time: what workflow code may import, and the shape of a bundle. */
 import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bundleWorkflowCode, WorkflowBundleError } from '../../src/worker/sandbox/bundler.js';
 import { WorkflowSandbox } from '../../src/worker/sandbox/workflow-sandbox.js';
@@ -59,6 +62,41 @@ describe('bundles', () => {
     const a = await bundleWorkflowCode({ workflowsPath: fixture('uses-package-name.js') });
     const b = await bundleWorkflowCode({ workflowsPath: fixture('uses-package-name.js') });
     expect(a.hash).toBe(b.hash);
+  });
+
+  it('the hash covers bundled dependencies: a dependency upgrade that changes what is bundled changes it', async () => {
+    const project = await mkdtemp(join(tmpdir(), 'strata-bundle-'));
+    const dep = join(project, 'node_modules', 'greeting');
+    await mkdir(dep, { recursive: true });
+    await writeFile(join(project, 'package.json'), '{"name":"app","type":"module"}');
+    await writeFile(join(dep, 'package.json'), '{"name":"greeting","version":"1.0.0","main":"index.js"}');
+    await writeFile(join(dep, 'index.js'), "export const greeting = 'Hello';\n");
+    await writeFile(join(dep, 'unused.js'), "export const other = 'not imported';\n");
+    const workflowsPath = join(project, 'workflows.ts');
+    await writeFile(
+      workflowsPath,
+      "import { greeting } from 'greeting';\nexport async function greet(): Promise<string> { return greeting; }\n",
+    );
+    const before = await bundleWorkflowCode({ workflowsPath });
+    // A file of the package that is not bundled changes nothing; the bundled one does (1.0.0 -> 1.1.0).
+    await writeFile(join(dep, 'unused.js'), "export const other = 'changed';\n");
+    expect((await bundleWorkflowCode({ workflowsPath })).hash).toBe(before.hash);
+    await writeFile(join(dep, 'package.json'), '{"name":"greeting","version":"1.1.0","main":"index.js"}');
+    await writeFile(join(dep, 'index.js'), "export const greeting = 'Hi';\n");
+    expect((await bundleWorkflowCode({ workflowsPath })).hash).not.toBe(before.hash);
+  });
+
+  it('the hash does not depend on the directory the worker runs in', async () => {
+    const here = await bundleWorkflowCode({ workflowsPath: fixture('uses-package-name.js') });
+    const cwd = process.cwd();
+    process.chdir(tmpdir());
+    try {
+      expect((await bundleWorkflowCode({ workflowsPath: fixture('uses-package-name.js') })).hash).toBe(
+        here.hash,
+      );
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   it('R6: the sandbox has no process, require, fetch or setInterval, and WeakRef throws', async () => {

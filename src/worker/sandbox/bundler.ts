@@ -14,7 +14,11 @@ import { WorkflowSandbox } from './workflow-sandbox.js';
 export interface WorkflowBundle {
   /** JavaScript evaluated in the sandbox context. */
   code: string;
-  /** sha256 of `code`, hex: the bundle's identity (`binary_checksum` of workflow task completions). */
+  /**
+   * sha256 of `code`, hex: the bundle's identity, sent as `binary_checksum` with every workflow task completion. It
+   * covers the workflow code and every dependency bundled into it (an upgraded package in `node_modules` that
+   * changes what is bundled changes it), and not where the code lives on disk.
+   */
   hash: string;
   /** Names of the functions the workflows module exports. */
   workflowTypes: string[];
@@ -57,14 +61,27 @@ function buildRuntime(root: string): Promise<string> {
       format: 'iife',
       platform: 'neutral',
       target: 'es2022',
+      absWorkingDir: root,
       logLevel: 'silent',
     })
     .then((result) => result.outputFiles[0]!.text);
   return runtimeCode;
 }
 
+/**
+ * The directory bundle paths are relative to: the workflows module's project (nearest `package.json`), not the
+ * process's working directory, so the same code bundles to the same bytes, and the same hash, wherever it runs.
+ */
+function projectRootOf(workflowsPath: string): string {
+  const start = path.dirname(workflowsPath);
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return start;
+  }
+}
+
 async function buildWorkflows(root: string, workflowsPath: string): Promise<string> {
-  const cwd = process.cwd();
+  const cwd = projectRootOf(workflowsPath);
   const refused: RefusedImport[] = [];
   let result: esbuild.BuildResult<{ write: false; metafile: true }>;
   try {
