@@ -71,23 +71,17 @@ export interface ServerProcess extends ChildHandle {
   readonly port: number;
 }
 
-/** `strata server start-dev --port <port> --db-filename <dbFilename>`, once it listens. */
-export async function startServerProcess(options: {
-  port: number;
-  dbFilename: string;
-}): Promise<ServerProcess> {
+/**
+ * `strata server start-dev --port <port> --db-filename <dbFilename>`, or with `db` (a PostgreSQL URL)
+ * `strata server start --port <port> --db <db>`, once it listens.
+ */
+export async function startServerProcess(
+  options: { port: number } & ({ dbFilename: string } | { db: string }),
+): Promise<ServerProcess> {
+  const storage =
+    'db' in options ? ['start', '--db', options.db] : ['start-dev', '--db-filename', options.dbFilename];
   const { handle, match } = await startChild(
-    [
-      cli,
-      'server',
-      'start-dev',
-      '--port',
-      String(options.port),
-      '--db-filename',
-      options.dbFilename,
-      '--log-level',
-      'error',
-    ],
+    [cli, 'server', ...storage, '--port', String(options.port), '--log-level', 'error'],
     {},
     /listening on (\S+):(\d+)/,
   );

@@ -1,0 +1,131 @@
+import { create } from '@bufbuild/protobuf';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PayloadsSchema } from '../../src/gen/strata/v1/common_pb.js';
+import { startServer } from '../../src/server/index.js';
+import {
+  command,
+  completeWorkflowTask,
+  eventTypes,
+  fromJson,
+  history,
+  json,
+  pollWorkflowTask,
+  startTestServer,
+  startWorkflow,
+  type TestServer,
+} from '../engine/helpers.js';
+import { createTestDatabase } from '../helpers/postgres.js';
+
+const longPollTimeoutMs = 30_000;
+const started: TestServer[] = [];
+const drops: Array<() => Promise<void>> = [];
+
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((t) => t.server.close()));
+  for (const drop of drops.splice(0)) await drop();
+});
+
+/** `count` servers on one fresh database, with long polls far longer than any test waits. */
+async function serversOnOneDatabase(count: number): Promise<{ url: string; servers: TestServer[] }> {
+  const database = await createTestDatabase();
+  drops.push(database.drop);
+  const servers: TestServer[] = [];
+  for (let i = 0; i < count; i++) {
+    const t = await startTestServer({ db: database.url, dbPoolSize: 4, limits: { longPollTimeoutMs } });
+    started.push(t);
+    servers.push(t);
+  }
+  return { url: database.url, servers };
+}
+
+describe('several server processes on one PostgreSQL database', () => {
+  it('a task queued through one server reaches a poll waiting on another at once (NOTIFY, no polling)', async () => {
+    const [a, b] = (await serversOnOneDatabase(2)).servers as [TestServer, TestServer];
+    const waiting = pollWorkflowTask(b.client, 'q-notify');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const before = Date.now();
+    await startWorkflow(a.client, 'wf-notify', 'q-notify');
+    const task = await waiting;
+    expect(task.workflowExecution?.workflowId).toBe('wf-notify');
+    expect(Date.now() - before).toBeLessThan(longPollTimeoutMs / 10);
+  });
+
+  it('a result waiter on one server wakes when the run closes through another', async () => {
+    const [a, b] = (await serversOnOneDatabase(2)).servers as [TestServer, TestServer];
+    await startWorkflow(a.client, 'wf-close', 'q-close');
+    const task = await pollWorkflowTask(a.client, 'q-close');
+    const closed = b.client.getWorkflowExecutionHistory({
+      namespace: 'default',
+      execution: { workflowId: 'wf-close' },
+      waitForClose: true,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const before = Date.now();
+    await completeWorkflowTask(a.client, task, [
+      command({ case: 'completeWorkflowExecution', value: { result: json('done') } }),
+    ]);
+    const response = await closed;
+    expect(eventTypes(response.history?.events ?? [])).toEqual(['WORKFLOW_EXECUTION_COMPLETED']);
+    expect(Date.now() - before).toBeLessThan(longPollTimeoutMs / 10);
+  });
+
+  it('a query sent to one server is answered by a worker polling another', async () => {
+    const [a, b] = (await serversOnOneDatabase(2)).servers as [TestServer, TestServer];
+    await startWorkflow(a.client, 'wf-query', 'q-query');
+    await completeWorkflowTask(a.client, await pollWorkflowTask(a.client, 'q-query'), []);
+    // The worker waits on server B; nobody polls server A.
+    const polled = pollWorkflowTask(b.client, 'q-query');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const answer = a.client.queryWorkflow({
+      namespace: 'default',
+      execution: { workflowId: 'wf-query' },
+      query: { queryType: 'status', queryArgs: json('detail') },
+    });
+    const task = await polled;
+    expect(task.query?.queryType).toBe('status');
+    expect(fromJson(task.query?.queryArgs)).toBe('detail');
+    expect(eventTypes(task.history?.events ?? [])).toContain('WORKFLOW_TASK_COMPLETED');
+    await b.client.respondQueryTaskCompleted({
+      namespace: 'default',
+      taskToken: task.taskToken,
+      queryResult: create(PayloadsSchema, json({ state: 'waiting' })),
+    });
+    expect(fromJson((await answer).queryResult)).toEqual({ state: 'waiting' });
+    // The answer was taken: a second answer to the same task is refused.
+    await expect(
+      b.client.respondQueryTaskCompleted({ namespace: 'default', taskToken: task.taskToken }),
+    ).rejects.toThrow(/\[TASK_NOT_FOUND\]/);
+  });
+
+  it('each due timer fires exactly once while several servers race for it', async () => {
+    const { url, servers } = await serversOnOneDatabase(1);
+    const [a] = servers as [TestServer];
+    const workflows = Array.from({ length: 30 }, (_, i) => `wf-timer-${i}`);
+    for (const id of workflows) await startWorkflow(a.client, id, 'q-timers');
+    for (const _ of workflows) {
+      await completeWorkflowTask(a.client, await pollWorkflowTask(a.client, 'q-timers'), [
+        command({ case: 'startTimer', value: { timerId: 't', startToFireTimeoutMs: 300 } }),
+      ]);
+    }
+    // Two more servers start as the timers come due: their first look at the timer table races the
+    // first server's timer queue for the same rows.
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const others = await Promise.all(
+      [0, 1].map(() => startServer({ port: 0, logLevel: 'error', db: url, dbPoolSize: 4 })),
+    );
+    try {
+      for (const _ of workflows) {
+        await completeWorkflowTask(a.client, await pollWorkflowTask(a.client, 'q-timers'), [
+          command({ case: 'completeWorkflowExecution', value: {} }),
+        ]);
+      }
+    } finally {
+      await Promise.all(others.map((server) => server.close()));
+    }
+    for (const id of workflows) {
+      expect(eventTypes(await history(a.client, id)).filter((type) => type === 'TIMER_FIRED')).toHaveLength(
+        1,
+      );
+    }
+  });
+});
