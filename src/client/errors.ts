@@ -38,6 +38,27 @@ export class WorkflowContinuedAsNewError extends Error {
   }
 }
 
+/**
+ * An update ended without a result: its validator rejected it, or its handler threw a failure. The reason (an
+ * `ApplicationFailure`, usually) is in `cause`.
+ */
+export class WorkflowUpdateFailedError extends Error {
+  override name = 'WorkflowUpdateFailedError';
+  readonly updateId: string;
+  readonly workflowId: string;
+  readonly runId: string | undefined;
+
+  constructor(
+    message: string,
+    options: ClientErrorOptions & { updateId: string; workflowId: string; runId?: string | undefined },
+  ) {
+    super(message, { cause: options.cause });
+    this.updateId = options.updateId;
+    this.workflowId = options.workflowId;
+    this.runId = options.runId;
+  }
+}
+
 /** No workflow execution with this id (and run id, when given) exists in the namespace. */
 export class WorkflowNotFoundError extends Error {
   override name = 'WorkflowNotFoundError';

@@ -69,11 +69,13 @@ export {
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
   WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
 } from './errors.js';
 export type {
   QueryDefinition,
   SignalDefinition,
   UntypedWorkflow,
+  UpdateDefinition,
   WithWorkflowArgs,
   Workflow,
   WorkflowOptions,
@@ -81,6 +83,12 @@ export type {
   WorkflowSignalWithStartOptions,
   WorkflowStartOptions,
 } from './types.js';
+export {
+  type WorkflowStartUpdateOptions,
+  type WorkflowUpdateHandle,
+  type WorkflowUpdateOptions,
+  WorkflowUpdateStage,
+} from './update-handle.js';
 export {
   type CountWorkflowExecution,
   type GetWorkflowHandleOptions,

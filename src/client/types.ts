@@ -121,3 +121,13 @@ export interface QueryDefinition<Ret = unknown, Args extends unknown[] = [], Nam
   /** Type-only brand for the arguments. */
   readonly __args?: Args;
 }
+
+/** An update definition as `defineUpdate` from `strata/workflow` returns it. */
+export interface UpdateDefinition<Ret = unknown, Args extends unknown[] = [], Name extends string = string> {
+  type: 'update';
+  name: Name;
+  /** Type-only brand for the result (same name as in `strata/workflow`). */
+  readonly __ret?: Ret;
+  /** Type-only brand for the arguments. */
+  readonly __args?: Args;
+}

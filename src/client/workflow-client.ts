@@ -15,6 +15,7 @@ import type {
   WorkflowSignalWithStartOptions,
   WorkflowStartOptions,
 } from './types.js';
+import { updateHandle, type WorkflowUpdateHandle } from './update-handle.js';
 import type {
   WorkflowHandle,
   WorkflowHandleWithFirstExecutionRunId,
@@ -133,6 +134,18 @@ export class WorkflowClient {
     options: GetWorkflowHandleOptions = {},
   ): WorkflowHandle<W> {
     return new WorkflowHandleImpl<W>(this.context, { workflowId, runId, ...options });
+  }
+
+  /**
+   * A handle to an update sent before, by its id. No call is made until `result()`.
+   * @param options.workflowRunId the run that received it; without it, the workflow id's latest run.
+   */
+  getUpdateHandle<Ret = unknown>(
+    updateId: string,
+    workflowId: string,
+    options: { workflowRunId?: string } = {},
+  ): WorkflowUpdateHandle<Ret> {
+    return updateHandle<Ret>(this.context, updateId, { workflowId, runId: options.workflowRunId });
   }
 
   /**

@@ -20,9 +20,18 @@ import type {
   QueryDefinition,
   SignalDefinition,
   UntypedWorkflow,
+  UpdateDefinition,
   Workflow,
   WorkflowResultType,
 } from './types.js';
+import {
+  startUpdate,
+  updateHandle,
+  type WorkflowStartUpdateOptions,
+  type WorkflowUpdateHandle,
+  type WorkflowUpdateOptions,
+  WorkflowUpdateStage,
+} from './update-handle.js';
 import type { WorkflowHandleWithFirstExecutionRunId } from './workflow-handle.js';
 
 /** What every handle of one client shares. */
@@ -113,6 +122,57 @@ export class WorkflowHandleImpl<W extends Workflow = UntypedWorkflow>
     } catch (err) {
       throw this.queryError(err, queryType);
     }
+  }
+
+  executeUpdate<Ret, Args extends [unknown, ...unknown[]], Name extends string = string>(
+    def: UpdateDefinition<Ret, Args, Name> | string,
+    options: WorkflowUpdateOptions & { args: Args | Readonly<Args> },
+  ): Promise<Ret>;
+  executeUpdate<Ret, Args extends [] = [], Name extends string = string>(
+    def: UpdateDefinition<Ret, Args, Name> | string,
+    options?: WorkflowUpdateOptions & { args?: Args | Readonly<Args> },
+  ): Promise<Ret>;
+  async executeUpdate<Ret>(
+    def: UpdateDefinition<Ret, unknown[]> | string,
+    options: WorkflowUpdateOptions & { args?: readonly unknown[] } = {},
+  ): Promise<Ret> {
+    const name = typeof def === 'string' ? def : def.name;
+    const update = await startUpdate<Ret>(
+      this.context,
+      { workflowId: this.workflowId, runId: this.runId },
+      name,
+      options.args ?? [],
+      options.updateId,
+      WorkflowUpdateStage.COMPLETED,
+    );
+    return update.result();
+  }
+
+  startUpdate<Ret, Args extends [unknown, ...unknown[]], Name extends string = string>(
+    def: UpdateDefinition<Ret, Args, Name> | string,
+    options: WorkflowStartUpdateOptions & { args: Args | Readonly<Args> },
+  ): Promise<WorkflowUpdateHandle<Ret>>;
+  startUpdate<Ret, Args extends [] = [], Name extends string = string>(
+    def: UpdateDefinition<Ret, Args, Name> | string,
+    options: WorkflowStartUpdateOptions & { args?: Args | Readonly<Args> },
+  ): Promise<WorkflowUpdateHandle<Ret>>;
+  startUpdate<Ret>(
+    def: UpdateDefinition<Ret, unknown[]> | string,
+    options: WorkflowStartUpdateOptions & { args?: readonly unknown[] },
+  ): Promise<WorkflowUpdateHandle<Ret>> {
+    const name = typeof def === 'string' ? def : def.name;
+    return startUpdate<Ret>(
+      this.context,
+      { workflowId: this.workflowId, runId: this.runId },
+      name,
+      options.args ?? [],
+      options.updateId,
+      options.waitForStage,
+    );
+  }
+
+  getUpdateHandle<Ret = unknown>(updateId: string): WorkflowUpdateHandle<Ret> {
+    return updateHandle<Ret>(this.context, updateId, { workflowId: this.workflowId, runId: this.runId });
   }
 
   async cancel(reason = ''): Promise<void> {

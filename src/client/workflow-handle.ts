@@ -7,9 +7,15 @@ import type {
   QueryDefinition,
   SignalDefinition,
   UntypedWorkflow,
+  UpdateDefinition,
   Workflow,
   WorkflowResultType,
 } from './types.js';
+import type {
+  WorkflowStartUpdateOptions,
+  WorkflowUpdateHandle,
+  WorkflowUpdateOptions,
+} from './update-handle.js';
 
 /**
  * Talks to one workflow execution. Without a `runId` it targets the workflow id's latest run.
@@ -35,6 +41,40 @@ export interface WorkflowHandle<W extends Workflow = UntypedWorkflow> {
     def: QueryDefinition<Ret, Args> | string,
     ...args: Args
   ): Promise<Ret>;
+  /**
+   * Sends an update and waits for its handler's result. Throws {@link WorkflowUpdateFailedError} when the
+   * workflow's validator rejected it or the handler threw a failure (the reason is in `cause`), and
+   * {@link WorkflowNotFoundError} when the workflow is closed.
+   *
+   * @example
+   * const count = await handle.executeUpdate(addItem, { args: ['apple'] });
+   */
+  executeUpdate<Ret, Args extends [unknown, ...unknown[]], Name extends string = string>(
+    def: UpdateDefinition<Ret, Args, Name> | string,
+    options: WorkflowUpdateOptions & { args: Args | Readonly<Args> },
+  ): Promise<Ret>;
+  executeUpdate<Ret, Args extends [] = [], Name extends string = string>(
+    def: UpdateDefinition<Ret, Args, Name> | string,
+    options?: WorkflowUpdateOptions & { args?: Args | Readonly<Args> },
+  ): Promise<Ret>;
+  /**
+   * Sends an update and returns once the workflow accepted (or rejected) it; `result()` of the handle waits for
+   * the handler.
+   *
+   * @example
+   * const update = await handle.startUpdate(addItem, { args: ['apple'], waitForStage: WorkflowUpdateStage.ACCEPTED });
+   * const count = await update.result();
+   */
+  startUpdate<Ret, Args extends [unknown, ...unknown[]], Name extends string = string>(
+    def: UpdateDefinition<Ret, Args, Name> | string,
+    options: WorkflowStartUpdateOptions & { args: Args | Readonly<Args> },
+  ): Promise<WorkflowUpdateHandle<Ret>>;
+  startUpdate<Ret, Args extends [] = [], Name extends string = string>(
+    def: UpdateDefinition<Ret, Args, Name> | string,
+    options: WorkflowStartUpdateOptions & { args?: Args | Readonly<Args> },
+  ): Promise<WorkflowUpdateHandle<Ret>>;
+  /** A handle to an update sent before, to wait for its result. No call is made until `result()`. */
+  getUpdateHandle<Ret = unknown>(updateId: string): WorkflowUpdateHandle<Ret>;
   /** Requests cancellation; the workflow decides how to react (it is not forced to stop). */
   cancel(reason?: string): Promise<void>;
   /** Stops the workflow at once, without running any more of its code. */

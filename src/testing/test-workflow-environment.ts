@@ -5,6 +5,7 @@ import { type Duration, msFromDuration } from '../common/duration.js';
 import { VirtualClock } from '../engine/clock.js';
 import type { EngineLimits as ServerLimits } from '../engine/engine-core.js';
 import type { LogLevel } from '../engine/logger.js';
+import { UpdateWorkflowExecutionLifecycleStage } from '../gen/strata/v1/update_pb.js';
 import { type StrataServer, startServer } from '../server/server.js';
 
 export type { ServerLimits };
@@ -97,14 +98,21 @@ export class TestWorkflowEnvironment {
 
 /**
  * Waiting for a result is how tests say "let the workflow run to its end": time skipping is on while at
- * least one such wait is in flight, and off otherwise, so a test can signal a workflow before its timers fire.
+ * least one such wait is in flight (a workflow's result, or an update's), and off otherwise, so a test can
+ * signal a workflow before its timers fire.
  */
 function skipTimeWhileAwaitingResults(server: StrataServer): Interceptor {
   let waiting = 0;
   return (next) => async (request) => {
+    const message = request.message as {
+      waitForClose?: boolean;
+      waitPolicy?: { lifecycleStage?: UpdateWorkflowExecutionLifecycleStage };
+    };
     const awaitsResult =
-      request.method.name === 'GetWorkflowExecutionHistory' &&
-      (request.message as { waitForClose?: boolean }).waitForClose === true;
+      (request.method.name === 'GetWorkflowExecutionHistory' && message.waitForClose === true) ||
+      ((request.method.name === 'UpdateWorkflowExecution' ||
+        request.method.name === 'PollWorkflowExecutionUpdate') &&
+        message.waitPolicy?.lifecycleStage === UpdateWorkflowExecutionLifecycleStage.COMPLETED);
     if (!awaitsResult) return next(request);
     if (waiting++ === 0) server.engine.setTimeSkipping(true);
     try {

@@ -81,7 +81,8 @@ export type ActivationJob =
   | { kind: 'fireTimer'; seq: number }
   | { kind: 'signalWorkflow'; signalName: string; args: RawPayload[] }
   | { kind: 'cancelWorkflow' }
-  | { kind: 'resolveLocalActivity'; seq: number; resolution: LocalActivityResolution };
+  | { kind: 'resolveLocalActivity'; seq: number; resolution: LocalActivityResolution }
+  | DoUpdateJob;
 
 /** How a local activity's execution ended, as the worker reports it and as its marker records it. */
 export type LocalActivityResolution = (
@@ -116,6 +117,23 @@ export interface LocalActivityRequest {
   scheduledTimeMs: number;
   options: LocalActivityCommandOptions;
 }
+
+/**
+ * An update for the workflow: validate (when `runValidator`), accept or reject, then run its handler. Replay
+ * passes the updates the history accepted, with `runValidator` false: an accepted update is accepted again.
+ */
+export interface DoUpdateJob {
+  kind: 'doUpdate';
+  updateId: string;
+  name: string;
+  args: RawPayload[];
+  runValidator: boolean;
+}
+
+/** How an accepted update ended: its handler's result, or the failure it threw. */
+export type UpdateOutcomeData =
+  | { status: 'success'; result: RawPayload }
+  | { status: 'failure'; failure: FailureShape };
 
 export interface ActivityCommandOptions {
   taskQueue: string | undefined;
@@ -210,7 +228,12 @@ export type WorkflowCommand =
   | { kind: 'completeWorkflow'; result: RawPayload }
   | { kind: 'failWorkflow'; failure: FailureShape }
   | { kind: 'cancelWorkflow' }
-  | ({ kind: 'continueAsNew' } & ContinueAsNewCommand);
+  | ({ kind: 'continueAsNew' } & ContinueAsNewCommand)
+  /** The host sends the accepted request along (it knows it from the task); replay matches the Accepted event. */
+  | { kind: 'acceptUpdate'; updateId: string }
+  | { kind: 'completeUpdate'; updateId: string; outcome: UpdateOutcomeData }
+  /** Writes no event: the validator threw, or the workflow has no handler for the update. */
+  | { kind: 'rejectUpdate'; updateId: string; failure: FailureShape };
 
 /** What `continueAsNew` asks for; unset timeouts keep the current run's. */
 export interface ContinueAsNewCommand {

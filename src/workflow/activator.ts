@@ -40,9 +40,11 @@ import { ChildWorkflows } from './child-workflows.js';
 import { ContinueAsNew } from './continue-as-new.js';
 import { DeterminismViolationError } from './errors.js';
 import { ExternalWorkflows } from './external-workflows.js';
+import { HandlerExecutions, isThenable } from './handler-executions.js';
 import { RunLocalActivities } from './local-activities.js';
 import { RunPatches } from './patches.js';
 import { createRandom } from './random.js';
+import { RunUpdates } from './updates.js';
 
 export type SignalHandlerFn = (...args: unknown[]) => unknown;
 export type DefaultSignalHandlerFn = (signalName: string, ...args: unknown[]) => unknown;
@@ -77,6 +79,8 @@ export class Activator {
   #cancelRequested = false;
   readonly patches = new RunPatches();
   readonly localActivities = new RunLocalActivities(this);
+  readonly updates = new RunUpdates();
+  readonly handlerExecutions = new HandlerExecutions();
   readonly random: () => number;
   /** Time of the current workflow task. */
   now: number;
@@ -171,6 +175,7 @@ export class Activator {
   }
 
   concludeActivation(): ActivationCompletion {
+    this.updates.rejectBuffered(this);
     const logs = this.#logs;
     this.#logs = [];
     const commands = this.#commands;
@@ -216,6 +221,9 @@ export class Activator {
         break;
       case 'resolveRequestCancelExternal':
         this.externalWorkflows.resolveCancel(job.seq, job.failure);
+        break;
+      case 'doUpdate':
+        this.updates.doUpdate(this, job);
         break;
       default: {
         const unknownJob: never = job;
@@ -285,7 +293,11 @@ export class Activator {
   pushCommand(command: WorkflowCommand): void {
     this.assertMayCommand(command.kind);
     if (this.#closed) return;
-    if (CLOSING.has(command.kind)) this.#closed = true;
+    if (CLOSING.has(command.kind)) {
+      this.#closed = true;
+      // As in Temporal, a workflow that fails is not warned about the handlers it leaves behind.
+      if (command.kind !== 'failWorkflow') this.handlerExecutions.warnUnfinished(this);
+    }
     this.#commands.push(command);
   }
 
@@ -497,12 +509,14 @@ export class Activator {
   #deliverSignal(signalName: string, args: unknown[]): void {
     const handler = this.signalHandlers.get(signalName);
     if (handler !== undefined) {
-      this.#runHandler(() => handler(...args));
+      this.#runHandler(() => this.handlerExecutions.runSignal(signalName, () => handler(...args)));
       return;
     }
     const fallback = this.#defaultSignalHandler;
     if (fallback !== undefined) {
-      this.#runHandler(() => fallback(signalName, ...args));
+      this.#runHandler(() =>
+        this.handlerExecutions.runSignal(signalName, () => fallback(signalName, ...args)),
+      );
       return;
     }
     // Kept until a handler is set, as Temporal does: signals may arrive before the code registers one.
@@ -580,10 +594,4 @@ function plainAttributes(attributes: Record<string, unknown>): Record<string, un
   } catch (err) {
     return { unserializableAttributes: String(err) };
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
-  );
 }

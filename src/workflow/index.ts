@@ -83,12 +83,15 @@ export {
 } from './continue-as-new.js';
 export { DeterminismViolationError, NotInWorkflowError } from './errors.js';
 export { type ExternalWorkflowHandle, getExternalWorkflowHandle } from './external-workflows.js';
+export { allHandlersFinished, HandlerUnfinishedPolicy } from './handler-executions.js';
 export {
   defineQuery,
   defineSignal,
   type Handler,
   type QueryDefinition,
+  type QueryHandlerOptions,
   type SignalDefinition,
+  type SignalHandlerOptions,
   setDefaultSignalHandler,
   setHandler,
 } from './handlers.js';
@@ -98,3 +101,10 @@ export { type LogAttributes, log, type WorkflowLogger } from './logger.js';
 export { deprecatePatch, patched } from './patches.js';
 export { upsertMemo, upsertSearchAttributes } from './search-attributes.js';
 export { condition, sleep } from './timers.js';
+export {
+  defineUpdate,
+  setDefaultUpdateHandler,
+  type UpdateDefinition,
+  type UpdateHandlerOptions,
+  type UpdateValidator,
+} from './updates.js';

@@ -66,6 +66,12 @@ export function commandMismatch(
       return a.value.workflowExecution?.workflowId === command.workflowId
         ? undefined
         : 'a different workflow id';
+    case 'workflowExecutionUpdateAcceptedEventAttributes':
+      if (command.kind !== 'acceptUpdate') return 'a different kind of command';
+      return a.value.protocolInstanceId === command.updateId ? undefined : 'a different update id';
+    case 'workflowExecutionUpdateCompletedEventAttributes':
+      if (command.kind !== 'completeUpdate') return 'a different kind of command';
+      return a.value.meta?.updateId === command.updateId ? undefined : 'a different update id';
     default:
       return undefined;
   }

@@ -22,6 +22,12 @@ import {
   UpsertWorkflowSearchAttributesCommandAttributesSchema as UpsertSearchAttributes,
 } from '../../gen/strata/v1/command_pb.js';
 import { ParentClosePolicy, RetryPolicySchema } from '../../gen/strata/v1/common_pb.js';
+import {
+  AcceptWorkflowUpdateCommandAttributesSchema as AcceptUpdate,
+  CompleteWorkflowUpdateCommandAttributesSchema as CompleteUpdate,
+  RejectWorkflowUpdateCommandAttributesSchema as RejectUpdate,
+  type UpdateRequestMessage,
+} from '../../gen/strata/v1/update_pb.js';
 import type { WorkflowCommand } from '../../workflow/activation.js';
 
 export interface CommandContext {
@@ -29,6 +35,14 @@ export interface CommandContext {
   taskQueue: string;
   /** The ActivityTaskScheduled event id of activity `seq`, for RequestCancelActivityTask. */
   scheduledEventIdOf(seq: number): number | undefined;
+  /** The update requests the task delivered: an acceptance or a rejection carries its request back. */
+  updateRequests: readonly UpdateRequestMessage[];
+}
+
+function requestOf(updateId: string, context: CommandContext): UpdateRequestMessage {
+  const message = context.updateRequests.find((m) => m.protocolInstanceId === updateId);
+  if (message === undefined) throw new Error(`update "${updateId}" was answered but no task delivered it`);
+  return message;
 }
 
 export function toProtoCommand(command: WorkflowCommand, context: CommandContext): Command {
@@ -166,6 +180,45 @@ function protoAttributes(command: WorkflowCommand, context: CommandContext): Com
     case 'scheduleLocalActivity':
     case 'cancelLocalActivity':
       throw new TypeError(`${command.kind} is handled by the worker and is never sent to the server`);
+    case 'acceptUpdate': {
+      const message = requestOf(command.updateId, context);
+      return {
+        case: 'acceptWorkflowUpdate',
+        value: create(AcceptUpdate, {
+          protocolInstanceId: command.updateId,
+          acceptedRequestMessageId: message.id,
+          acceptedRequestSequencingEventId: message.eventId,
+          acceptedRequest: message.request,
+        }),
+      };
+    }
+    case 'completeUpdate': {
+      const outcome = command.outcome;
+      return {
+        case: 'completeWorkflowUpdate',
+        value: create(CompleteUpdate, {
+          meta: { updateId: command.updateId },
+          outcome: {
+            value:
+              outcome.status === 'success'
+                ? { case: 'success', value: toProtoPayloads([outcome.result]) }
+                : { case: 'failure', value: toProtoFailure(outcome.failure) },
+          },
+        }),
+      };
+    }
+    case 'rejectUpdate': {
+      const message = requestOf(command.updateId, context);
+      return {
+        case: 'rejectWorkflowUpdate',
+        value: create(RejectUpdate, {
+          protocolInstanceId: command.updateId,
+          rejectedRequestMessageId: message.id,
+          rejectedRequest: message.request,
+          failure: toProtoFailure(command.failure),
+        }),
+      };
+    }
     default: {
       const unknownCommand: never = command;
       throw new TypeError(`unknown command ${JSON.stringify(unknownCommand)}`);

@@ -29,6 +29,8 @@ export const COMMAND_KIND_OF_EVENT: Partial<Record<EventCase, WorkflowCommand['k
   workflowExecutionFailedEventAttributes: 'failWorkflow',
   workflowExecutionCanceledEventAttributes: 'cancelWorkflow',
   workflowExecutionContinuedAsNewEventAttributes: 'continueAsNew',
+  workflowExecutionUpdateAcceptedEventAttributes: 'acceptUpdate',
+  workflowExecutionUpdateCompletedEventAttributes: 'completeUpdate',
 };
 
 export function isCommandEvent(event: HistoryEvent): boolean {
@@ -69,6 +71,10 @@ export function describeEvent(event: HistoryEvent): string {
       return `${at} (signal "${a.value.signalName}" to workflow id "${a.value.workflowExecution?.workflowId ?? ''}")`;
     case 'requestCancelExternalWorkflowExecutionInitiatedEventAttributes':
       return `${at} (workflow id "${a.value.workflowExecution?.workflowId ?? ''}")`;
+    case 'workflowExecutionUpdateAcceptedEventAttributes':
+      return `${at} (update "${a.value.acceptedRequest?.input?.name ?? ''}", update id "${a.value.protocolInstanceId}")`;
+    case 'workflowExecutionUpdateCompletedEventAttributes':
+      return `${at} (update id "${a.value.meta?.updateId ?? ''}")`;
     default:
       return at;
   }
@@ -91,6 +97,9 @@ const COMMAND_NAMES: Record<WorkflowCommand['kind'], string> = {
   requestCancelExternalWorkflow: 'RequestCancelExternalWorkflowExecution',
   scheduleLocalActivity: 'ScheduleLocalActivity',
   cancelLocalActivity: 'RequestCancelLocalActivity',
+  acceptUpdate: 'AcceptWorkflowUpdate',
+  completeUpdate: 'CompleteWorkflowUpdate',
+  rejectUpdate: 'RejectWorkflowUpdate',
 };
 
 export function describeCommand(command: WorkflowCommand): string {
@@ -126,6 +135,10 @@ export function describeCommand(command: WorkflowCommand): string {
       return `${name} (signal "${command.signalName}" to workflow id "${command.workflowId}")`;
     case 'requestCancelExternalWorkflow':
       return `${name} (workflow id "${command.workflowId}")`;
+    case 'acceptUpdate':
+    case 'completeUpdate':
+    case 'rejectUpdate':
+      return `${name} (update id "${command.updateId}")`;
     default:
       return name;
   }

@@ -110,10 +110,19 @@ function activityFailure(
   };
 }
 
-/** Temporal's order within an activation: the start first, then signals, then the rest in history order. */
+/**
+ * The order within an activation: patch notifications, the start, signals, updates, then the rest in history order.
+ * Updates come from the task (live) or from after its completion (replay), so a fixed rank, not history
+ * order, keeps them in the same place both times.
+ */
 export function orderJobs(jobs: ActivationJob[]): ActivationJob[] {
-  const rank = (job: ActivationJob) =>
-    job.kind === 'startWorkflow' ? 0 : job.kind === 'signalWorkflow' ? 1 : 2;
+  const ranks: Partial<Record<ActivationJob['kind'], number>> = {
+    notifyHasPatch: -1,
+    startWorkflow: 0,
+    signalWorkflow: 1,
+    doUpdate: 2,
+  };
+  const rank = (job: ActivationJob) => ranks[job.kind] ?? 3;
   return jobs
     .map((job, index) => ({ job, index }))
     .sort((x, y) => rank(x.job) - rank(y.job) || x.index - y.index)

@@ -8,6 +8,7 @@
 import type { RawPayload } from '../../common/converter.js';
 import { errorToFailure, type FailureShape } from '../../common/failure.js';
 import type { HistoryEvent } from '../../gen/strata/v1/history_pb.js';
+import type { UpdateRequestMessage } from '../../gen/strata/v1/update_pb.js';
 import type {
   Activation,
   ActivationJob,
@@ -27,6 +28,7 @@ import { describeCommand, describeEvent, isCommandEvent } from './history-events
 import { jobOfEvent, orderJobs, type ScheduledActivity } from './history-jobs.js';
 import { localActivityMarkersOfTask } from './local-activity-markers.js';
 import { nondeterminismAdvice, patchIdsOfTask, skipsDeprecatedMarker } from './patch-replay.js';
+import { acceptedUpdatesByTask, updateJobsOfRequests } from './update-jobs.js';
 
 /** Local activities the worker is to start, and those (started earlier) the code no longer waits for. */
 export interface LocalActivityWork {
@@ -60,6 +62,8 @@ export class WorkflowRun {
   #jobs: ActivationJob[] = [];
   /** Commands of the last activation not matched to history events yet. */
   #pending: WorkflowCommand[] = [];
+  /** Update rejections of the open workflow task: sent to the server, but they write no event to match. */
+  #rejections: WorkflowCommand[] = [];
   readonly #activities = new Map<number, ScheduledActivity>();
   readonly #scheduledEventIdBySeq = new Map<number, number>();
   readonly #timerSeqById = new Map<string, number>();
@@ -110,12 +114,17 @@ export class WorkflowRun {
 
   /**
    * Work applying events that continue the run's history (all of it for a new run), activating the code at each
-   * completed workflow task and at the open one the history ends with. A long replay goes on under new deadlines,
-   * so each activation gets the full execution timeout.
+   * completed workflow task and at the open one the history ends with, which also gets `updateRequests` (the
+   * updates its task delivers). A long replay goes on under new deadlines, so each activation gets the full
+   * execution timeout.
    */
-  applyEvents(events: readonly HistoryEvent[]): SandboxWork<RunStep> {
+  applyEvents(
+    events: readonly HistoryEvent[],
+    updateRequests: readonly UpdateRequestMessage[] = [],
+  ): SandboxWork<RunStep> {
     const logs: WorkflowLogEntry[] = [];
     const completedTasks = completedTaskStartIds(events);
+    const acceptedUpdates = acceptedUpdatesByTask(events);
     let next = 0;
     let replaying = false;
     const run = (): RunStep | undefined => {
@@ -152,8 +161,11 @@ export class WorkflowRun {
         this.lastEventId = event.eventId;
         replaying = outcome === 'completed';
         const patchIds = replaying ? patchIdsOfTask(events, next) : [];
+        const updates = replaying
+          ? (acceptedUpdates.get(event.eventId) ?? [])
+          : updateJobsOfRequests(updateRequests);
         const step =
-          this.#activate(event, replaying, patchIds, logs) ??
+          this.#activate(event, replaying, [...patchIds.map(notifyHasPatch), ...updates], logs) ??
           (replaying ? this.#resolveFromMarkers(localActivityMarkersOfTask(events, next), logs) : undefined);
         if (step !== undefined) return step;
         if (outcome === undefined) return this.#commandsStep(logs);
@@ -184,10 +196,20 @@ export class WorkflowRun {
     };
   }
 
+  /**
+   * Forgets the speculative workflow task just activated, which the server discards because its answer only
+   * rejects updates: its WorkflowTaskScheduled and WorkflowTaskStarted never enter history, so the run goes back
+   * to ending at the event before them. The code ran only validators, which must not change state.
+   */
+  discardSpeculativeTask(scheduledEventId: number, previousStartedEventId: number): void {
+    this.lastEventId = scheduledEventId - 1;
+    this.lastStartedEventId = previousStartedEventId;
+  }
+
   #activate(
     started: HistoryEvent,
     replaying: boolean,
-    patchIds: string[],
+    taskJobs: ActivationJob[],
     logs: WorkflowLogEntry[],
   ): RunStep | undefined {
     const extra = this.#pending[0];
@@ -198,7 +220,6 @@ export class WorkflowRun {
         started.eventId,
       );
     }
-    const patches = patchIds.map((patchId): ActivationJob => ({ kind: 'notifyHasPatch', patchId }));
     const attributes =
       started.attributes.case === 'workflowTaskStartedEventAttributes' ? started.attributes.value : undefined;
     this.#task = {
@@ -210,13 +231,14 @@ export class WorkflowRun {
     const completion = this.#inSandbox().activate({
       ...this.#task,
       isReplaying: replaying,
-      jobs: [...patches, ...orderJobs(this.#jobs)],
+      jobs: orderJobs([...this.#jobs, ...taskJobs]),
     });
     this.#jobs = [];
     this.lastStartedEventId = started.eventId;
     logs.push(...completion.logs);
     if (completion.kind === 'failed')
       return { kind: 'taskFailed', failure: completion.failure, replaying, logs };
+    this.#rejections = [];
     this.#pending = this.#takeWorkerCommands(completion.commands);
     for (const id of completion.unmarkedDeprecatedPatches ?? []) this.#unmarkedDeprecatedPatches.add(id);
     return undefined;
@@ -249,10 +271,14 @@ export class WorkflowRun {
     for (const request of start) this.#localActivitiesHandedOut.add(request.seq);
     const cancel = this.#localActivitiesCancelled;
     this.#localActivitiesCancelled = [];
-    return { kind: 'commands', commands: [...this.#pending], logs, localActivities: { start, cancel } };
+    const commands = [...this.#pending, ...this.#rejections];
+    return { kind: 'commands', commands, logs, localActivities: { start, cancel } };
   }
 
-  /** Keeps the commands for the server; notes the local activities the code scheduled or gave up on. */
+  /**
+   * Keeps the commands the history will have events for; notes the local activities the code scheduled or gave
+   * up on, and the update rejections (for the server, without an event).
+   */
   #takeWorkerCommands(commands: WorkflowCommand[]): WorkflowCommand[] {
     const forServer: WorkflowCommand[] = [];
     for (const command of commands) {
@@ -263,6 +289,8 @@ export class WorkflowRun {
         this.#localActivities.delete(command.seq);
         if (this.#localActivitiesHandedOut.delete(command.seq))
           this.#localActivitiesCancelled.push(command.seq);
+      } else if (command.kind === 'rejectUpdate') {
+        this.#rejections.push(command);
       } else {
         forServer.push(command);
       }
@@ -363,6 +391,10 @@ export class WorkflowRun {
       { eventId },
     );
   }
+}
+
+function notifyHasPatch(patchId: string): ActivationJob {
+  return { kind: 'notifyHasPatch', patchId };
 }
 
 /** For each WorkflowTaskStarted in `events`, whether its task completed or failed (absent: still open). */

@@ -126,18 +126,23 @@ class WorkflowTaskProcessorImpl implements WorkflowTaskProcessor {
     let events = task.history?.events ?? [];
     const isFullHistory = events[0]?.eventId === 1;
     let cached = this.#cache.get(runId);
+    // After a discarded speculative task the run is ahead of the server's view of what we have seen.
+    const seen = cached?.lastEventId ?? 0;
+    if (!isFullHistory && (events[0]?.eventId ?? 0) <= seen) events = events.filter((e) => e.eventId > seen);
     // A full history for a cached run means the server moved it off our sticky queue: our state may be stale.
     if (cached !== undefined && (isFullHistory || events[0]?.eventId !== cached.lastEventId + 1)) {
       this.#cache.delete(runId);
       cached = undefined;
     }
     if (cached === undefined && !isFullHistory) {
-      events = upTo(await fetchHistory(workflowId, runId), task.startedEventId);
+      // The task's own events may not be in the stored history yet (a speculative task's are not).
+      const first = events[0]?.eventId ?? task.startedEventId + 1;
+      events = [...(await fetchHistory(workflowId, runId)).filter((e) => e.eventId < first), ...events];
     }
     try {
       const run = cached ?? this.#createRun(events, workflowId, runId);
       if (!(run instanceof WorkflowRun)) return run;
-      const unit = await this.#sandbox.runUnit(run.applyEvents(events));
+      const unit = await this.#sandbox.runUnit(run.applyEvents(events, task.updateRequests));
       this.#emitLogs(run, unit.result.logs);
       const { step, rejection } =
         unit.unhandledRejections[0] === undefined
@@ -155,8 +160,13 @@ class WorkflowTaskProcessorImpl implements WorkflowTaskProcessor {
           const context = {
             taskQueue: run.init.taskQueue,
             scheduledEventIdOf: (seq: number) => run.scheduledEventIdOf(seq),
+            updateRequests: task.updateRequests,
           };
           const commands = step.commands.map((command) => toProtoCommand(command, context));
+          // The server discards such a task: nothing of it enters history, so the run must forget it too.
+          if (task.speculative && step.commands.every((c) => c.kind === 'rejectUpdate')) {
+            run.discardSpeculativeTask(task.startedEventId - 1, task.previousStartedEventId);
+          }
           const closes = step.commands.some((c) => CLOSING_COMMANDS.has(c.kind));
           if (closes) this.#cache.delete(runId);
           else this.#cache.set(runId, run);
@@ -341,10 +351,6 @@ function unhandledRejectionFailure(init: RunInit, rejection: FailureShape): Fail
     info: { kind: 'application', type: 'UnhandledRejectionError', nonRetryable: false, details: [] },
     cause: rejection,
   };
-}
-
-function upTo<E extends { eventId: number }>(events: E[], startedEventId: number): E[] {
-  return startedEventId > 0 ? events.filter((e) => e.eventId <= startedEventId) : events;
 }
 
 function failed(cause: WorkflowTaskFailedCause, failure: FailureShape): WorkflowTaskResult {
