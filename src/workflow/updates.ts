@@ -157,6 +157,7 @@ export class RunUpdates {
 
   /** End of the activation: updates whose handler was never set are rejected. */
   rejectBuffered(activator: Activator): void {
+    if (this.#buffered.length === 0) return;
     const buffered = this.#buffered;
     this.#buffered = [];
     const known = [...this.#handlers.keys()].map((n) => `"${n}"`).join(', ') || 'none';
