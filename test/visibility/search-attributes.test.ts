@@ -10,6 +10,7 @@ import { TestWorkflowEnvironment } from 'strata/testing';
 import { Worker } from 'strata/worker';
 import { DeterminismViolationError } from 'strata/workflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { summarizeEvent } from '../../src/cli/history-summary.js';
 import { EventType } from '../../src/gen/strata/v1/history_pb.js';
 import { eventually } from '../helpers/strata-server.js';
 import {
@@ -112,6 +113,27 @@ describe('search attributes and memo, set at start and from workflow code', () =
   });
 });
 
+describe('signalWithStart', () => {
+  it('starts with the search attributes and memo given, and leaves a running workflow as it is', async () => {
+    const options = {
+      taskQueue: 'sa-signal-with-start',
+      workflowId: 'sws-1',
+      signal: ship,
+      typedSearchAttributes: [{ key: customerKey, value: 'initech' }],
+      memo: { via: 'signalWithStart' },
+    };
+    const handle = await env.client.workflow.signalWithStart(order, options);
+    await env.client.workflow.signalWithStart(order, {
+      ...options,
+      typedSearchAttributes: [{ key: customerKey, value: 'other' }],
+    });
+    const described = await handle.describe();
+    expect(described.typedSearchAttributes.get(customerKey)).toBe('initech');
+    expect(described.memo).toEqual({ via: 'signalWithStart' });
+    await handle.terminate();
+  });
+});
+
 describe('runs of a chain', () => {
   it('the run continued as new inherits the memo and search attributes the previous run left', async () => {
     const worker = await workerOn('sa-chain');
@@ -211,6 +233,14 @@ describe('R2: upserts are commands matched in replay', () => {
     const types = (history.events ?? []).map((event) => event.eventType);
     expect(types).toContain(EventType.UPSERT_WORKFLOW_SEARCH_ATTRIBUTES);
     expect(types).toContain(EventType.WORKFLOW_PROPERTIES_MODIFIED);
+    // How `strata workflow show` prints them.
+    const shown = (history.events ?? [])
+      .map(summarizeEvent)
+      .filter((e) => e.eventId === 5 || e.eventId === 6);
+    expect(shown.map((e) => `${e.eventType} ${e.details}`)).toEqual([
+      'UpsertWorkflowSearchAttributes searchAttributes={"OrderStage":"packed","ItemCount":3}',
+      'WorkflowPropertiesModified memo={"note":"packed by robot","requestedBy":null}',
+    ]);
     await Worker.runReplayHistory({ workflowsPath }, history);
     const reordered = fileURLToPath(new URL('./workflows-reordered.ts', import.meta.url));
     const error = await Worker.runReplayHistory({ workflowsPath: reordered }, history).catch(
