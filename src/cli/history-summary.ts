@@ -5,6 +5,7 @@
 
 import { failureToError } from '../common/failure.js';
 import { fromProtoFailure, retryStateFromProto, timeoutTypeFromProto } from '../common/failure-proto.js';
+import { localActivityDataOfAttributes } from '../common/local-activity-marker-proto.js';
 import { patchMarkerOfAttributes } from '../common/patch-marker-proto.js';
 import { payloadsToValues } from '../common/payload-proto.js';
 import { memoValues, searchAttributeValues } from '../common/search-attributes-proto.js';
@@ -166,6 +167,22 @@ function summarizeAttributes(attributes: HistoryEvent['attributes']): string {
           ['patch', patch.id],
           ['deprecated', patch.deprecated ? 'true' : undefined],
         ]);
+      }
+      const local = localActivityDataOfAttributes(attributes.value);
+      if (local !== undefined) {
+        const result = attributes.value.details.result;
+        return [
+          fields([
+            ['marker', attributes.value.markerName],
+            ['localActivity', `${local.activityType} #${local.seq}`],
+            ['attempt', String(local.attempt)],
+            ['backoff', local.backoff ?? undefined],
+            ['result', result === undefined ? undefined : value(result)],
+          ]),
+          failure(attributes.value.failure),
+        ]
+          .filter((part) => part !== '')
+          .join(' ');
       }
       const details = Object.fromEntries(
         Object.entries(attributes.value.details).map(([key, payloads]) => [

@@ -157,6 +157,46 @@ describe('summarizeEvent', () => {
     expect(details).toBe('marker=core_patch details={"patch":{"id":"my-change","deprecated":false}}');
   });
 
+  it('shows a local activity marker by its activity, attempt and result or failure', () => {
+    const data = (attempt: number, backoff: string | null) =>
+      valuesToPayloads([
+        {
+          seq: 2,
+          attempt,
+          activityId: '2',
+          activityType: 'lookupPrice',
+          completeTime: '',
+          backoff,
+          originalScheduleTime: '',
+        },
+      ]);
+    const completed = summarizeEvent(
+      event(EventType.MARKER_RECORDED, {
+        case: 'markerRecordedEventAttributes',
+        value: {
+          markerName: 'core_local_activity',
+          details: { data: data(1, null), result: valuesToPayloads([40]) },
+        },
+      }),
+    );
+    expect(completed.details).toBe(
+      'marker=core_local_activity localActivity=lookupPrice #2 attempt=1 result=40',
+    );
+    const backingOff = summarizeEvent(
+      event(EventType.MARKER_RECORDED, {
+        case: 'markerRecordedEventAttributes',
+        value: {
+          markerName: 'core_local_activity',
+          details: { data: data(3, '120s') },
+          failure: { message: 'Local activity failed', cause: { message: 'attempt 3 fails' } },
+        },
+      }),
+    );
+    expect(backingOff.details).toMatch(
+      /^marker=core_local_activity localActivity=lookupPrice #2 attempt=3 backoff=120s failure=.*Local activity failed/,
+    );
+  });
+
   it('shows a patch marker by its patch id, and whether deprecatePatch recorded it', () => {
     const summary = (deprecated: boolean) =>
       summarizeEvent(
