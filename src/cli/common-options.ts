@@ -73,13 +73,18 @@ export function parsePositiveInt(value: string): number {
   return n;
 }
 
-/** Commander parser for durations (`'30s'`, `'1 day'`, ms): bad values fail before any server call. */
-export function parseDurationMs(value: string): number {
+/** Runs a value parser for commander: its error (a message with the fix) becomes a usage error. */
+export function asOption<T>(parse: () => T): T {
   try {
-    return msFromDuration(value);
+    return parse();
   } catch (err) {
     throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
   }
+}
+
+/** Commander parser for durations (`'30s'`, `'1 day'`, ms): bad values fail before any server call. */
+export function parseDurationMs(value: string): number {
+  return asOption(() => msFromDuration(value));
 }
 
 /** Connects, runs `fn` with a client, and always closes the connection. */

@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import type { EngineLimits } from '../engine/engine-core.js';
 import { createConsoleLogger, type LogLevel } from '../engine/logger.js';
 import { startServer } from '../server/index.js';
 import { openStore, redactUrl } from '../server/open-store.js';
@@ -26,6 +27,31 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
+/** The dynamic config keys of Temporal's dev server that Strata honours, and the server limit each sets. */
+const DYNAMIC_CONFIG: Record<string, keyof EngineLimits> = {
+  'limit.historyCount.suggestContinueAsNew': 'suggestContinueAsNewHistoryLength',
+  'limit.historySize.suggestContinueAsNew': 'suggestContinueAsNewHistorySizeBytes',
+};
+
+/** `KEY=VALUE` of `--dynamic-config-value`, collected into server limits. */
+function collectDynamicConfig(
+  text: string,
+  previous: Partial<EngineLimits> | undefined,
+): Partial<EngineLimits> {
+  const [key = '', value = ''] = text.split(/=(.*)/s);
+  const limit = DYNAMIC_CONFIG[key.trim()];
+  if (limit === undefined) {
+    throw new InvalidArgumentError(
+      `"${key}" is not a dynamic config key Strata knows; use ${Object.keys(DYNAMIC_CONFIG).join(' or ')}`,
+    );
+  }
+  const number = Number(value.trim());
+  if (!Number.isInteger(number) || number <= 0) {
+    throw new InvalidArgumentError(`${key} takes a positive whole number, got "${value}"`);
+  }
+  return { ...previous, [limit]: number };
+}
+
 interface ServeOptions {
   port: number;
   ip: string;
@@ -34,6 +60,7 @@ interface ServeOptions {
   dbPoolSize?: number;
   namespace?: string[];
   logLevel: LogLevel;
+  dynamicConfigValue?: Partial<EngineLimits>;
 }
 
 const dbHelp = 'PostgreSQL URL, e.g. postgres://user:password@host:5432/strata (migrated at start)';
@@ -44,6 +71,11 @@ function addServeOptions(command: Command): Command {
     .option('--ip <ip>', 'interface to listen on', '127.0.0.1')
     .option('--db-pool-size <n>', 'PostgreSQL connections for requests (default 10)', parsePoolSize)
     .option('--namespace <name>', 'namespace to create (repeatable)', collect)
+    .option(
+      '--dynamic-config-value <key=value>',
+      'server limit, as in Temporal: limit.historyCount.suggestContinueAsNew=4096, limit.historySize.suggestContinueAsNew=4194304 (repeatable)',
+      collectDynamicConfig,
+    )
     .addOption(
       new Option('--log-level <level>', 'log level')
         .choices(['debug', 'info', 'warn', 'error'])
@@ -62,6 +94,7 @@ async function serve(kind: string, options: ServeOptions): Promise<void> {
     dbPoolSize: options.dbPoolSize,
     namespaces,
     logLevel: options.logLevel,
+    limits: options.dynamicConfigValue,
   });
   // Handlers go in before the ready line, so a supervisor that signals on seeing it is honoured.
   const stopRequested = new Promise<void>((resolve) => {

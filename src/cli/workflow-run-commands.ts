@@ -6,10 +6,18 @@ import type { Command } from 'commander';
 import type { Client } from '../client/client.js';
 import { WorkflowFailedError } from '../client/errors.js';
 import type { WorkflowHandle } from '../client/workflow-handle.js';
+import { parseCronSchedule } from '../common/cron.js';
+import {
+  parseWorkflowIdConflictPolicy,
+  parseWorkflowIdReusePolicy,
+  type WorkflowIdConflictPolicy,
+  type WorkflowIdReusePolicy,
+} from '../common/workflow-id-policies.js';
 import {
   addExecutionOptions,
   addGlobalOptions,
   addInputOption,
+  asOption,
   type GlobalOptions,
   parseDurationMs,
   parseInputs,
@@ -35,6 +43,9 @@ interface StartFlags extends GlobalOptions, VisibilityFlags {
   executionTimeout?: number;
   runTimeout?: number;
   taskTimeout?: number;
+  idReusePolicy?: WorkflowIdReusePolicy;
+  idConflictPolicy?: WorkflowIdConflictPolicy;
+  cron?: string;
 }
 
 interface ExecutionFlags extends GlobalOptions {
@@ -150,7 +161,22 @@ function addStartOptions(command: Command): Command {
             parseDurationMs,
           )
           .option('--run-timeout <duration>', "limit for one run, e.g. '30m'", parseDurationMs)
-          .option('--task-timeout <duration>', "limit for one workflow task, e.g. '10s'", parseDurationMs),
+          .option('--task-timeout <duration>', "limit for one workflow task, e.g. '10s'", parseDurationMs)
+          .option(
+            '--id-reuse-policy <policy>',
+            'when the id was used by a closed run: AllowDuplicate, AllowDuplicateFailedOnly, RejectDuplicate, TerminateIfRunning',
+            (value: string) => asOption(() => parseWorkflowIdReusePolicy(value, '--id-reuse-policy')),
+          )
+          .option(
+            '--id-conflict-policy <policy>',
+            'when a run with the id is running: Fail, UseExisting, TerminateExisting',
+            (value: string) => asOption(() => parseWorkflowIdConflictPolicy(value, '--id-conflict-policy')),
+          )
+          .option(
+            '--cron <schedule>',
+            "cron schedule in UTC, e.g. '0 * * * *' or '@hourly': runs start at each schedule time",
+            (value: string) => asOption(() => parseCronSchedule(value).text),
+          ),
       ),
     ),
   );
@@ -171,6 +197,9 @@ async function startCommand(flags: StartFlags, wait: boolean): Promise<void> {
       workflowTaskTimeout: flags.taskTimeout,
       searchAttributes,
       memo,
+      workflowIdReusePolicy: flags.idReusePolicy,
+      workflowIdConflictPolicy: flags.idConflictPolicy,
+      cronSchedule: flags.cron,
     });
     const started = {
       workflowId,

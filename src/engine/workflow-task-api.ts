@@ -164,7 +164,11 @@ export async function respondWorkflowTaskCompleted(
   if (token.kind !== 'workflow') return [];
   core.checkNamespace(token.namespace);
   const speculative = token.speculativeId !== undefined;
-  const upserts = request.commands.some((c) => c.attributes.case === 'upsertWorkflowSearchAttributes');
+  const upserts = request.commands.some(
+    (c) =>
+      c.attributes.case === 'upsertWorkflowSearchAttributes' ||
+      (c.attributes.case === 'continueAsNewWorkflowExecution' && c.attributes.value.searchAttributes),
+  );
   const { outcome, activityTasks } = await core.transact(async (tx, effects) => {
     const record = await tx.getExecution(token.namespace, token.runId);
     if (!record) throw taskNotFound(`workflow task of run "${token.runId}" not found`);

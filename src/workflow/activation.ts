@@ -242,6 +242,10 @@ export interface ContinueAsNewCommand {
   args: RawPayload[];
   workflowRunTimeoutMs: number | undefined;
   workflowTaskTimeoutMs: number | undefined;
+  /** Unset: the new run keeps this run's memo. */
+  memo: Record<string, RawPayload> | undefined;
+  /** Unset: the new run keeps this run's search attributes. */
+  searchAttributes: EncodedSearchAttributes | undefined;
 }
 
 export type WorkflowLogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';

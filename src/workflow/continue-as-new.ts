@@ -11,8 +11,14 @@
  * }
  */
 
-import { encodeValues } from '../common/converter.js';
+import { encodeValue, encodeValues } from '../common/converter.js';
 import { type Duration, msOptional } from '../common/duration.js';
+import {
+  encodeSearchAttributes,
+  type SearchAttributePair,
+  type SearchAttributes,
+  type TypedSearchAttributes,
+} from '../common/search-attributes.js';
 import { workflowTimeoutsProblem } from '../common/workflow-timeouts.js';
 import type { ContinueAsNewCommand } from './activation.js';
 import { getActivator } from './global-state.js';
@@ -30,6 +36,15 @@ export interface ContinueAsNewOptions {
   workflowRunTimeout?: Duration;
   /** At most 120 seconds. @default this run's workflow task timeout */
   workflowTaskTimeout?: Duration;
+  /** The new run's memo. @default this run's memo */
+  memo?: Record<string, unknown>;
+  /**
+   * The new run's search attributes (registered in the namespace), typed.
+   * @default this run's search attributes
+   */
+  typedSearchAttributes?: TypedSearchAttributes | SearchAttributePair[];
+  /** @deprecated Temporal's untyped form (every value an array): use `typedSearchAttributes`. */
+  searchAttributes?: SearchAttributes;
 }
 
 /**
@@ -77,6 +92,18 @@ export function makeContinueAsNewFunc<F extends Workflow>(
           args: encodeValues(args, `argument of continueAsNew to "${type}":`),
           workflowRunTimeoutMs,
           workflowTaskTimeoutMs,
+          memo:
+            options.memo &&
+            Object.fromEntries(
+              Object.entries(options.memo).map(([name, value]) => [
+                name,
+                encodeValue(value, `memo field "${name}" of continueAsNew`),
+              ]),
+            ),
+          searchAttributes:
+            options.searchAttributes || options.typedSearchAttributes
+              ? encodeSearchAttributes(options.searchAttributes, options.typedSearchAttributes)
+              : undefined,
         }),
       );
     } catch (err) {

@@ -246,3 +246,47 @@ describe('formatMs', () => {
     expect(formatMs(ms)).toBe(text);
   });
 });
+
+describe('summarizeEvent for chains of runs', () => {
+  it('a started event of a retry or cron run names the run it continues, why, and its backoff', () => {
+    const started = summarizeEvent(
+      event(EventType.WORKFLOW_EXECUTION_STARTED, {
+        case: 'workflowExecutionStartedEventAttributes',
+        value: {
+          workflowType: { name: 'report' },
+          taskQueue: 'q',
+          attempt: 2,
+          cronSchedule: '@hourly',
+          continuedExecutionRunId: 'run-1',
+          initiator: 2,
+          firstWorkflowTaskBackoffMs: 10_000,
+        },
+      }),
+    );
+    expect(started.details).toBe(
+      'type=report taskQueue=q attempt=2 cron=@hourly continuedFrom=run-1 initiator=Retry backoff=10s',
+    );
+  });
+
+  it('closing events name the run that follows', () => {
+    const continued = summarizeEvent(
+      event(EventType.WORKFLOW_EXECUTION_CONTINUED_AS_NEW, {
+        case: 'workflowExecutionContinuedAsNewEventAttributes',
+        value: {
+          newExecutionRunId: 'run-2',
+          workflowType: { name: 'report' },
+          taskQueue: 'q',
+          input: valuesToPayloads([3]),
+        },
+      }),
+    );
+    expect(continued.details).toBe('newRunId=run-2 type=report taskQueue=q input=[3]');
+    const completed = summarizeEvent(
+      event(EventType.WORKFLOW_EXECUTION_COMPLETED, {
+        case: 'workflowExecutionCompletedEventAttributes',
+        value: { result: valuesToPayloads(['ok']), newExecutionRunId: 'run-3' },
+      }),
+    );
+    expect(completed.details).toBe('result="ok" newRunId=run-3');
+  });
+});

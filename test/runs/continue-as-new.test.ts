@@ -1,9 +1,18 @@
 import { fileURLToPath } from 'node:url';
-import { WorkflowContinuedAsNewError } from 'strata/client';
+import { IndexedValueType, WorkflowContinuedAsNewError } from 'strata/client';
 import { TestWorkflowEnvironment } from 'strata/testing';
 import { Worker } from 'strata/worker';
 import { afterEach, describe, expect, it } from 'vitest';
-import { countdown, type echo, handOver, type RunFacts, untilSuggested } from './workflows.js';
+import {
+  type Carried,
+  carryOver,
+  countdown,
+  type echo,
+  handOver,
+  type RunFacts,
+  stageKey,
+  untilSuggested,
+} from './workflows.js';
 
 const workflowsPath = fileURLToPath(new URL('./workflows.ts', import.meta.url));
 
@@ -149,5 +158,29 @@ describe('continue-as-new', () => {
     );
     expect(facts[0]?.historySize).toBeGreaterThanOrEqual(2_000);
     expect(facts[0]?.historyLength).toBeLessThan(4096);
+  });
+
+  it('memo and search attributes carry over to the new run unless continueAsNew sets new ones', async () => {
+    env = await TestWorkflowEnvironment.createTimeSkipping();
+    await env.connection.operatorService.addSearchAttributes({
+      namespace: 'default',
+      searchAttributes: { RunStage: IndexedValueType.KEYWORD },
+    });
+    const w = await worker(env);
+    const seen: Carried[] = await w.runUntil(
+      env.client.workflow.execute(carryOver, {
+        taskQueue: 'runs',
+        workflowId: 'carry',
+        memo: { step: 'one' },
+        typedSearchAttributes: [{ key: stageKey, value: 'first' }],
+      }),
+    );
+    expect(seen).toEqual([
+      { memo: { step: 'one' }, stage: 'first' },
+      { memo: { step: 'one' }, stage: 'first' },
+      { memo: { step: 'three' }, stage: 'third' },
+    ]);
+    const { count } = await env.client.workflow.count('RunStage = "third"');
+    expect(count).toBe(1);
   });
 });

@@ -1,9 +1,12 @@
 /** Workflows of the runs tests: continue-as-new, retries, cron, timeouts. */
 import {
   ApplicationFailure,
+  condition,
   continueAsNew,
+  defineSearchAttributeKey,
   defineSignal,
   makeContinueAsNewFunc,
+  SearchAttributeType,
   setHandler,
   sleep,
   workflowInfo,
@@ -120,8 +123,8 @@ export async function waitForFinish(): Promise<string> {
   setHandler(finish, (text) => {
     message = text;
   });
-  while (message === undefined) await sleep('1 hour');
-  return message;
+  await condition(() => message !== undefined);
+  return message as string;
 }
 
 /** Reports the timeouts and options the run sees. */
@@ -134,4 +137,26 @@ export async function reportInfo(): Promise<Record<string, unknown>> {
     hasExpiration: info.executionExpirationTime instanceof Date,
     retryPolicy: info.retryPolicy,
   };
+}
+
+export const stageKey = defineSearchAttributeKey('RunStage', SearchAttributeType.KEYWORD);
+
+export interface Carried {
+  memo: Record<string, unknown>;
+  stage: string | undefined;
+}
+
+/** Round 2 inherits memo and search attributes through continueAsNew; round 3 gets new ones. */
+export async function carryOver(round = 1, seen: Carried[] = []): Promise<Carried[]> {
+  const info = workflowInfo();
+  const now = [...seen, { memo: info.memo, stage: info.typedSearchAttributes.get(stageKey) }];
+  if (round === 1) return continueAsNew<typeof carryOver>(2, now);
+  if (round === 2) {
+    const next = makeContinueAsNewFunc<typeof carryOver>({
+      memo: { step: 'three' },
+      typedSearchAttributes: [{ key: stageKey, value: 'third' }],
+    });
+    return next(3, now);
+  }
+  return now;
 }

@@ -1,7 +1,12 @@
 import { create } from '@bufbuild/protobuf';
 import { workflowTimeoutsProblem } from '../../common/workflow-timeouts.js';
 import type { Command } from '../../gen/strata/v1/command_pb.js';
-import { type Failure, FailureSchema } from '../../gen/strata/v1/common_pb.js';
+import {
+  type Failure,
+  FailureSchema,
+  type Memo,
+  type SearchAttributes,
+} from '../../gen/strata/v1/common_pb.js';
 import { WorkflowTaskFailedCause } from '../../gen/strata/v1/history_pb.js';
 import {
   describeOversize,
@@ -82,6 +87,14 @@ function tooLarge(index: number, field: string, size: number): CommandRejection 
   };
 }
 
+function memoRejection(index: number, field: string, memo: Memo | undefined): CommandRejection | undefined {
+  for (const [name, payload] of Object.entries(memo?.fields ?? {})) {
+    const rejection = tooLarge(index, `${field}["${name}"]`, payloadSize(payload));
+    if (rejection) return rejection;
+  }
+  return undefined;
+}
+
 /** Checks a workflow task's commands against the run before anything is applied. Pure. */
 export function validateCommands(
   state: ExecutionState,
@@ -92,6 +105,22 @@ export function validateCommands(
   const newActivities = new Set<string>();
   const pendingActivityIds = new Set(Object.values(state.activities).map((activity) => activity.activityId));
   const updateIds = newUpdateCommandIds();
+  const searchAttributesRejection = (
+    index: number,
+    field: string,
+    searchAttributes: SearchAttributes | undefined,
+  ): CommandRejection | undefined => {
+    for (const [name, payload] of Object.entries(searchAttributes?.indexedFields ?? {})) {
+      const rejection = tooLarge(index, `${field}["${name}"]`, payloadSize(payload));
+      if (rejection) return rejection;
+    }
+    const checked = checkUpsertSearchAttributes(searchAttributes, registry, state.namespace);
+    if (!(checked instanceof SearchAttributeError)) return undefined;
+    return {
+      cause: WorkflowTaskFailedCause.BAD_SEARCH_ATTRIBUTES,
+      message: `[BAD_SEARCH_ATTRIBUTES] command ${index}: ${checked.message}`,
+    };
+  };
   for (const [index, command] of commands.entries()) {
     const attributes = command.attributes;
     if (closingCommands.has(attributes.case) && index !== commands.length - 1) {
@@ -163,32 +192,21 @@ export function validateCommands(
       }
       case 'upsertWorkflowSearchAttributes': {
         const { searchAttributes } = attributes.value;
-        for (const [name, payload] of Object.entries(searchAttributes?.indexedFields ?? {})) {
-          const rejection = tooLarge(
-            index,
-            `upsertWorkflowSearchAttributes["${name}"]`,
-            payloadSize(payload),
-          );
-          if (rejection) return rejection;
-        }
-        const checked = checkUpsertSearchAttributes(searchAttributes, registry, state.namespace);
-        if (checked instanceof SearchAttributeError) {
-          return {
-            cause: WorkflowTaskFailedCause.BAD_SEARCH_ATTRIBUTES,
-            message: `[BAD_SEARCH_ATTRIBUTES] command ${index}: ${checked.message}`,
-          };
-        }
+        const rejection = searchAttributesRejection(
+          index,
+          'upsertWorkflowSearchAttributes',
+          searchAttributes,
+        );
+        if (rejection) return rejection;
         break;
       }
       case 'modifyWorkflowProperties': {
-        for (const [name, payload] of Object.entries(attributes.value.upsertedMemo?.fields ?? {})) {
-          const rejection = tooLarge(
-            index,
-            `modifyWorkflowProperties.upserted_memo["${name}"]`,
-            payloadSize(payload),
-          );
-          if (rejection) return rejection;
-        }
+        const rejection = memoRejection(
+          index,
+          'modifyWorkflowProperties.upserted_memo',
+          attributes.value.upsertedMemo,
+        );
+        if (rejection) return rejection;
         break;
       }
       case 'completeWorkflowExecution': {
@@ -239,11 +257,11 @@ export function validateCommands(
           },
         );
         if (problem) return badCommand(index, problem.replace('[INVALID_ARGUMENT] ', ''));
-        const rejection = tooLarge(
-          index,
-          'continueAsNewWorkflowExecution.input',
-          largestPayload(value.input),
-        );
+        const field = 'continueAsNewWorkflowExecution';
+        const rejection =
+          tooLarge(index, `${field}.input`, largestPayload(value.input)) ??
+          memoRejection(index, `${field}.memo`, value.memo) ??
+          (value.searchAttributes && searchAttributesRejection(index, field, value.searchAttributes));
         if (rejection) return rejection;
         break;
       }
@@ -427,7 +445,7 @@ export function completeWorkflowTask(m: Mutation, completion: WorkflowTaskComple
         initiateCancelExternal(m, attributes.value, completedEventId);
         break;
       case 'continueAsNewWorkflowExecution':
-        continueAsNewExecution(m, attributes.value, completedEventId);
+        continueAsNewExecution(m, attributes.value, completedEventId, registry ?? new Map());
         break;
       case 'acceptWorkflowUpdate':
         acceptUpdate(m, attributes.value);

@@ -11,6 +11,7 @@ import {
   ContinueAsNewInitiator,
   type Failure,
   FailureSchema,
+  type Memo,
   type Payloads,
   RetryPolicySchema,
   RetryState,
@@ -18,6 +19,7 @@ import {
 } from '../../gen/strata/v1/common_pb.js';
 import type { WorkflowExecutionStartedEventAttributes } from '../../gen/strata/v1/history_pb.js';
 import { newRunId, randomSeed } from '../run-id.js';
+import type { CheckedSearchAttribute } from '../visibility/search-attributes.js';
 import type { StartExecutionInput } from './execution.js';
 import { decodeMessage, encodeMessage, type Mutation } from './mutation.js';
 import { inheritedVisibility } from './search-attributes.js';
@@ -42,6 +44,8 @@ export interface ContinuedRun {
   input: Payloads | undefined;
   runTimeoutMs: number;
   workflowTaskTimeoutMs: number;
+  memo: Memo | undefined;
+  searchAttributes: ReadonlyMap<string, CheckedSearchAttribute> | undefined;
 }
 
 /** How a run continues its chain; absent for the first run of a workflow id. */
@@ -226,7 +230,9 @@ export function nextRunInput(
     randomnessSeed: randomSeed(),
     retryPolicy: decodeMessage(RetryPolicySchema, chain.retryPolicy),
     cronSchedule: chain.cronSchedule,
-    ...inheritedVisibility(state),
+    ...(continued
+      ? { memo: continued.memo, searchAttributes: continued.searchAttributes }
+      : inheritedVisibility(state)),
     // A child's later runs report to the same parent.
     ...(state.parent ? { parent: state.parent } : {}),
     continuation: {

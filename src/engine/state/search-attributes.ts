@@ -33,17 +33,32 @@ function encodeChecked(attributes: ReadonlyMap<string, CheckedSearchAttribute>):
   );
 }
 
-/** The start's attributes (removals among them are simply not set), for the state and the started event. */
+/** The attributes a run starts with: removals among them are simply not set. */
+function setAttributes(
+  attributes: ReadonlyMap<string, CheckedSearchAttribute>,
+): Map<string, CheckedSearchAttribute> {
+  return new Map([...attributes].filter(([, attribute]) => attribute.value !== null));
+}
+
+/** The attributes a new run starts with as the wire message; undefined when none. */
+export function startSearchAttributesMessage(
+  attributes: ReadonlyMap<string, CheckedSearchAttribute>,
+): SearchAttributes | undefined {
+  const set = setAttributes(attributes);
+  return set.size === 0 ? undefined : toProtoSearchAttributes(encodeChecked(set));
+}
+
+/** The start's attributes, for the state and the started event. */
 export function initialSearchAttributes(
   state: ExecutionState,
   attributes: ReadonlyMap<string, CheckedSearchAttribute>,
 ): SearchAttributes | undefined {
-  const set = new Map([...attributes].filter(([, attribute]) => attribute.value !== null));
+  const set = setAttributes(attributes);
   if (set.size === 0) return undefined;
   state.searchAttributes = Object.fromEntries(
     [...set].map(([name, attribute]) => [name, attribute as StoredSearchAttribute]),
   );
-  return toProtoSearchAttributes(encodeChecked(set));
+  return startSearchAttributesMessage(set);
 }
 
 /** UpsertWorkflowSearchAttributes: the attributes change (null removes) and the index follows. */

@@ -175,6 +175,8 @@ function protoAttributes(command: WorkflowCommand, context: CommandContext): Com
           input: toProtoPayloads(command.args),
           workflowRunTimeoutMs: command.workflowRunTimeoutMs ?? 0,
           workflowTaskTimeoutMs: command.workflowTaskTimeoutMs ?? 0,
+          memo: command.memo && toProtoMemo(command.memo),
+          searchAttributes: command.searchAttributes && toProtoSearchAttributes(command.searchAttributes),
         }),
       };
     case 'scheduleLocalActivity':
