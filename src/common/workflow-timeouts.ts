@@ -32,7 +32,7 @@ export function workflowTimeoutsProblem(
   ];
   for (const [name, ms] of entries) {
     if (!Number.isFinite(ms) || ms < 0) {
-      return `[INVALID_ARGUMENT] ${name} must be a duration >= 0 (0 or unset for none), got ${ms}`;
+      return `[INVALID_ARGUMENT] ${name} must be >= 0, got ${ms} (0 or unset for no timeout)`;
     }
   }
   if (timeouts.taskTimeoutMs > MAX_WORKFLOW_TASK_TIMEOUT_MS) {

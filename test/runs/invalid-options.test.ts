@@ -93,7 +93,7 @@ describe('invalid start options sent raw are refused by the server with InvalidA
       { cronSchedule: '* * * 13 *' },
       /\[INVALID_ARGUMENT\] invalid cron_schedule "\* \* \* 13 \*": the month field "13"/,
     ],
-    [{ workflowRunTimeoutMs: -1 }, /workflow_run_timeout_ms must be a duration >= 0/],
+    [{ workflowRunTimeoutMs: -1 }, /workflow_run_timeout_ms must be >= 0, got -1/],
     [{ workflowTaskTimeoutMs: 121_000 }, /workflow_task_timeout_ms is 121000 ms, above the maximum/],
     [
       { workflowExecutionTimeoutMs: 1000, workflowRunTimeoutMs: 2000 },
