@@ -6,7 +6,7 @@ import { Client } from '../client/client.js';
 import { Connection, DEFAULT_ADDRESS } from '../client/connection.js';
 import { msFromDuration } from '../common/duration.js';
 import { UsageError } from './errors.js';
-import type { OutputFormat } from './output.js';
+import { type OutputFormat, toJsonDocument } from './output.js';
 
 /** What every workflow command receives from the shared flags. */
 export interface GlobalOptions {
@@ -97,6 +97,11 @@ export async function withClient<R>(options: GlobalOptions, fn: (client: Client)
   } finally {
     connection.close();
   }
+}
+
+/** Prints `json` as one document with `-o json`, else the text. */
+export function output(flags: GlobalOptions, json: unknown, text: string): void {
+  print(flags.output === 'json' ? toJsonDocument(json) : text);
 }
 
 /** Writes one block of output, ending with a newline. */

@@ -36,6 +36,13 @@ export class ReportedFailure extends Error {
 export function describeCliError(err: unknown, namespace: string): { message: string; exitCode: number } {
   if (err instanceof UsageError) return { message: `error: ${err.message}`, exitCode: EXIT_USAGE };
   if (err instanceof ConnectionError) return { message: `error: ${err.message}`, exitCode: EXIT_FAILED };
+  // The server's own message when it says more than "not found": the run is closed, the update unknown.
+  if (
+    err instanceof WorkflowNotFoundError &&
+    /^\[(UPDATE_NOT_FOUND|WORKFLOW_NOT_FOUND)\].*(already closed|update)/.test(err.message)
+  ) {
+    return { message: `error: ${err.message}`, exitCode: EXIT_FAILED };
+  }
   if (err instanceof WorkflowNotFoundError) {
     const run = err.runId ? ` with run id "${err.runId}"` : '';
     return {

@@ -64,3 +64,8 @@ export function formatTime(date: Date | undefined): string | undefined {
 function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ');
 }
+
+/** `{ workflowId: 'x' }` as `[['WorkflowId', 'x']]` for key/value blocks. */
+export function titleCase(record: Record<string, string | undefined>): [string, string | undefined][] {
+  return Object.entries(record).map(([key, value]) => [key.charAt(0).toUpperCase() + key.slice(1), value]);
+}

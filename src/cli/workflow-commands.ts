@@ -3,6 +3,7 @@ import { registerWorkflowInspectCommands } from './workflow-inspect-commands.js'
 import { registerWorkflowPatchStatusCommand } from './workflow-patch-status-command.js';
 import { registerWorkflowReplayCommands } from './workflow-replay-commands.js';
 import { registerWorkflowRunCommands } from './workflow-run-commands.js';
+import { registerWorkflowUpdateCommands } from './workflow-update-commands.js';
 
 /** `strata workflow ...`: the same commands and flags as `temporal workflow ...`. */
 export function registerWorkflowCommands(program: Command): void {
@@ -11,4 +12,5 @@ export function registerWorkflowCommands(program: Command): void {
   registerWorkflowInspectCommands(workflow);
   registerWorkflowReplayCommands(workflow);
   registerWorkflowPatchStatusCommand(workflow);
+  registerWorkflowUpdateCommands(workflow);
 }

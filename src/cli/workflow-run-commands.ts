@@ -19,6 +19,7 @@ import {
   addInputOption,
   asOption,
   type GlobalOptions,
+  output,
   parseDurationMs,
   parseInputs,
   print,
@@ -26,7 +27,7 @@ import {
 } from './common-options.js';
 import { EXIT_FAILED, ReportedFailure } from './errors.js';
 import { failureToJson, formatFailureChain } from './failure-format.js';
-import { compactJson, formatKeyValues, toJsonDocument } from './output.js';
+import { compactJson, formatKeyValues, titleCase, toJsonDocument } from './output.js';
 import {
   addVisibilityOptions,
   memoOf,
@@ -244,14 +245,4 @@ async function printResult(handle: WorkflowHandle, flags: GlobalOptions, about: 
     }
     throw new ReportedFailure(EXIT_FAILED);
   }
-}
-
-/** Prints `json` as one document with `-o json`, else the text. */
-function output(flags: GlobalOptions, json: unknown, text: string): void {
-  print(flags.output === 'json' ? toJsonDocument(json) : text);
-}
-
-/** `{ workflowId: 'x' }` as `[['WorkflowId', 'x']]` for key/value blocks. */
-function titleCase(record: Record<string, string | undefined>): [string, string | undefined][] {
-  return Object.entries(record).map(([key, value]) => [key.charAt(0).toUpperCase() + key.slice(1), value]);
 }

@@ -61,15 +61,21 @@ interface UpdateTarget {
   runId: string | undefined;
 }
 
+/** An update the server took, and its outcome when the answer carried it (a rejection, or the stage COMPLETED). */
+export interface SentUpdate<Ret> {
+  handle: WorkflowUpdateHandle<Ret>;
+  outcome: UpdateOutcome | undefined;
+}
+
 /** Sends the update, calling again while the server's long poll ends before the workflow accepted it. */
-export async function startUpdate<Ret>(
+export async function sendUpdate<Ret>(
   context: HandleContext,
   target: UpdateTarget,
   name: string,
   args: readonly unknown[],
   updateId: string | undefined,
   stage: WorkflowUpdateStage,
-): Promise<WorkflowUpdateHandle<Ret>> {
+): Promise<SentUpdate<Ret>> {
   if (stage === WorkflowUpdateStage.ADMITTED) {
     throw new TypeError(
       '[INVALID_ARGUMENT] waitForStage ADMITTED is not supported: an admitted update is not durable yet; use ACCEPTED',
@@ -94,12 +100,13 @@ export async function startUpdate<Ret>(
     );
     if (response.stage >= ProtoStage.ACCEPTED) {
       const runId = response.updateRef?.workflowExecution?.runId || target.runId;
-      return new UpdateHandleImpl<Ret>(
+      const handle = new UpdateHandleImpl<Ret>(
         context,
         id,
         { workflowId: target.workflowId, runId },
         response.outcome,
       );
+      return { handle, outcome: response.outcome };
     }
   }
 }
@@ -129,37 +136,50 @@ class UpdateHandleImpl<Ret> implements WorkflowUpdateHandle<Ret> {
   }
 
   async result(): Promise<Ret> {
-    const outcome = this.knownOutcome ?? (await this.pollOutcome());
-    const value = outcome.value;
-    if (value.case === 'success') return payloadsToValue(value.value) as Ret;
-    const cause = value.case === 'failure' ? failureToError(fromProtoFailure(value.value)) : undefined;
-    throw new WorkflowUpdateFailedError('Workflow Update failed', {
-      cause,
-      updateId: this.updateId,
-      workflowId: this.workflowId,
-      runId: this.workflowRunId,
-    });
-  }
-
-  /** Long-polls the outcome; an answer without one means the poll timed out, so it polls again. */
-  private async pollOutcome(): Promise<UpdateOutcome> {
     const target = { workflowId: this.workflowId, runId: this.workflowRunId };
-    const request = {
-      namespace: this.context.namespace,
-      updateRef: {
-        workflowExecution: { workflowId: this.workflowId, runId: this.workflowRunId ?? '' },
-        updateId: this.updateId,
-      },
-      identity: this.context.identity,
-      waitPolicy: { lifecycleStage: ProtoStage.COMPLETED },
-    };
-    for (;;) {
-      const response = await callWithRetry(() =>
-        this.context.service.pollWorkflowExecutionUpdate(request),
-      ).catch((err: unknown) => {
-        throw toClientError(err, target);
-      });
-      if (response.outcome) return response.outcome;
+    let outcome = this.knownOutcome;
+    // An answer without an outcome means the long poll timed out: poll again.
+    while (outcome === undefined) {
+      outcome = (await pollUpdate(this.context, target, this.updateId, ProtoStage.COMPLETED)).outcome;
     }
+    return outcomeValue<Ret>(outcome, { updateId: this.updateId, ...target });
   }
+}
+
+/** The value of a success, or the {@link WorkflowUpdateFailedError} of a failure. */
+export function outcomeValue<Ret>(
+  outcome: UpdateOutcome,
+  ids: { updateId: string; workflowId: string; runId: string | undefined },
+): Ret {
+  const value = outcome.value;
+  if (value.case === 'success') return payloadsToValue(value.value) as Ret;
+  const cause = value.case === 'failure' ? failureToError(fromProtoFailure(value.value)) : undefined;
+  throw new WorkflowUpdateFailedError('Workflow Update failed', { cause, ...ids });
+}
+
+/** How far an update got, and its outcome once completed: waits for `stage`, or answers at once when UNSPECIFIED. */
+export async function pollUpdate(
+  context: HandleContext,
+  target: UpdateTarget,
+  updateId: string,
+  stage: ProtoStage,
+): Promise<{ stage: WorkflowUpdateStage; outcome: UpdateOutcome | undefined }> {
+  const request = {
+    namespace: context.namespace,
+    updateRef: { workflowExecution: { workflowId: target.workflowId, runId: target.runId ?? '' }, updateId },
+    identity: context.identity,
+    waitPolicy: { lifecycleStage: stage },
+  };
+  const response = await callWithRetry(() => context.service.pollWorkflowExecutionUpdate(request)).catch(
+    (err: unknown) => {
+      throw toClientError(err, target);
+    },
+  );
+  const reached =
+    response.stage === ProtoStage.COMPLETED
+      ? WorkflowUpdateStage.COMPLETED
+      : response.stage === ProtoStage.ACCEPTED
+        ? WorkflowUpdateStage.ACCEPTED
+        : WorkflowUpdateStage.ADMITTED;
+  return { stage: reached, outcome: response.outcome };
 }

@@ -25,7 +25,7 @@ import type {
   WorkflowResultType,
 } from './types.js';
 import {
-  startUpdate,
+  sendUpdate,
   updateHandle,
   type WorkflowStartUpdateOptions,
   type WorkflowUpdateHandle,
@@ -137,7 +137,7 @@ export class WorkflowHandleImpl<W extends Workflow = UntypedWorkflow>
     options: WorkflowUpdateOptions & { args?: readonly unknown[] } = {},
   ): Promise<Ret> {
     const name = typeof def === 'string' ? def : def.name;
-    const update = await startUpdate<Ret>(
+    const { handle: update } = await sendUpdate<Ret>(
       this.context,
       { workflowId: this.workflowId, runId: this.runId },
       name,
@@ -156,19 +156,21 @@ export class WorkflowHandleImpl<W extends Workflow = UntypedWorkflow>
     def: UpdateDefinition<Ret, Args, Name> | string,
     options: WorkflowStartUpdateOptions & { args?: Args | Readonly<Args> },
   ): Promise<WorkflowUpdateHandle<Ret>>;
-  startUpdate<Ret>(
+  async startUpdate<Ret>(
     def: UpdateDefinition<Ret, unknown[]> | string,
     options: WorkflowStartUpdateOptions & { args?: readonly unknown[] },
   ): Promise<WorkflowUpdateHandle<Ret>> {
     const name = typeof def === 'string' ? def : def.name;
-    return startUpdate<Ret>(
+    const target = { workflowId: this.workflowId, runId: this.runId };
+    const sent = await sendUpdate<Ret>(
       this.context,
-      { workflowId: this.workflowId, runId: this.runId },
+      target,
       name,
       options.args ?? [],
       options.updateId,
       options.waitForStage,
     );
+    return sent.handle;
   }
 
   getUpdateHandle<Ret = unknown>(updateId: string): WorkflowUpdateHandle<Ret> {
