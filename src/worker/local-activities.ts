@@ -6,7 +6,7 @@
  * a durable timer and schedules the next attempt).
  */
 import { create } from '@bufbuild/protobuf';
-import { Context, runInContext } from '../activity/context.js';
+import { Context, cancellationFailure, runInContext } from '../activity/context.js';
 import type { Info } from '../activity/info.js';
 import { decodeValues, encodeValue } from '../common/converter.js';
 import {
@@ -58,7 +58,7 @@ export class LocalActivityExecutor {
         completeTimeMs: Date.now(),
       }),
     );
-    return { outcome, cancel: () => controller.abort(new Error('local activity cancelled by the workflow')) };
+    return { outcome, cancel: () => controller.abort(cancellationFailure('CANCELLED')) };
   }
 
   async #execute(
@@ -79,15 +79,8 @@ export class LocalActivityExecutor {
           options.scheduleToCloseTimeoutMs -
           (request.scheduledTimeMs - request.originalScheduleTimeMs);
     for (let attempt = request.attempt; ; attempt++) {
-      // Nobody waits for the outcome any more; this one is dropped by the run.
-      if (cancelled.aborted) {
-        return {
-          status: 'failed',
-          failure: activityFailure(request, 'CANCEL_REQUESTED', cancelled.reason),
-          attempt,
-          completeTimeMs: Date.now(),
-        };
-      }
+      // Cancelled by the workflow: no further attempt.
+      if (cancelled.aborted) return cancelledOutcome(request, cancelled, attempt);
       const result =
         fn === undefined
           ? { ok: false as const, error: this.#notRegistered(request) }
@@ -101,6 +94,7 @@ export class LocalActivityExecutor {
           completeTimeMs,
         };
       }
+      if (cancelled.aborted) return cancelledOutcome(request, cancelled, attempt);
       const error = result.error;
       const decision = decideRetry({
         policy,
@@ -241,6 +235,20 @@ function activityFailure(
     new ActivityFailure('Local activity failed', request.activityType, request.activityId, retryState, ''),
   );
   return { ...failure, cause };
+}
+
+/** The attempt failed after the workflow cancelled it: an ActivityFailure caused by the cancellation. */
+function cancelledOutcome(
+  request: LocalActivityRequest,
+  cancelled: AbortSignal,
+  attempt: number,
+): LocalActivityResolution {
+  return {
+    status: 'failed',
+    failure: activityFailure(request, 'CANCEL_REQUESTED', cancelled.reason),
+    attempt,
+    completeTimeMs: Date.now(),
+  };
 }
 
 function errorName(error: unknown): string {

@@ -98,6 +98,7 @@ export type LocalActivityResolution = (
 };
 
 export interface LocalActivityCommandOptions {
+  cancellationType: 'TRY_CANCEL' | 'WAIT_CANCELLATION_COMPLETED' | 'ABANDON';
   startToCloseTimeoutMs: number | undefined;
   scheduleToCloseTimeoutMs: number | undefined;
   retry: RetryPolicyData | undefined;
@@ -194,8 +195,11 @@ export type WorkflowCommand =
     }
   /** For the worker, not the server: run this local activity and report with a `resolveLocalActivity` job. */
   | ({ kind: 'scheduleLocalActivity' } & LocalActivityRequest)
-  /** For the worker, not the server: the code no longer waits for this local activity; abort it. */
-  | { kind: 'cancelLocalActivity'; seq: number }
+  /**
+   * For the worker, not the server: the local activity's scope was cancelled. `abort` aborts the running attempt
+   * (and stops retries); `waitForOutcome` keeps the run waiting for what the attempt then reports.
+   */
+  | { kind: 'cancelLocalActivity'; seq: number; abort: boolean; waitForOutcome: boolean }
   /** Attributes whose value is JSON null or [] are removed. */
   | { kind: 'upsertSearchAttributes'; searchAttributes: EncodedSearchAttributes }
   /** Fields are merged into the memo; a `binary/null` or JSON null field is removed. */

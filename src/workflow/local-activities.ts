@@ -20,7 +20,8 @@ import type {
 } from './activation.js';
 import type { Activator } from './activator.js';
 import type { ActivityInterfaceFor, RetryPolicy } from './activities.js';
-import { activityProxy, retryData } from './activities.js';
+import { activityProxy, retryData, validCancellationType } from './activities.js';
+import type { ActivityCancellationType } from './activity-cancellation.js';
 import { joinCurrentScope } from './cancellation-scope.js';
 import { getActivator } from './global-state.js';
 import { sleep } from './timers.js';
@@ -38,6 +39,13 @@ export interface LocalActivityOptions {
    * @default 1 minute
    */
   localRetryThreshold?: Duration;
+  /**
+   * What cancelling the local activity's scope does: `TRY_CANCEL` aborts the running attempt and rejects at
+   * once; `WAIT_CANCELLATION_COMPLETED` aborts it and waits for what it reports; `ABANDON` rejects at once and
+   * lets it run on, its outcome ignored.
+   * @default ActivityCancellationType.TRY_CANCEL
+   */
+  cancellationType?: ActivityCancellationType;
   /**
    * Id of the activity, unique within the run. Only meaningful for a proxy used for a single call.
    * @default the sequence number of the activity in the run (shared with `proxyActivities`)
@@ -70,6 +78,7 @@ export function proxyLocalActivities<A = Record<string, AnyFunction>>(
     startToCloseTimeoutMs: msOptional(options.startToCloseTimeout),
     scheduleToCloseTimeoutMs: msOptional(options.scheduleToCloseTimeout),
     retry: retryData(options.retry),
+    cancellationType: validCancellationType(options.cancellationType) ?? 'TRY_CANCEL',
     localRetryThresholdMs:
       options.localRetryThreshold === undefined
         ? DEFAULT_LOCAL_RETRY_THRESHOLD_MS
@@ -142,9 +151,19 @@ export class RunLocalActivities {
     };
     return new Promise((resolve, reject) => {
       const membership = joinCurrentScope(() => {
-        if (!this.#pending.delete(seq)) return;
-        // Cancelled while running: the worker aborts it, the marker records the cancellation, the call rejects.
-        activator.pushCommand({ kind: 'cancelLocalActivity', seq });
+        if (!this.#pending.has(seq)) return;
+        const { cancellationType } = request.options;
+        const waitForOutcome = cancellationType === 'WAIT_CANCELLATION_COMPLETED';
+        activator.pushCommand({
+          kind: 'cancelLocalActivity',
+          seq,
+          abort: cancellationType !== 'ABANDON',
+          waitForOutcome,
+        });
+        // The attempt's outcome (its cancellation, or a result) settles the call when it comes.
+        if (waitForOutcome) return;
+        // The marker records the cancellation and the call rejects now.
+        this.#pending.delete(seq);
         const failure = errorToFailure(
           new ActivityFailure(
             'Activity cancelled',

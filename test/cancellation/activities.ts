@@ -73,5 +73,6 @@ export async function slowLocal(ms: number): Promise<string> {
     count('slowLocal cancelled');
     throw err;
   }
+  count('slowLocal done');
   return 'slow done';
 }

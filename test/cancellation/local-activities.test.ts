@@ -3,6 +3,7 @@
  * `core_local_activity` markers, resolved from those markers on replay without running again.
  */
 import { Worker } from 'strata/worker';
+import type { ActivityCancellationType } from 'strata/workflow';
 import { describe, expect, it } from 'vitest';
 import { payloadsToValue } from '../../src/common/payload-proto.js';
 import type { History } from '../../src/gen/strata/v1/history_pb.js';
@@ -33,6 +34,14 @@ function markerData(history: History): Record<string, unknown>[] {
 }
 
 const calls = (name: string) => activities.calls.get(name) ?? 0;
+
+/** Runs `cancelLocalActivity`: its slow local activity (`slowMs`) is cancelled while it runs. */
+function startCancelLocal(workflowId: string, type: ActivityCancellationType, slowMs: number) {
+  return t.env.client.workflow.start(cancelLocalActivity, { taskQueue, workflowId, args: [type, slowMs] });
+}
+
+const REJECTED_AT_ONCE =
+  'price 30; slow rejected, isCancellation=true, cause CancelledFailure: Activity cancelled';
 
 describe('proxyLocalActivities', () => {
   it('runs in the worker, records a core_local_activity marker, and is not run again when the run replays', async () => {
@@ -132,15 +141,32 @@ describe('proxyLocalActivities', () => {
 
   it('cancelling its scope aborts a running local activity and rejects with a cancellation, recorded as a marker', async () => {
     const cancelled = calls('slowLocal cancelled');
-    const handle = await t.env.client.workflow.start(cancelLocalActivity, {
-      taskQueue,
-      workflowId: 'cancel-local',
-    });
-    expect(await handle.result()).toBe('price 30; slow rejected, isCancellation=true');
+    const handle = await startCancelLocal('cancel-local', 'TRY_CANCEL', 5000);
+    expect(await handle.result()).toBe(REJECTED_AT_ONCE);
     await expect.poll(() => calls('slowLocal cancelled')).toBe(cancelled + 1);
     const history = await handle.fetchHistory();
     expect(markerData(history).map((d) => d.activityType)).toEqual(['lookupPrice', 'slowLocal']);
     await Worker.runReplayHistory({ workflowsPath }, history);
+  });
+
+  it('WAIT_CANCELLATION_COMPLETED aborts the running local activity and rejects once it reported its cancellation', async () => {
+    const cancelled = calls('slowLocal cancelled');
+    const handle = await startCancelLocal('cancel-local-wait', 'WAIT_CANCELLATION_COMPLETED', 5000);
+    expect(await handle.result()).toBe(
+      'price 30; slow rejected, isCancellation=true, cause CancelledFailure: CANCELLED',
+    );
+    // The attempt had stopped before the workflow went on: its cancellation is what the marker recorded.
+    expect(calls('slowLocal cancelled')).toBe(cancelled + 1);
+    await Worker.runReplayHistory({ workflowsPath }, await handle.fetchHistory());
+  });
+
+  it('ABANDON rejects at once and leaves the local activity running to its end', async () => {
+    const done = calls('slowLocal done');
+    const cancelled = calls('slowLocal cancelled');
+    const handle = await startCancelLocal('cancel-local-abandon', 'ABANDON', 300);
+    expect(await handle.result()).toBe(REJECTED_AT_ONCE);
+    await expect.poll(() => calls('slowLocal done'), { timeout: 5000 }).toBe(done + 1);
+    expect(calls('slowLocal cancelled')).toBe(cancelled);
   });
 
   it('R2: replaying with a different local activity in its place is a non-determinism error', async () => {

@@ -1,5 +1,6 @@
 /** Workflows of the local activity tests. */
 import {
+  type ActivityCancellationType,
   ActivityFailure,
   CancellationScope,
   isCancellation,
@@ -56,16 +57,26 @@ export async function localTimeout(): Promise<string> {
   return slowLocal(5000).then(() => 'no timeout', describeFailure);
 }
 
-/** Cancels a scope whose local activity is still running, once another local activity completed. */
-export async function cancelLocalActivity(): Promise<string> {
+/**
+ * Cancels a scope whose local activity is still running, once another local activity completed; the slow one
+ * has the given cancellation type.
+ */
+export async function cancelLocalActivity(
+  cancellationType: ActivityCancellationType = 'TRY_CANCEL',
+  slowMs = 5000,
+): Promise<string> {
+  const { slowLocal } = proxyLocalActivities<typeof activities>({
+    startToCloseTimeout: '10 seconds',
+    cancellationType,
+  });
   const scope = new CancellationScope();
-  const slow = scope.run(() => local.slowLocal(5000));
+  const slow = scope.run(() => slowLocal(slowMs));
   const price = await local.lookupPrice('abc');
   scope.cancel();
   try {
-    await slow;
-    return 'not cancelled';
+    return `price ${price}; slow resolved: ${await slow}`;
   } catch (err) {
-    return `price ${price}; slow rejected, isCancellation=${isCancellation(err)}`;
+    const cause = (err as Error).cause as Error | undefined;
+    return `price ${price}; slow rejected, isCancellation=${isCancellation(err)}, cause ${cause?.name}: ${cause?.message}`;
   }
 }

@@ -33,7 +33,8 @@ import { acceptedUpdatesByTask, updateJobsOfRequests } from './update-jobs.js';
 /** Local activities the worker is to start, and those (started earlier) the code no longer waits for. */
 export interface LocalActivityWork {
   start: LocalActivityRequest[];
-  cancel: number[];
+  /** `abort`: abort the running attempt; `keepWaiting`: the run still waits for its outcome. */
+  cancel: { seq: number; abort: boolean; keepWaiting: boolean }[];
 }
 
 export type RunStep =
@@ -70,7 +71,7 @@ export class WorkflowRun {
   /** Local activities the code waits for, by seq; handed out = given to the worker to run. */
   readonly #localActivities = new Map<number, LocalActivityRequest>();
   readonly #localActivitiesHandedOut = new Set<number>();
-  #localActivitiesCancelled: number[] = [];
+  #localActivitiesCancelled: LocalActivityWork['cancel'] = [];
   /** Facts of the current workflow task: activations inside it (local activity outcomes) see the same. */
   #task: Omit<Activation, 'isReplaying' | 'jobs'> = {
     timestampMs: 0,
@@ -286,9 +287,13 @@ export class WorkflowRun {
         const { kind: _kind, ...request } = command;
         this.#localActivities.set(command.seq, request);
       } else if (command.kind === 'cancelLocalActivity') {
-        this.#localActivities.delete(command.seq);
-        if (this.#localActivitiesHandedOut.delete(command.seq))
-          this.#localActivitiesCancelled.push(command.seq);
+        const { seq, abort, waitForOutcome } = command;
+        // Not handed out yet and waited for: it starts, sees its cancellation at once, and reports it.
+        this.#localActivitiesCancelled.push({ seq, abort, keepWaiting: waitForOutcome });
+        if (!waitForOutcome) {
+          this.#localActivities.delete(seq);
+          this.#localActivitiesHandedOut.delete(seq);
+        }
       } else if (command.kind === 'rejectUpdate') {
         this.#rejections.push(command);
       } else {

@@ -212,12 +212,8 @@ class WorkflowTaskProcessorImpl implements WorkflowTaskProcessor {
     let step = first;
     let rejection: FailureShape | undefined;
     while (step.kind === 'commands' && rejection === undefined) {
-      for (const seq of step.localActivities.cancel) {
-        running.get(seq)?.cancel();
-        running.delete(seq);
-      }
-      if (step.commands.some((c) => CLOSING_COMMANDS.has(c.kind))) break;
-      for (const request of step.localActivities.start) {
+      const closes = step.commands.some((c) => CLOSING_COMMANDS.has(c.kind));
+      for (const request of closes ? [] : step.localActivities.start) {
         const executor = this.#localActivityExecutor;
         if (executor === undefined) {
           const message = `[NO_LOCAL_ACTIVITIES] workflow "${run.init.workflowId}" scheduled local activity "${request.activityType}" but this processor runs no activities; create a Worker with \`activities\``;
@@ -231,7 +227,14 @@ class WorkflowTaskProcessorImpl implements WorkflowTaskProcessor {
         }
         running.set(request.seq, executor.start(request, run.init));
       }
-      if (step.kind !== 'commands' || running.size === 0) break;
+      if (step.kind !== 'commands') break;
+      // After the starts: one cancelled in the activation that scheduled it starts already aborted.
+      for (const { seq, abort, keepWaiting } of step.localActivities.cancel) {
+        if (abort) running.get(seq)?.cancel();
+        // Abandoned, or rejected already: nothing waits for its outcome (an abandoned one runs on).
+        if (!keepWaiting) running.delete(seq);
+      }
+      if (closes || running.size === 0) break;
       const [seq, resolution] = await Promise.race(
         [...running].map(([seq, local]) => local.outcome.then((outcome) => [seq, outcome] as const)),
       );
