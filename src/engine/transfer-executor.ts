@@ -3,7 +3,14 @@
  * effect on the other execution and the answer recorded in the source run commit together, once.
  */
 import { fromBinary } from '@bufbuild/protobuf';
-import { ParentClosePolicy, type WorkflowExecution } from '../gen/strata/v1/common_pb.js';
+import { parseCronSchedule } from '../common/cron.js';
+import { withRetryDefaults } from '../common/retry-policy-proto.js';
+import {
+  ParentClosePolicy,
+  type WorkflowExecution,
+  WorkflowIdConflictPolicy,
+  type WorkflowIdReusePolicy,
+} from '../gen/strata/v1/common_pb.js';
 import {
   type HistoryEvent,
   HistoryEventSchema,
@@ -11,8 +18,10 @@ import {
 } from '../gen/strata/v1/history_pb.js';
 import type { ExecutionRecord, StoreTransaction } from '../store/store.js';
 import { type CommitEffects, type EngineCore, isRunning, parseState } from './engine-core.js';
+import { EngineError } from './errors.js';
 import { newRunId, randomSeed } from './run-id.js';
 import { insertRun } from './runs.js';
+import { decideStart, resolveStartPolicies, type StartDecision } from './start-policies.js';
 import { childAwaitingStart, childClosed, childStarted, startChildFailed } from './state/child-workflows.js';
 import { requestCancelExecution, signalExecution, terminateExecution } from './state/execution.js';
 import {
@@ -24,6 +33,7 @@ import {
 } from './state/external-workflows.js';
 import type { Mutation } from './state/mutation.js';
 import type { TransferPayload } from './state/transfers.js';
+import { checkStartSearchAttributes } from './visibility/search-attributes.js';
 
 /** The reason recorded when a parent's close terminates or cancels its child (Temporal's wording). */
 const PARENT_CLOSE_REASON = 'by parent close policy';
@@ -75,8 +85,8 @@ function mutateSource(context: TransferContext, decide: (m: Mutation) => void): 
 
 /**
  * Starts the child in the parent's namespace and records ChildWorkflowExecutionStarted, or
- * StartChildWorkflowExecutionFailed when its workflow id is already running. A closed parent starts only
- * ABANDON children (their start was promised before the close).
+ * StartChildWorkflowExecutionFailed when its workflow id is running (or its reuse policy refuses a new
+ * run). A closed parent starts only ABANDON children (their start was promised before the close).
  */
 async function startChild(context: TransferContext, initiatedEventId: number): Promise<void> {
   const { core, tx, effects, record } = context;
@@ -89,14 +99,39 @@ async function startChild(context: TransferContext, initiatedEventId: number): P
     throw new Error(`event ${initiatedEventId} of run ${record.runId} initiates no child workflow`);
   }
   const initiated = event.attributes.value;
-  const existing = await tx.findLatestExecution(record.namespace, child.workflowId);
-  if (existing && isRunning(existing)) {
+  const failStart = async (cause: StartChildWorkflowExecutionFailedCause): Promise<void> => {
     if (!parentRunning) return;
-    const cause = StartChildWorkflowExecutionFailedCause.WORKFLOW_ALREADY_EXISTS;
     await mutateSource(context, (m) =>
       startChildFailed(m, initiatedEventId, cause, initiated.workflowTaskCompletedEventId),
     );
-    return;
+  };
+  const decision = decideChildStart(
+    child.workflowId,
+    await tx.findLatestExecution(record.namespace, child.workflowId),
+    initiated.workflowIdReusePolicy,
+  );
+  if (decision === undefined)
+    return failStart(StartChildWorkflowExecutionFailedCause.WORKFLOW_ALREADY_EXISTS);
+  let searchAttributes: Awaited<ReturnType<typeof checkStartSearchAttributes>>;
+  try {
+    searchAttributes = await checkStartSearchAttributes(tx, record.namespace, initiated.searchAttributes);
+  } catch (error) {
+    // The command was checked against the registry; only a change of the registry since lands here.
+    if (error instanceof EngineError) return failStart(StartChildWorkflowExecutionFailedCause.UNSPECIFIED);
+    throw error;
+  }
+  if (decision.action === 'terminate-and-start') {
+    const existing = await tx.getExecution(record.namespace, decision.runId);
+    if (existing) {
+      await core.mutate(tx, effects, existing, (m) =>
+        terminateExecution(
+          m,
+          `terminated by the start of child workflow "${child.workflowId}" of workflow "${record.workflowId}" (workflowIdReusePolicy TERMINATE_IF_RUNNING)`,
+          undefined,
+          '',
+        ),
+      );
+    }
   }
   const runId = newRunId(core.clock.nowMs());
   await insertRun(
@@ -115,8 +150,10 @@ async function startChild(context: TransferContext, initiatedEventId: number): P
       workflowTaskTimeoutMs: initiated.workflowTaskTimeoutMs,
       identity: '',
       randomnessSeed: randomSeed(),
-      retryPolicy: undefined,
-      cronSchedule: '',
+      retryPolicy: initiated.retryPolicy && withRetryDefaults(initiated.retryPolicy),
+      cronSchedule: initiated.cronSchedule && parseCronSchedule(initiated.cronSchedule).text,
+      memo: initiated.memo,
+      searchAttributes,
       parent: {
         namespace: record.namespace,
         workflowId: record.workflowId,
@@ -127,6 +164,29 @@ async function startChild(context: TransferContext, initiatedEventId: number): P
     `${record.runId}/${initiatedEventId}`,
   );
   if (parentRunning) await mutateSource(context, (m) => childStarted(m, initiatedEventId, runId));
+}
+
+/**
+ * A child's start against its id's latest run: a running run always refuses it (conflict policy FAIL, as
+ * in Temporal), except under the legacy TERMINATE_IF_RUNNING; a closed one as the reuse policy says.
+ * Undefined when the start is refused.
+ */
+function decideChildStart(
+  workflowId: string,
+  latest: ExecutionRecord | undefined,
+  reusePolicy: WorkflowIdReusePolicy,
+): StartDecision | undefined {
+  try {
+    return decideStart(
+      workflowId,
+      latest,
+      resolveStartPolicies(reusePolicy, WorkflowIdConflictPolicy.UNSPECIFIED, 'start'),
+      '',
+    );
+  } catch (error) {
+    if (error instanceof EngineError && error.code === 'WORKFLOW_ALREADY_STARTED') return undefined;
+    throw error;
+  }
 }
 
 /** The child (the source run) closed: its parent, if still running, records how. */

@@ -167,7 +167,9 @@ export async function respondWorkflowTaskCompleted(
   const upserts = request.commands.some(
     (c) =>
       c.attributes.case === 'upsertWorkflowSearchAttributes' ||
-      (c.attributes.case === 'continueAsNewWorkflowExecution' && c.attributes.value.searchAttributes),
+      (c.attributes.case === 'continueAsNewWorkflowExecution' && c.attributes.value.searchAttributes) ||
+      (c.attributes.case === 'startChildWorkflowExecution' &&
+        c.attributes.value.searchAttributes !== undefined),
   );
   const { outcome, activityTasks } = await core.transact(async (tx, effects) => {
     const record = await tx.getExecution(token.namespace, token.runId);

@@ -61,7 +61,9 @@ export type ActivityResolution =
 export type ChildWorkflowStartResolution =
   | { status: 'started'; runId: string }
   /** The workflow id was already running (StartChildWorkflowExecutionFailed). */
-  | { status: 'alreadyStarted'; workflowId: string; workflowType: string };
+  | { status: 'alreadyStarted'; workflowId: string; workflowType: string }
+  /** The server could not start it for another reason. */
+  | { status: 'failed'; failure: FailureShape };
 
 export type ChildWorkflowResolution =
   | { status: 'completed'; result: RawPayload | undefined }
@@ -154,6 +156,13 @@ export interface ChildWorkflowCommandOptions {
   workflowRunTimeoutMs: number | undefined;
   workflowTaskTimeoutMs: number | undefined;
   parentClosePolicy: ParentClosePolicyName;
+  /** A policy name as `WorkflowIdReusePolicy` spells it; undefined for the server's default. */
+  workflowIdReusePolicy: string | undefined;
+  retry: RetryPolicyData | undefined;
+  /** Empty for none. */
+  cronSchedule: string;
+  memo: Record<string, RawPayload> | undefined;
+  searchAttributes: EncodedSearchAttributes | undefined;
 }
 
 export interface RetryPolicyData {

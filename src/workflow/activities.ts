@@ -88,6 +88,7 @@ export function activityProxy<A>(
   });
 }
 
+/** A retry policy in milliseconds, as commands carry it. */
 export function retryData(retry: RetryPolicy | undefined): RetryPolicyData | undefined {
   if (retry === undefined) return undefined;
   return {

@@ -4,7 +4,8 @@
  * Temporal's SDK: the child's id defaults to a `uuid4()` of the run's seeded generator, its task queue to
  * the parent's; a child that fails, is cancelled, terminated or times out rejects with `ChildWorkflowFailure`.
  */
-import { decodeValue, encodeValues, type RawPayload } from '../common/converter.js';
+import { decodeValue, encodeValue, encodeValues, type RawPayload } from '../common/converter.js';
+import { parseCronSchedule } from '../common/cron.js';
 import { type Duration, msOptional } from '../common/duration.js';
 import {
   CancelledFailure,
@@ -12,9 +13,21 @@ import {
   failureToError,
   WorkflowExecutionAlreadyStartedError,
 } from '../common/failure.js';
+import {
+  encodeSearchAttributes,
+  type SearchAttributePair,
+  type SearchAttributes,
+  type TypedSearchAttributes,
+} from '../common/search-attributes.js';
+import { parseWorkflowIdReusePolicy, type WorkflowIdReusePolicy } from '../common/workflow-id-policies.js';
 import type { WithWorkflowArgs, Workflow, WorkflowResultType } from '../common/workflow-types.js';
-import type { ChildWorkflowResolution, ChildWorkflowStartResolution } from './activation.js';
+import type {
+  ChildWorkflowCommandOptions,
+  ChildWorkflowResolution,
+  ChildWorkflowStartResolution,
+} from './activation.js';
 import type { Activator } from './activator.js';
+import { type RetryPolicy, retryData } from './activities.js';
 import { joinCurrentScope } from './cancellation-scope.js';
 import type { ExternalWorkflows } from './external-workflows.js';
 import { signalNameOf } from './external-workflows.js';
@@ -74,6 +87,21 @@ export interface ChildWorkflowOptions {
   workflowRunTimeout?: Duration;
   /** Longest time one workflow task of the child may take. @default 10 seconds */
   workflowTaskTimeout?: Duration;
+  /**
+   * When the child's workflow id was used by a closed run. A running id always fails the start.
+   * @default ALLOW_DUPLICATE
+   */
+  workflowIdReusePolicy?: WorkflowIdReusePolicy;
+  /** Retries of the child's runs (a failed run starts again after a backoff). @default no retries */
+  retry?: RetryPolicy;
+  /** Runs the child on a cron schedule (5 fields, UTC). */
+  cronSchedule?: string;
+  /** Values stored with the child, not indexed. */
+  memo?: Record<string, unknown>;
+  /** The child's search attributes; each must be registered in the namespace. */
+  typedSearchAttributes?: TypedSearchAttributes | SearchAttributePair[];
+  /** @deprecated Temporal's untyped form, every value an array: use `typedSearchAttributes`. */
+  searchAttributes?: SearchAttributes;
 }
 
 /** A started child workflow. */
@@ -127,19 +155,15 @@ export class ChildWorkflows {
     activator.assertMayCommand('startChild');
     let input: RawPayload[];
     let cancellationType: ChildWorkflowCancellationType;
-    let parentClosePolicy: ParentClosePolicy;
+    let commandOptions: ChildWorkflowCommandOptions;
     try {
       cancellationType = checkedOption(
         ChildWorkflowCancellationType,
         'cancellationType',
         options.cancellationType ?? ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
       );
-      parentClosePolicy = checkedOption(
-        ParentClosePolicy,
-        'parentClosePolicy',
-        options.parentClosePolicy ?? ParentClosePolicy.TERMINATE,
-      );
       input = encodeValues([...(options.args ?? [])], `argument of child workflow "${workflowType}":`);
+      commandOptions = childCommandOptions(options);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -176,13 +200,7 @@ export class ChildWorkflows {
       workflowId,
       workflowType,
       args: input,
-      options: {
-        taskQueue: options.taskQueue,
-        workflowExecutionTimeoutMs: msOptional(options.workflowExecutionTimeout),
-        workflowRunTimeoutMs: msOptional(options.workflowRunTimeout),
-        workflowTaskTimeoutMs: msOptional(options.workflowTaskTimeout),
-        parentClosePolicy: parentClosePolicy ?? ParentClosePolicy.TERMINATE,
-      },
+      options: commandOptions,
     });
     return started.then((runId) => ({
       workflowId,
@@ -207,10 +225,13 @@ export class ChildWorkflows {
       if (entry.cancelWhenStarted) this.#cancelStarted(entry);
       return;
     }
-    const error = new WorkflowExecutionAlreadyStartedError('Workflow execution already started', {
-      workflowId: resolution.workflowId,
-      workflowType: resolution.workflowType,
-    });
+    const error =
+      resolution.status === 'failed'
+        ? failureToError(resolution.failure)
+        : new WorkflowExecutionAlreadyStartedError('Workflow execution already started', {
+            workflowId: resolution.workflowId,
+            workflowType: resolution.workflowType,
+          });
     this.#finish(entry);
     entry.start.reject(error);
     entry.result.reject(error);
@@ -300,6 +321,36 @@ export class ChildWorkflows {
     failure.message = message;
     return failure;
   }
+}
+
+/** The options as the command carries them; throws a clear error on a bad value. */
+function childCommandOptions(options: ChildWorkflowOptions): ChildWorkflowCommandOptions {
+  const { searchAttributes, typedSearchAttributes, memo } = options;
+  return {
+    taskQueue: options.taskQueue,
+    workflowExecutionTimeoutMs: msOptional(options.workflowExecutionTimeout),
+    workflowRunTimeoutMs: msOptional(options.workflowRunTimeout),
+    workflowTaskTimeoutMs: msOptional(options.workflowTaskTimeout),
+    parentClosePolicy:
+      checkedOption(ParentClosePolicy, 'parentClosePolicy', options.parentClosePolicy) ??
+      ParentClosePolicy.TERMINATE,
+    workflowIdReusePolicy:
+      options.workflowIdReusePolicy === undefined
+        ? undefined
+        : parseWorkflowIdReusePolicy(options.workflowIdReusePolicy),
+    retry: retryData(options.retry),
+    // Parsing throws InvalidCronScheduleError naming the schedule.
+    cronSchedule: options.cronSchedule ? parseCronSchedule(options.cronSchedule).text : '',
+    memo:
+      memo &&
+      Object.fromEntries(
+        Object.entries(memo).map(([name, value]) => [name, encodeValue(value, `memo field "${name}"`)]),
+      ),
+    searchAttributes:
+      searchAttributes || typedSearchAttributes
+        ? encodeSearchAttributes(searchAttributes, typedSearchAttributes)
+        : undefined,
+  };
 }
 
 /** `value` if it is one of the option's values, else a clear error naming them. */

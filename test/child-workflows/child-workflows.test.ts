@@ -5,6 +5,7 @@ import { TestWorkflowEnvironment } from 'strata/testing';
 import { Worker } from 'strata/worker';
 import { ParentClosePolicy } from 'strata/workflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IndexedValueType } from '../../src/gen/strata/v1/common_pb.js';
 import type { HistoryEvent } from '../../src/gen/strata/v1/history_pb.js';
 import { eventually } from '../helpers/strata-server.js';
 import * as workflows from './workflows.js';
@@ -20,6 +21,10 @@ let client: Client;
 beforeAll(async () => {
   env = await TestWorkflowEnvironment.createTimeSkipping();
   client = env.client;
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: 'default',
+    searchAttributes: { CustomerId: IndexedValueType.KEYWORD },
+  });
   worker = await Worker.create({ connection: env.connection, taskQueue, workflowsPath });
   running = worker.run();
 });
@@ -152,6 +157,49 @@ describe('startChild / executeChild', () => {
   });
 });
 
+describe('child start options', () => {
+  it('retry, memo and search attributes reach the child: a failed first run is retried, the parent sees one result', async () => {
+    const result = await client.workflow.execute(workflows.childWithStartOptions, {
+      taskQueue,
+      workflowId: 'opts-1',
+      args: ['acme'],
+    });
+    expect(result).toBe('attempt 2');
+    const child = await client.workflow.getHandle('opts-1-child').describe();
+    expect(child.memo).toEqual({ note: 'from the parent' });
+    expect(child.searchAttributes).toMatchObject({ CustomerId: ['acme'] });
+    expect(child.parentExecution?.workflowId).toBe('opts-1');
+    expect((await client.workflow.count('WorkflowId = "opts-1-child"')).count).toBe(2);
+    const parentEvents = await eventCases('opts-1');
+    expect(parentEvents.filter((c) => c === 'childWorkflowExecutionStartedEventAttributes')).toHaveLength(1);
+    expect(parentEvents).toContain('childWorkflowExecutionCompletedEventAttributes');
+  });
+
+  it('workflowIdReusePolicy REJECT_DUPLICATE refuses an id a closed run used', async () => {
+    await client.workflow.execute(workflows.greetChild, { taskQueue, workflowId: 'used-id', args: ['once'] });
+    expect(
+      await client.workflow.execute(workflows.reusesChildId, {
+        taskQueue,
+        workflowId: 'reuse-1',
+        args: ['used-id'],
+      }),
+    ).toMatchObject({ name: 'WorkflowExecutionAlreadyStartedError', workflowId: 'used-id' });
+  });
+
+  it('a bad option value fails the parent task with a clear error', async () => {
+    const handle = await client.workflow.start('startsChildAndReturns', {
+      taskQueue,
+      workflowId: 'bad-policy',
+      args: ['bad-policy-child', 'SOMETIMES'],
+    });
+    const failure = await eventually(async () => (await handle.describe()).pendingWorkflowTask?.lastFailure);
+    expect(failure.message).toContain(
+      '[INVALID_CHILD_WORKFLOW_OPTIONS] unknown parentClosePolicy "SOMETIMES"',
+    );
+    await handle.terminate();
+  });
+});
+
 describe('parent close policy', () => {
   it('TERMINATE (default): the child is terminated when the parent completes', async () => {
     await client.workflow.execute(workflows.startsChildAndReturns, {
@@ -228,6 +276,22 @@ describe('cancellation type', () => {
       ABANDON: expect.objectContaining(cancelled),
       WAIT_CANCELLATION_COMPLETED: 'done WAIT_CANCELLATION_COMPLETED',
     });
+  });
+});
+
+describe('cancellation scopes', () => {
+  it('cancelling the scope a child was started in cancels the child; the parent goes on', async () => {
+    const seen = await client.workflow.execute(workflows.cancelsChildScope, {
+      taskQueue,
+      workflowId: 'scope-1',
+    });
+    expect(seen).toMatchObject({
+      name: 'ChildWorkflowFailure',
+      message: 'Child Workflow execution cancelled',
+      causeName: 'CancelledFailure',
+    });
+    expect(await status('scope-1-child')).toBe('CANCELLED');
+    expect(await status('scope-1')).toBe('COMPLETED');
   });
 });
 

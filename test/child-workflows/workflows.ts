@@ -1,9 +1,11 @@
 /** Workflows of the child workflow and external handle tests. */
 import {
   ApplicationFailure,
+  CancellationScope,
   ChildWorkflowCancellationType,
   ChildWorkflowFailure,
   condition,
+  defineSearchAttributeKey,
   defineSignal,
   executeChild,
   getExternalWorkflowHandle,
@@ -178,6 +180,52 @@ export async function cancelsExternal(workflowId: string): Promise<SeenError | s
   try {
     await getExternalWorkflowHandle(workflowId).cancel();
     return 'cancel requested';
+  } catch (err) {
+    return seen(err);
+  }
+}
+
+/** Fails its first attempt, so only a retry policy lets it complete. */
+export async function flakyChild(): Promise<string> {
+  if (workflowInfo().attempt === 1) throw ApplicationFailure.retryable('first attempt fails', 'Flaky');
+  return `attempt ${workflowInfo().attempt}`;
+}
+
+/** A child with a retry policy, memo and a search attribute; returns its result. */
+export async function childWithStartOptions(customer: string): Promise<string> {
+  return executeChild(flakyChild, {
+    workflowId: `${workflowInfo().workflowId}-child`,
+    retry: { maximumAttempts: 2, initialInterval: '1s' },
+    memo: { note: 'from the parent' },
+    typedSearchAttributes: [{ key: defineSearchAttributeKey('CustomerId', 'KEYWORD'), value: customer }],
+  });
+}
+
+/** Starts a child with workflowIdReusePolicy REJECT_DUPLICATE on an id used before. */
+export async function reusesChildId(childId: string): Promise<SeenError | string> {
+  try {
+    return await executeChild(greetChild, {
+      workflowId: childId,
+      args: ['again'],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    });
+  } catch (err) {
+    return seen(err);
+  }
+}
+
+/** Starts a stubborn child in a scope, cancels the scope, and reports how the child's result settled. */
+export async function cancelsChildScope(): Promise<SeenError | string> {
+  const scope = new CancellationScope();
+  const child = await scope.run(() =>
+    startChild(waitingChild, {
+      workflowId: `${workflowInfo().workflowId}-child`,
+      cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+    }),
+  );
+  scope.cancel();
+  try {
+    return await child.result();
   } catch (err) {
     return seen(err);
   }

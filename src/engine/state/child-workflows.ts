@@ -5,8 +5,10 @@
  */
 
 import { create } from '@bufbuild/protobuf';
+import { InvalidCronScheduleError, parseCronSchedule } from '../../common/cron.js';
+import { retryPolicyProblem } from '../../common/retry-policy.js';
 import type { StartChildWorkflowExecutionCommandAttributes } from '../../gen/strata/v1/command_pb.js';
-import { ParentClosePolicy } from '../../gen/strata/v1/common_pb.js';
+import { ParentClosePolicy, WorkflowIdReusePolicy } from '../../gen/strata/v1/common_pb.js';
 import type { HistoryEvent, StartChildWorkflowExecutionFailedCause } from '../../gen/strata/v1/history_pb.js';
 import {
   type PendingChildExecutionInfo,
@@ -54,7 +56,30 @@ export function checkStartChildCommand(
   for (const [field, ms] of Object.entries(timeouts)) {
     if (!(ms >= 0)) return `child workflow "${value.workflowId}": ${field} must be >= 0, got ${ms}`;
   }
-  return undefined;
+  if (typeof WorkflowIdReusePolicy[value.workflowIdReusePolicy] !== 'string') {
+    return `child workflow "${value.workflowId}": workflow_id_reuse_policy ${value.workflowIdReusePolicy} is unknown; use ALLOW_DUPLICATE (1), ALLOW_DUPLICATE_FAILED_ONLY (2), REJECT_DUPLICATE (3) or TERMINATE_IF_RUNNING (4)`;
+  }
+  if (typeof ParentClosePolicy[value.parentClosePolicy] !== 'string') {
+    return `child workflow "${value.workflowId}": parent_close_policy ${value.parentClosePolicy} is unknown; use TERMINATE (1), ABANDON (2) or REQUEST_CANCEL (3)`;
+  }
+  const retryProblem =
+    value.retryPolicy && retryPolicyProblem(value.retryPolicy, 'startChildWorkflowExecution.retry_policy');
+  if (retryProblem) return retryProblem.replace(/^\[INVALID_ARGUMENT\] /, '');
+  return cronScheduleProblem(value.cronSchedule);
+}
+
+function cronScheduleProblem(schedule: string): string | undefined {
+  if (schedule.trim() === '') return undefined;
+  try {
+    parseCronSchedule(schedule);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof InvalidCronScheduleError)) throw error;
+    return error.message.replace(
+      'invalid cron schedule',
+      'invalid startChildWorkflowExecution.cron_schedule',
+    );
+  }
 }
 
 /** StartChildWorkflowExecutionInitiated, and the transfer that starts the child. */
@@ -78,6 +103,11 @@ export function initiateChildWorkflow(
       workflowTaskTimeoutMs: value.workflowTaskTimeoutMs,
       parentClosePolicy,
       workflowTaskCompletedEventId: completedEventId,
+      workflowIdReusePolicy: value.workflowIdReusePolicy,
+      retryPolicy: value.retryPolicy,
+      cronSchedule: value.cronSchedule,
+      memo: value.memo,
+      searchAttributes: value.searchAttributes,
     },
   });
   state.children ??= {};

@@ -266,11 +266,27 @@ export function validateCommands(
         break;
       }
       case 'startChildWorkflowExecution': {
-        const problem = checkStartChildCommand(state, attributes.value);
+        const value = attributes.value;
+        const problem = checkStartChildCommand(state, value);
         if (problem) return badCommand(index, problem);
-        const size = largestPayload(attributes.value.input);
-        const rejection = tooLarge(index, 'startChildWorkflowExecution.input', size);
-        if (rejection) return rejection;
+        const sizes: [string, number][] = [
+          ['startChildWorkflowExecution.input', largestPayload(value.input)],
+          ...Object.entries(value.memo?.fields ?? {}).map(([name, payload]): [string, number] => [
+            `startChildWorkflowExecution.memo["${name}"]`,
+            payloadSize(payload),
+          ]),
+        ];
+        for (const [field, size] of sizes) {
+          const rejection = tooLarge(index, field, size);
+          if (rejection) return rejection;
+        }
+        const checked = checkUpsertSearchAttributes(value.searchAttributes, registry, state.namespace);
+        if (checked instanceof SearchAttributeError) {
+          return {
+            cause: WorkflowTaskFailedCause.BAD_SEARCH_ATTRIBUTES,
+            message: `[BAD_SEARCH_ATTRIBUTES] command ${index}: child workflow "${value.workflowId}": ${checked.message}`,
+          };
+        }
         break;
       }
       case 'signalExternalWorkflowExecution': {

@@ -56,9 +56,22 @@ export function childOrExternalJob(
     case 'startChildWorkflowExecutionFailedEventAttributes': {
       const child = command(a.value.initiatedEventId, 'startChildWorkflow');
       if (a.value.cause !== StartChildWorkflowExecutionFailedCause.WORKFLOW_ALREADY_EXISTS) {
-        throw new Error(
-          `event ${event.eventId}: unknown StartChildWorkflowExecutionFailed cause ${StartChildWorkflowExecutionFailedCause[a.value.cause]}`,
-        );
+        const cause = StartChildWorkflowExecutionFailedCause[a.value.cause] ?? String(a.value.cause);
+        const failure: FailureShape = {
+          message: `[CHILD_START_FAILED] the server could not start child workflow "${child.workflowId}" (cause ${cause}); see the server log`,
+          source: FAILURE_SOURCE,
+          info: {
+            kind: 'application',
+            type: 'StartChildWorkflowExecutionFailed',
+            nonRetryable: true,
+            details: [],
+          },
+        };
+        return {
+          kind: 'resolveChildWorkflowStart',
+          seq: child.seq,
+          resolution: { status: 'failed', failure },
+        };
       }
       return {
         kind: 'resolveChildWorkflowStart',

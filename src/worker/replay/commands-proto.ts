@@ -21,14 +21,19 @@ import {
   StartTimerCommandAttributesSchema as StartTimer,
   UpsertWorkflowSearchAttributesCommandAttributesSchema as UpsertSearchAttributes,
 } from '../../gen/strata/v1/command_pb.js';
-import { ParentClosePolicy, RetryPolicySchema } from '../../gen/strata/v1/common_pb.js';
+import {
+  ParentClosePolicy,
+  type RetryPolicy,
+  RetryPolicySchema,
+  WorkflowIdReusePolicy,
+} from '../../gen/strata/v1/common_pb.js';
 import {
   AcceptWorkflowUpdateCommandAttributesSchema as AcceptUpdate,
   CompleteWorkflowUpdateCommandAttributesSchema as CompleteUpdate,
   RejectWorkflowUpdateCommandAttributesSchema as RejectUpdate,
   type UpdateRequestMessage,
 } from '../../gen/strata/v1/update_pb.js';
-import type { WorkflowCommand } from '../../workflow/activation.js';
+import type { RetryPolicyData, WorkflowCommand } from '../../workflow/activation.js';
 
 export interface CommandContext {
   /** The workflow's task queue: activities default to it. */
@@ -43,6 +48,17 @@ function requestOf(updateId: string, context: CommandContext): UpdateRequestMess
   const message = context.updateRequests.find((m) => m.protocolInstanceId === updateId);
   if (message === undefined) throw new Error(`update "${updateId}" was answered but no task delivered it`);
   return message;
+}
+
+function toProtoRetryPolicy(retry: RetryPolicyData | undefined): RetryPolicy | undefined {
+  if (retry === undefined) return undefined;
+  return create(RetryPolicySchema, {
+    initialIntervalMs: retry.initialIntervalMs ?? 0,
+    backoffCoefficient: retry.backoffCoefficient ?? 0,
+    maximumIntervalMs: retry.maximumIntervalMs ?? 0,
+    maximumAttempts: retry.maximumAttempts ?? 0,
+    nonRetryableErrorTypes: retry.nonRetryableErrorTypes ?? [],
+  });
 }
 
 export function toProtoCommand(command: WorkflowCommand, context: CommandContext): Command {
@@ -64,16 +80,7 @@ function protoAttributes(command: WorkflowCommand, context: CommandContext): Com
           scheduleToStartTimeoutMs: o.scheduleToStartTimeoutMs ?? 0,
           startToCloseTimeoutMs: o.startToCloseTimeoutMs ?? 0,
           heartbeatTimeoutMs: o.heartbeatTimeoutMs ?? 0,
-          retryPolicy:
-            o.retry === undefined
-              ? undefined
-              : create(RetryPolicySchema, {
-                  initialIntervalMs: o.retry.initialIntervalMs ?? 0,
-                  backoffCoefficient: o.retry.backoffCoefficient ?? 0,
-                  maximumIntervalMs: o.retry.maximumIntervalMs ?? 0,
-                  maximumAttempts: o.retry.maximumAttempts ?? 0,
-                  nonRetryableErrorTypes: o.retry.nonRetryableErrorTypes ?? [],
-                }),
+          retryPolicy: toProtoRetryPolicy(o.retry),
         }),
       };
     }
@@ -144,6 +151,14 @@ function protoAttributes(command: WorkflowCommand, context: CommandContext): Com
           workflowRunTimeoutMs: o.workflowRunTimeoutMs ?? 0,
           workflowTaskTimeoutMs: o.workflowTaskTimeoutMs ?? 0,
           parentClosePolicy: ParentClosePolicy[o.parentClosePolicy],
+          workflowIdReusePolicy:
+            o.workflowIdReusePolicy === undefined
+              ? WorkflowIdReusePolicy.UNSPECIFIED
+              : WorkflowIdReusePolicy[o.workflowIdReusePolicy as keyof typeof WorkflowIdReusePolicy],
+          retryPolicy: toProtoRetryPolicy(o.retry),
+          cronSchedule: o.cronSchedule,
+          memo: o.memo && toProtoMemo(o.memo),
+          searchAttributes: o.searchAttributes && toProtoSearchAttributes(o.searchAttributes),
         }),
       };
     }
