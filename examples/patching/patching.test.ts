@@ -2,6 +2,7 @@
  * P9: the guide's three stages end to end, on a time-skipping server with real workers: which histories replay on
  * which versions, which branch runs, which markers are recorded, and the non-determinism errors.
  */
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { WorkflowHandle } from 'strata/client';
 import { TestWorkflowEnvironment } from 'strata/testing';
@@ -156,6 +157,17 @@ describe('P9: the guide’s three stages', () => {
     expect(activityTypes(await handle.fetchHistory())).toEqual(['activityB']);
   });
 
+  it('P9: a v2 history exported from Temporal (marker, then its TemporalChangeVersion upsert) replays on v2 and v3, not vFinal', async () => {
+    const exported = JSON.parse(
+      await readFile(new URL('./histories/my-workflow-v2-temporal.json', import.meta.url), 'utf8'),
+    ) as { events: unknown[] };
+    const outcome = await replayOn(exported as unknown as History);
+    expect([outcome.v2, outcome.v3]).toEqual(['ok', 'ok']);
+    expect(outcome.vFinal).toMatch(
+      /^\[NDE\] workflow "guide-v2-temporal" .*at event 5 the history has MarkerRecorded \(patch "my-change-id"\)/,
+    );
+  });
+
   it('P9: a v1 workflow on vFinal fails its workflow task, stays open, and v2 resumes it', async () => {
     const handle = await startUntilSleeping('v1', 'p9-stuck');
     const broken = await workerOf('vFinal');
@@ -178,5 +190,27 @@ describe('P9: the guide’s three stages', () => {
 
     await finishOn('v2', handle);
     expect(activityTypes(await handle.fetchHistory())).toEqual(['activityA', 'activityThatMustRunAfterA']);
+  });
+});
+
+describe('P8: the Patches search attribute', () => {
+  it('P8: each marker adds its id to Patches (alias TemporalChangeVersion), so runs can be listed by patch', async () => {
+    const v1 = await startUntilSleeping('v1', 'p8-v1');
+    const v2 = await startUntilSleeping('v2', 'p8-v2');
+    const v3 = await startUntilSleeping('v3', 'p8-v3');
+    const ids = async (query: string) => {
+      const found: string[] = [];
+      for await (const info of env.client.workflow.list({ query })) found.push(info.workflowId);
+      return found.filter((id) => id.startsWith('p8-')).sort();
+    };
+    expect(await ids('Patches = "my-change-id"')).toEqual(['p8-v2', 'p8-v3']);
+    expect(await ids('TemporalChangeVersion = "my-change-id" AND ExecutionStatus = "Running"')).toEqual([
+      'p8-v2',
+      'p8-v3',
+    ]);
+    expect(await ids('WorkflowId = "p8-v1" AND Patches = "my-change-id"')).toEqual([]);
+    expect((await v2.describe()).searchAttributes.Patches).toEqual(['my-change-id']);
+    expect((await v1.describe()).searchAttributes.Patches).toBeUndefined();
+    for (const handle of [v1, v2, v3]) await handle.terminate('done');
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Reads histories as users have them: `HistoryEvent[]`, a `History` message, or JSON exported by Strata or
  * by Temporal (`temporal workflow show --output json`: string event ids, RFC 3339 `eventTime`, durations
- * such as `"10s"`, event types with or without the `EVENT_TYPE_` prefix).
+ * such as `"10s"`, task queues as `{ name, kind }`, event types with or without the `EVENT_TYPE_` prefix).
  */
 import { fromJson, type JsonValue } from '@bufbuild/protobuf';
 import { type History, type HistoryEvent, HistorySchema } from '../../gen/strata/v1/history_pb.js';
@@ -28,7 +28,7 @@ function normalizeEvent(event: Record<string, unknown>): Record<string, unknown>
     else if (key === 'eventTime' && typeof value === 'string') out.eventTimeMs = Date.parse(value);
     else if (key === 'eventType' && typeof value === 'string') out.eventType = eventTypeName(value);
     else if (key.endsWith('EventAttributes') && typeof value === 'object' && value !== null) {
-      out[key] = normalizeDurations(value as Record<string, unknown>);
+      out[key] = normalizeAttributes(value as Record<string, unknown>);
     } else out[key] = value;
   }
   return out;
@@ -42,14 +42,17 @@ function eventTypeName(value: string): string {
 
 const DURATION_KEY = /(Timeout|Interval)$/;
 
-/** Temporal writes durations as `"10s"`; our schema has `...Ms` numbers. Applied at every depth. */
-function normalizeDurations(value: Record<string, unknown>): Record<string, unknown> {
+/** Temporal writes durations as `"10s"` (our schema has `...Ms` numbers) and task queues as objects. At every depth. */
+function normalizeAttributes(value: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, field] of Object.entries(value)) {
     if (DURATION_KEY.test(key) && typeof field === 'string' && field.endsWith('s')) {
       out[`${key}Ms`] = Number.parseFloat(field) * 1000;
+    } else if (key === 'taskQueue' && typeof field === 'object' && field !== null && 'name' in field) {
+      // Temporal writes `{ "name": "orders", "kind": "TASK_QUEUE_KIND_NORMAL" }`; our schema has the name.
+      out[key] = (field as { name: unknown }).name;
     } else if (typeof field === 'object' && field !== null && !Array.isArray(field)) {
-      out[key] = normalizeDurations(field as Record<string, unknown>);
+      out[key] = normalizeAttributes(field as Record<string, unknown>);
     } else out[key] = field;
   }
   return out;

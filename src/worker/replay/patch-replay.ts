@@ -24,16 +24,31 @@ export function patchIdsOfTask(events: readonly HistoryEvent[], startedIndex: nu
 }
 
 /**
- * P5/P6: a deprecated patch marker that the code does not ask for at this point is skipped (the code no longer
- * calls `deprecatePatch`, or asks for another patch there). A marker that is not deprecated is never skipped.
+ * Command events replay passes over without a command of the code:
+ * - P5/P6: a deprecated patch marker that the code does not ask for at this point (the code no longer calls
+ *   `deprecatePatch`, or asks for another patch there). A marker that is not deprecated is never skipped.
+ * - the `UpsertWorkflowSearchAttributes` of `TemporalChangeVersion` alone that Temporal's workers write after each
+ *   patch marker, in histories exported from Temporal (Strata's server keeps `Patches` itself).
  */
-export function skipsDeprecatedMarker(event: HistoryEvent, command: WorkflowCommand | undefined): boolean {
+export function skipsPatchEvent(event: HistoryEvent, command: WorkflowCommand | undefined): boolean {
+  const a = event.attributes;
+  if (a.case === 'upsertWorkflowSearchAttributesEventAttributes') {
+    const fields = Object.keys(a.value.searchAttributes?.indexedFields ?? {});
+    return (
+      fields.length === 1 &&
+      fields[0] === TEMPORAL_PATCHES_ATTRIBUTE &&
+      command?.kind !== 'upsertSearchAttributes'
+    );
+  }
   const recorded = patchMarkerOfEvent(event);
   if (recorded === undefined || !recorded.deprecated) return false;
   const asked =
     command?.kind === 'recordMarker' ? patchMarkerOfRaw(command.markerName, command.details) : undefined;
   return asked?.id !== recorded.id;
 }
+
+/** The search attribute Temporal's workers upsert with the patches of a run. */
+const TEMPORAL_PATCHES_ATTRIBUTE = 'TemporalChangeVersion';
 
 /** What the replay saw where code and history diverged. */
 export interface Divergence {

@@ -27,7 +27,7 @@ import { ReplayError, WorkflowDeadlockError } from './errors.js';
 import { describeCommand, describeEvent, isCommandEvent } from './history-events.js';
 import { jobOfEvent, orderJobs, type ScheduledActivity } from './history-jobs.js';
 import { localActivityMarkersOfTask } from './local-activity-markers.js';
-import { nondeterminismAdvice, patchIdsOfTask, skipsDeprecatedMarker } from './patch-replay.js';
+import { nondeterminismAdvice, patchIdsOfTask, skipsPatchEvent } from './patch-replay.js';
 import { acceptedUpdatesByTask, updateJobsOfRequests } from './update-jobs.js';
 
 /** Local activities the worker is to start, and those (started earlier) the code no longer waits for. */
@@ -343,7 +343,7 @@ export class WorkflowRun {
   }
 
   #matchCommandEvent(event: HistoryEvent): void {
-    if (skipsDeprecatedMarker(event, this.#pending[0])) return;
+    if (skipsPatchEvent(event, this.#pending[0])) return;
     const command = this.#pending.shift();
     if (command === undefined) {
       throw this.#nde(
