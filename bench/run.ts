@@ -1,16 +1,17 @@
 /**
  * `npm run bench`: starts a dev server (SQLite in WAL mode, durable) and a worker as separate processes,
  * drives them from this process as the client, and prints throughput, latency, replay speed and worker
- * memory per cached workflow. Options: `-n 5000` workflows, `--concurrency 64`, `--cached 10000`.
+ * memory per cached workflow, and how fast `strata workflow replay` checks live histories. Options: `-n 5000`
+ * workflows, `--concurrency 64`, `--cached 10000`, `--cli-replay-histories 200 --cli-replay-steps 20`.
  */
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { Client, Connection } from 'strata/client';
 import { Worker } from 'strata/worker';
 import { finish, manySteps, oneActivity, parked } from './workflows.js';
@@ -22,6 +23,8 @@ const { values: options } = parseArgs({
     latency: { type: 'string', default: '300' },
     cached: { type: 'string', default: '10000' },
     'replay-steps': { type: 'string', default: '1000' },
+    'cli-replay-histories': { type: 'string', default: '200' },
+    'cli-replay-steps': { type: 'string', default: '20' },
   },
 });
 // Extra Node flags for the server and worker processes, e.g. STRATA_BENCH_NODE_ARGS='--cpu-prof' to profile.
@@ -53,6 +56,23 @@ function waitForOutput(child: ChildProcess, pattern: RegExp): Promise<void> {
     child.stdout?.on('data', onData);
     child.once('exit', onExit);
   });
+}
+
+/** CPU seconds a process has used (Linux `/proc`, clock ticks of 10 ms); 0 where `/proc` is missing. */
+function cpuSecondsOf(pid: number | undefined): number {
+  if (pid === undefined || !existsSync(`/proc/${pid}/stat`)) return 0;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Runs the `strata` CLI against the bench server and returns what it printed. */
+async function strataCli(args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)(process.execPath, ['bin/strata.js', ...args], {
+    cwd: root,
+    env: { ...process.env, STRATA_ADDRESS: address },
+    maxBuffer: 64 * 2 ** 20,
+  });
+  return stdout;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -143,6 +163,33 @@ const replaySeconds = (performance.now() - started) / 1000;
 results['replay speed (history events/s)'] =
   `${((history.events.length * rounds) / replaySeconds).toFixed(0)} (${history.events.length} events x ${rounds}, bundle built once per call)`;
 
+// `strata workflow replay` as a deploy check runs it: histories fetched from the server by a query, replayed in the
+// CLI process. Its own timer covers fetching and replaying (bundling and process start are reported apart).
+const cliHistories = Number(options['cli-replay-histories']);
+const cliSteps = Number(options['cli-replay-steps']);
+await inParallel(cliHistories, concurrency, (i) =>
+  client.workflow.execute(manySteps, { taskQueue: 'bench', workflowId: `cli-replay-${i}`, args: [cliSteps] }),
+);
+const cliQuery = 'WorkflowType = "manySteps" AND WorkflowId != "replay"';
+started = performance.now();
+const serverCpuBefore = cpuSecondsOf(server.pid);
+const cliReport = JSON.parse(
+  await strataCli(['workflow', 'replay', '--workflows', workflowsPath, '-q', cliQuery, '-o', 'json']),
+) as {
+  histories: number;
+  diverged: number;
+  events: number;
+  seconds: number;
+  cpuSeconds: number;
+  eventsPerSecond: number;
+};
+const cliWallSeconds = (performance.now() - started) / 1000;
+const serverCpu = cpuSecondsOf(server.pid) - serverCpuBefore;
+if (cliReport.diverged > 0)
+  throw new Error(`strata workflow replay: ${cliReport.diverged} histories diverged`);
+results['strata workflow replay (history events/s)'] =
+  `${cliReport.eventsPerSecond} (${cliReport.histories} histories, ${cliReport.events} events, fetch + replay ${cliReport.seconds.toFixed(2)} s; ` +
+  `CPU: CLI ${cliReport.cpuSeconds.toFixed(2)} s, server about ${serverCpu.toFixed(2)} s; whole command ${cliWallSeconds.toFixed(1)} s)`;
 const cached = Number(options.cached);
 const before = await askMemory(worker);
 await inParallel(cached, concurrency, (i) =>
@@ -156,6 +203,13 @@ while (after.cachedRuns - before.cachedRuns < cached) {
 const perRun = (after.heapUsed - before.heapUsed) / (after.cachedRuns - before.cachedRuns);
 results['worker memory per cached workflow'] =
   `${(perRun / 1024).toFixed(1)} KiB heap (${after.cachedRuns} cached, heap ${(after.heapUsed / 2 ** 20).toFixed(0)} MiB, rss ${(after.rss / 2 ** 20).toFixed(0)} MiB)`;
+// The stage advisor over the parked workflows, all running: one history fetch per workflow.
+started = performance.now();
+const status = JSON.parse(
+  await strataCli(['workflow', 'patch-status', 'no-such-patch', '--type', 'parked', '-o', 'json']),
+) as { seconds: number; types: { running: number }[] };
+results['strata workflow patch-status'] =
+  `${status.seconds.toFixed(2)} s for ${status.types[0]?.running ?? 0} running workflows (whole command ${((performance.now() - started) / 1000).toFixed(1)} s)`;
 await inParallel(cached, concurrency, (i) => client.workflow.getHandle(`parked-${i}`).signal(finish));
 
 await connection.close();

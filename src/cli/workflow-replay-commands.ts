@@ -40,6 +40,8 @@ export interface ReplayReport {
   events: number;
   /** Fetching and replaying, bundling excluded. */
   seconds: number;
+  /** CPU time of this process over the same span (fetching is mostly the server's work). */
+  cpuSeconds: number;
 }
 
 export function registerWorkflowReplayCommands(workflow: Command): void {
@@ -95,6 +97,7 @@ export async function replaySource(
   source: HistorySource,
 ): Promise<ReplayReport> {
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const progress = new ProgressBar('workflows', source.total);
   const outcomes: ReplayOutcome[] = [];
   const eventCounts: number[] = [];
@@ -131,12 +134,14 @@ export async function replaySource(
   } finally {
     progress.finish();
   }
+  const cpu = process.cpuUsage(cpuBefore);
   return {
     workflowsPath,
     bundleHash: bundle.hash,
     outcomes,
     events,
     seconds: (performance.now() - started) / 1000,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
   };
 }
 
@@ -197,6 +202,7 @@ export function reportToJson(report: ReplayReport) {
     failed: countOf(report, 'failed'),
     events: report.events,
     seconds: report.seconds,
+    cpuSeconds: report.cpuSeconds,
     eventsPerSecond: eventsPerSecond(report),
     results: report.outcomes,
   };

@@ -123,7 +123,9 @@ describe('strata workflow replay', () => {
     });
     expect(ok.exitCode).toBe(0);
     expect(ok.stdout).toContain('replayed cleanly  1');
-    const yourWorkflow = fileURLToPath(new URL('../workflow/fixtures/versions/v1.ts', import.meta.url));
+    const yourWorkflow = fileURLToPath(
+      new URL('../../examples/patching/guide-cases/added-sleep-v1.ts', import.meta.url),
+    );
     const both = await runCli([
       'workflow',
       'replay',

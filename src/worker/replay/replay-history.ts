@@ -52,8 +52,20 @@ export async function* runReplayHistories(
   histories: AsyncIterable<ReplayHistoriesItem> | Iterable<ReplayHistoriesItem>,
 ): AsyncGenerator<ReplayResult> {
   const sandbox = await sandboxFor(options);
-  for await (const { workflowId, history } of histories) yield replayObserved(sandbox, history, workflowId);
+  // Histories at hand are queued together: the sandbox runs them in one batch under one execution deadline, and
+  // arming a deadline (a thread) costs more than replaying a short history. Results keep the histories' order.
+  const pending: Promise<ReplayResult>[] = [];
+  for await (const { workflowId, history } of histories) {
+    const replay = replayObserved(sandbox, history, workflowId);
+    replay.catch(() => undefined); // awaited in order below; meanwhile a rejection is not unhandled
+    pending.push(replay);
+    if (pending.length >= REPLAY_WINDOW) yield await pending.shift()!;
+  }
+  while (pending.length > 0) yield await pending.shift()!;
 }
+
+/** How many replays {@link runReplayHistories} queues ahead of the result it yields. */
+const REPLAY_WINDOW = 32;
 
 /** {@link replayOne}, where a promise rejection the code leaves unhandled fails the replay, as it fails a task. */
 async function replayObserved(
