@@ -24,7 +24,7 @@ export interface WorkflowInfo {
   readonly namespace: string;
   /** 1 for the first attempt; grows with each retry of the workflow (its `retry` policy). */
   readonly attempt: number;
-  /** When the workflow execution (its first run) started. */
+  /** When this run's WorkflowExecutionStarted was written (for the first run, when the workflow started). */
   readonly startTime: Date;
   /** When this run started. */
   readonly runStartTime: Date;
