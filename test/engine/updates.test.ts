@@ -36,6 +36,19 @@ function sendUpdate(
   });
 }
 
+/** The update's stage as PollWorkflowExecutionUpdate reports it at once, or undefined before it was admitted. */
+function stageOf(workflowId: string, updateId: string): Promise<Stage | undefined> {
+  return test.client
+    .pollWorkflowExecutionUpdate({
+      namespace: 'default',
+      updateRef: { workflowExecution: { workflowId }, updateId },
+    })
+    .then(
+      (response) => response.stage,
+      () => undefined,
+    );
+}
+
 /** A started workflow whose first task completed with no commands: it waits, with no task of its own. */
 async function idleWorkflow(workflowId: string, taskQueue: string): Promise<number> {
   await startWorkflow(test.client, workflowId, taskQueue);
@@ -161,5 +174,92 @@ describe('speculative workflow tasks', () => {
       message: expect.stringContaining('[UPDATE_UNHANDLED]'),
     });
     expect((await history(test.client, 'wf-upd-ignored')).length).toBe(length);
+  });
+
+  it('that nobody answers in time go out again, still writing nothing', async () => {
+    await startWorkflow(test.client, 'wf-upd-timeout', 'q-upd-timeout', { workflowTaskTimeoutMs: 300 });
+    await completeWorkflowTask(test.client, await pollWorkflowTask(test.client, 'q-upd-timeout'), []);
+    const length = (await history(test.client, 'wf-upd-timeout')).length;
+    const pending = sendUpdate('wf-upd-timeout', 'u1');
+    const lost = await pollWorkflowTask(test.client, 'q-upd-timeout');
+    const retry = await pollWorkflowTask(test.client, 'q-upd-timeout');
+    expect(retry.speculative).toBe(true);
+    expect(retry.startedEventId).toBe(lost.startedEventId);
+    await expect(
+      completeWorkflowTask(test.client, lost, [reject(onlyRequest(lost), 'late')]),
+    ).rejects.toThrow(/TASK_NOT_FOUND/);
+    await completeWorkflowTask(test.client, retry, [reject(onlyRequest(retry), 'no')]);
+    expect((await pending).outcome?.value.value).toMatchObject({ message: 'no' });
+    expect((await history(test.client, 'wf-upd-timeout')).length).toBe(length);
+  });
+
+  it('that fail are written with their WorkflowTaskFailed, and the retry carries the update again', async () => {
+    const length = await idleWorkflow('wf-upd-failed', 'q-upd-failed');
+    const pending = sendUpdate('wf-upd-failed', 'u1');
+    const task = await pollWorkflowTask(test.client, 'q-upd-failed');
+    await test.client.respondWorkflowTaskFailed({
+      namespace: 'default',
+      taskToken: task.taskToken,
+      cause: 1,
+      failure: { message: 'bug in the handler', source: 'test' },
+      identity: 'test-worker',
+    });
+    const retry = await pollWorkflowTask(test.client, 'q-upd-failed');
+    expect(retry.speculative).toBe(false);
+    await completeWorkflowTask(test.client, retry, [accept(onlyRequest(retry)), complete('u1', 'fixed')]);
+    expect((await pending).outcome?.value.case).toBe('success');
+    expect(eventTypes((await history(test.client, 'wf-upd-failed')).slice(length))).toEqual([
+      'WORKFLOW_TASK_SCHEDULED',
+      'WORKFLOW_TASK_STARTED',
+      'WORKFLOW_TASK_FAILED',
+      'WORKFLOW_TASK_SCHEDULED',
+      'WORKFLOW_TASK_STARTED',
+      'WORKFLOW_TASK_COMPLETED',
+      'WORKFLOW_EXECUTION_UPDATE_ACCEPTED',
+      'WORKFLOW_EXECUTION_UPDATE_COMPLETED',
+    ]);
+  });
+});
+
+describe("updates and the run's own workflow tasks", () => {
+  it('an update sent while the first task is queued goes out with that task, not a speculative one', async () => {
+    await startWorkflow(test.client, 'wf-upd-queued', 'q-upd-queued');
+    const pending = sendUpdate('wf-upd-queued', 'u1');
+    await expect.poll(() => stageOf('wf-upd-queued', 'u1')).toBe(Stage.ADMITTED);
+    const task = await pollWorkflowTask(test.client, 'q-upd-queued');
+    expect(task.speculative).toBe(false);
+    expect(eventTypes(task.history?.events ?? [])[0]).toBe('WORKFLOW_EXECUTION_STARTED');
+    await completeWorkflowTask(test.client, task, [accept(onlyRequest(task)), complete('u1', 1)]);
+    expect((await pending).stage).toBe(Stage.COMPLETED);
+  });
+
+  it('an update sent while a task runs waits for its answer, then goes out with the next task', async () => {
+    await startWorkflow(test.client, 'wf-upd-running', 'q-upd-running');
+    const running = await pollWorkflowTask(test.client, 'q-upd-running');
+    expect(running.updateRequests).toHaveLength(0);
+    const pending = sendUpdate('wf-upd-running', 'u1');
+    await expect.poll(() => stageOf('wf-upd-running', 'u1')).toBe(Stage.ADMITTED);
+    await completeWorkflowTask(test.client, running, []);
+    const next = await pollWorkflowTask(test.client, 'q-upd-running');
+    expect(next.speculative).toBe(true);
+    await completeWorkflowTask(test.client, next, [accept(onlyRequest(next)), complete('u1', 2)]);
+    expect((await pending).stage).toBe(Stage.COMPLETED);
+  });
+
+  it('a run terminated before accepting an update fails it with a clear NotFound', async () => {
+    await idleWorkflow('wf-upd-terminated', 'q-upd-terminated');
+    const pending = sendUpdate('wf-upd-terminated', 'u1').then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    await pollWorkflowTask(test.client, 'q-upd-terminated');
+    await test.client.terminateWorkflowExecution({
+      namespace: 'default',
+      workflowExecution: { workflowId: 'wf-upd-terminated' },
+      reason: 'test',
+    });
+    expect(String(await pending)).toMatch(
+      /\[WORKFLOW_NOT_FOUND\] .* is already closed \(TERMINATED\); update "u1" was not accepted/,
+    );
   });
 });
