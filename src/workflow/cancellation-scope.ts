@@ -14,7 +14,7 @@
  */
 import { type Duration, msOptional } from '../common/duration.js';
 import { CancelledFailure } from '../common/failure.js';
-import { ASYNC_LOCAL_STORAGE_GLOBAL } from './activation.js';
+import { createAsyncStorage } from './async-storage.js';
 import { getActivator } from './global-state.js';
 
 export type CancelListener = (reason: CancelledFailure) => void;
@@ -32,44 +32,8 @@ export interface CancellationScopeOptions {
   parent?: CancellationScope;
 }
 
-/** The slice of Node's `AsyncLocalStorage` the runtime uses; the worker puts the class in the sandbox. */
-interface ScopeStorage {
-  getStore(): CancellationScope | undefined;
-  run<R>(store: CancellationScope, fn: () => R): R;
-}
-
-type StorageClass = new () => ScopeStorage;
-
-/**
- * Outside a worker's sandbox (workflow modules imported by plain Node code, where nothing runs anyway) a
- * synchronous stack stands in: `current()` is right inside `run`'s synchronous part only.
- */
-class SynchronousStorage implements ScopeStorage {
-  #store: CancellationScope | undefined;
-  getStore(): CancellationScope | undefined {
-    return this.#store;
-  }
-  run<R>(store: CancellationScope, fn: () => R): R {
-    const previous = this.#store;
-    this.#store = store;
-    try {
-      return fn();
-    } finally {
-      this.#store = previous;
-    }
-  }
-}
-
-function createStorage(): ScopeStorage {
-  const holder = globalThis as Record<string, unknown>;
-  const Storage = holder[ASYNC_LOCAL_STORAGE_GLOBAL] as StorageClass | undefined;
-  // Workflow code must not reach Node's async hooks itself: the class is taken once and the global removed.
-  delete holder[ASYNC_LOCAL_STORAGE_GLOBAL];
-  return Storage === undefined ? new SynchronousStorage() : new Storage();
-}
-
 /** One storage per sandbox: its values are scopes, each of one run, so runs never see each other's. */
-const storage = createStorage();
+const storage = createAsyncStorage<CancellationScope>();
 
 /** Marks the root scope, which has no parent. Not exported: users create scopes under the current one. */
 const NO_PARENT = Symbol('NO_PARENT');

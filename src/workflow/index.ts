@@ -102,9 +102,11 @@ export { deprecatePatch, patched } from './patches.js';
 export { upsertMemo, upsertSearchAttributes } from './search-attributes.js';
 export { condition, sleep } from './timers.js';
 export {
+  currentUpdateInfo,
   defineUpdate,
   setDefaultUpdateHandler,
   type UpdateDefinition,
   type UpdateHandlerOptions,
+  type UpdateInfo,
   type UpdateValidator,
 } from './updates.js';

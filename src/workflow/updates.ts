@@ -21,6 +21,7 @@ import { decodeValues, encodeValue } from '../common/converter.js';
 import { ApplicationFailure, errorToFailure, StrataFailure } from '../common/failure.js';
 import type { DoUpdateJob } from './activation.js';
 import type { Activator } from './activator.js';
+import { createAsyncStorage } from './async-storage.js';
 import { getActivator } from './global-state.js';
 import { HandlerUnfinishedPolicy, isThenable } from './handler-executions.js';
 
@@ -52,6 +53,29 @@ export interface UpdateHandlerOptions<Args extends unknown[]> {
   description?: string;
   /** @default HandlerUnfinishedPolicy.WARN_AND_ABANDON */
   unfinishedPolicy?: HandlerUnfinishedPolicy;
+}
+
+/** The update a handler or validator runs for, as `currentUpdateInfo()` returns it. */
+export interface UpdateInfo {
+  /** The update id: the client's `updateId`, or the one it generated. */
+  readonly id: string;
+  readonly name: string;
+}
+
+/** One per sandbox: its values follow each handler's async code, so concurrent handlers see their own. */
+const currentUpdate = createAsyncStorage<UpdateInfo>();
+
+/**
+ * The update whose validator or handler is running (across its awaits), or undefined outside one.
+ *
+ * @example
+ * setHandler(addItem, async (item) => {
+ *   log.info('adding', { updateId: currentUpdateInfo()?.id });
+ * });
+ */
+export function currentUpdateInfo(): UpdateInfo | undefined {
+  getActivator('currentUpdateInfo()');
+  return currentUpdate.getStore();
 }
 
 type UpdateHandlerFn = (...args: unknown[]) => unknown;
@@ -103,6 +127,10 @@ export class RunUpdates {
       this.#buffered.push(job);
       return;
     }
+    currentUpdate.run({ id: job.updateId, name: job.name }, () => this.#runUpdate(activator, job, entry));
+  }
+
+  #runUpdate(activator: Activator, job: DoUpdateJob, entry: UpdateHandlerEntry): void {
     const { updateId, name } = job;
     let args: unknown[];
     try {

@@ -20,8 +20,10 @@ import {
   close,
   failingUpdate,
   hastyReservations,
+  introspective,
   reservations,
   reserve,
+  whoAmI,
 } from './workflows.js';
 
 const workflowsPath = fileURLToPath(new URL('./workflows.ts', import.meta.url));
@@ -245,5 +247,25 @@ describe('startUpdate and update handles', () => {
     await handle.signal(close);
     await handle.result();
     expect(logs.some((entry) => entry.meta?.workflowId === 'reserve-quiet')).toBe(false);
+  });
+
+  it('currentUpdateInfo() gives each running handler (and its validator) its own update id and name, across awaits', async () => {
+    const handle = await env.client.workflow.start(introspective, { taskQueue, workflowId: 'introspective' });
+    const slow = await handle.startUpdate(whoAmI, {
+      args: [7_200_000],
+      updateId: 'slow',
+      waitForStage: WorkflowUpdateStage.ACCEPTED,
+    });
+    const fast = await handle.startUpdate(whoAmI, {
+      args: [3_600_000],
+      updateId: 'fast',
+      waitForStage: WorkflowUpdateStage.ACCEPTED,
+    });
+    expect(await Promise.all([slow.result(), fast.result()])).toEqual([
+      { id: 'slow', name: 'whoAmI' },
+      { id: 'fast', name: 'whoAmI' },
+    ]);
+    await handle.signal(close);
+    expect(await handle.result()).toBeUndefined();
   });
 });

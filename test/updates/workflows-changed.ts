@@ -3,7 +3,7 @@ import { allHandlersFinished, condition, proxyActivities, setHandler, sleep } fr
 import type * as activities from './activities.js';
 import { close, reserve } from './workflows.js';
 
-export { cart, catchAll, durableReservation, hastyReservations } from './workflows.js';
+export { cart, catchAll, durableReservation, hastyReservations, introspective } from './workflows.js';
 
 const { reserveStock } = proxyActivities<typeof activities>({ startToCloseTimeout: '1 minute' });
 

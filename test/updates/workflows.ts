@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  currentUpdateInfo,
   defineSignal,
   defineUpdate,
   HandlerUnfinishedPolicy,
@@ -10,6 +11,7 @@ import {
   setDefaultUpdateHandler,
   setHandler,
   sleep,
+  type UpdateInfo,
 } from 'strata/workflow';
 import type * as activities from './activities.js';
 
@@ -128,4 +130,29 @@ export async function durableReservation(): Promise<{ id: string; validatorRuns:
   );
   await condition(() => id !== undefined);
   return { id: id!, validatorRuns };
+}
+
+export const whoAmI = defineUpdate<UpdateInfo | undefined, [sleepMs: number]>('whoAmI');
+
+/** Each handler reads the update it runs for after an await; the main function, outside any, reads none. */
+export async function introspective(): Promise<UpdateInfo | undefined> {
+  let closing = false;
+  setHandler(
+    whoAmI,
+    async (sleepMs) => {
+      await sleep(sleepMs);
+      return currentUpdateInfo();
+    },
+    {
+      validator: () => {
+        if (currentUpdateInfo()?.name !== 'whoAmI') throw new Error('the validator does not know its update');
+      },
+    },
+  );
+  setHandler(close, () => {
+    closing = true;
+  });
+  await condition(() => closing);
+  await condition(allHandlersFinished);
+  return currentUpdateInfo();
 }
