@@ -3,6 +3,10 @@
  * drives them from this process as the client, and prints throughput, latency, replay speed and worker
  * memory per cached workflow, and how fast `strata workflow replay` checks live histories. Options: `-n 5000`
  * workflows, `--concurrency 64`, `--cached 10000`, `--cli-replay-histories 200 --cli-replay-steps 20`.
+ * `--db postgres` runs `strata server start` on a throwaway PostgreSQL server (durable settings) instead,
+ * `--db postgres://...` on an existing database; `--servers 2` then starts two server processes, each
+ * with its own worker process, and the client spreads workflows over both. `--synchronous-commit off`
+ * sets that on the throwaway server.
  */
 import { type ChildProcess, execFile, fork, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -14,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { Client, Connection } from 'strata/client';
 import { Worker } from 'strata/worker';
+import { type PostgresServer, startPostgres } from '../test/helpers/postgres.js';
 import { finish, manySteps, oneActivity, parked } from './workflows.js';
 
 const { values: options } = parseArgs({
@@ -25,8 +30,15 @@ const { values: options } = parseArgs({
     'replay-steps': { type: 'string', default: '1000' },
     'cli-replay-histories': { type: 'string', default: '200' },
     'cli-replay-steps': { type: 'string', default: '20' },
+    db: { type: 'string', default: 'sqlite' },
+    servers: { type: 'string', default: '1' },
+    'synchronous-commit': { type: 'string', default: 'on' },
   },
 });
+const serverCount = Number(options.servers);
+if (options.db === 'sqlite' && serverCount !== 1) {
+  throw new Error('--servers needs --db postgres: server processes share work only through PostgreSQL');
+}
 // Extra Node flags for the server and worker processes, e.g. STRATA_BENCH_NODE_ARGS='--cpu-prof' to profile.
 const nodeArgs = (process.env.STRATA_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -97,42 +109,73 @@ function askMemory(worker: ChildProcess): Promise<MemoryReport> {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'strata-bench-'));
-const port = await freePort();
-const address = `127.0.0.1:${port}`;
-const server = spawn(
-  process.execPath,
-  [
-    ...nodeArgs,
-    'bin/strata.js',
-    'server',
-    'start-dev',
-    '--port',
-    String(port),
-    '--db-filename',
-    join(dir, 'bench.db'),
-  ],
-  { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
-);
-await waitForOutput(server, /listening/);
-const worker = fork(fileURLToPath(new URL('./worker.ts', import.meta.url)), {
-  cwd: root,
-  execArgv: [...nodeArgs, '--import', 'tsx', '--expose-gc'],
-  env: { ...process.env, STRATA_ADDRESS: address },
-});
-await once(worker, 'message');
+// PostgreSQL as a production deployment keeps it: fsync and full page writes on; synchronous commit on
+// unless `--synchronous-commit off` (about the durability of SQLite's synchronous=NORMAL: a crash of the
+// database host may lose the last commits, a crash of a process loses nothing).
+const postgresSettings = {
+  fsync: 'on',
+  synchronous_commit: options['synchronous-commit'],
+  full_page_writes: 'on',
+  max_connections: '100',
+};
+let postgres: PostgresServer | undefined;
+let storageArgs: string[];
+let storage: string;
+if (options.db === 'sqlite') {
+  storageArgs = ['start-dev', '--db-filename', join(dir, 'bench.db')];
+  storage = 'SQLite WAL, durable';
+} else if (options.db === 'postgres') {
+  postgres = await startPostgres({ settings: postgresSettings });
+  storageArgs = ['start', '--db', await postgres.createDatabase('strata_bench')];
+  storage = `PostgreSQL (throwaway local server, ${Object.entries(postgresSettings)
+    .map(([name, value]) => `${name}=${value}`)
+    .join(', ')}, pool 10 per server)`;
+} else {
+  storageArgs = ['start', '--db', options.db];
+  storage = 'PostgreSQL (given database)';
+}
 
-const connection = await Connection.connect({ address });
-const client = new Client({ connection });
+const servers: ChildProcess[] = [];
+const addresses: string[] = [];
+const workers: ChildProcess[] = [];
+const connections: Connection[] = [];
+for (let i = 0; i < serverCount; i++) {
+  const port = await freePort();
+  const address = `127.0.0.1:${port}`;
+  addresses.push(address);
+  const server = spawn(
+    process.execPath,
+    [...nodeArgs, 'bin/strata.js', 'server', ...storageArgs, '--port', String(port)],
+    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  await waitForOutput(server, /listening/);
+  servers.push(server);
+  const worker = fork(fileURLToPath(new URL('./worker.ts', import.meta.url)), {
+    cwd: root,
+    execArgv: [...nodeArgs, '--import', 'tsx', '--expose-gc'],
+    env: { ...process.env, STRATA_ADDRESS: address },
+  });
+  await once(worker, 'message');
+  workers.push(worker);
+  connections.push(await Connection.connect({ address }));
+}
+const clients = connections.map((connection) => new Client({ connection }));
+// The CLI measurements below use the first server.
+const server = servers[0] as ChildProcess;
+const address = addresses[0] as string;
+// Workflow i goes through server i mod N (as a load balancer would spread them).
+const clientFor = (i: number): Client => clients[i % clients.length] as Client;
+const client = clients[0] as Client;
 const results: Record<string, string> = {};
 
 const total = Number(options.n);
 const concurrency = Number(options.concurrency);
 await inParallel(200, concurrency, (i) =>
-  client.workflow.execute(oneActivity, { taskQueue: 'bench', workflowId: `warm-${i}`, args: ['x'] }),
+  clientFor(i).workflow.execute(oneActivity, { taskQueue: 'bench', workflowId: `warm-${i}`, args: ['x'] }),
 );
 let started = performance.now();
 await inParallel(total, concurrency, (i) =>
-  client.workflow.execute(oneActivity, { taskQueue: 'bench', workflowId: `tp-${i}`, args: ['x'] }),
+  clientFor(i).workflow.execute(oneActivity, { taskQueue: 'bench', workflowId: `tp-${i}`, args: ['x'] }),
 );
 const seconds = (performance.now() - started) / 1000;
 results['throughput (workflows/s, one activity each)'] =
@@ -191,14 +234,23 @@ results['strata workflow replay (history events/s)'] =
   `${cliReport.eventsPerSecond} (${cliReport.histories} histories, ${cliReport.events} events, fetch + replay ${cliReport.seconds.toFixed(2)} s; ` +
   `CPU: CLI ${cliReport.cpuSeconds.toFixed(2)} s, server about ${serverCpu.toFixed(2)} s; whole command ${cliWallSeconds.toFixed(1)} s)`;
 const cached = Number(options.cached);
-const before = await askMemory(worker);
+/** The workers' memory and cache, summed over all of them. */
+async function askAllMemory(): Promise<MemoryReport> {
+  const reports = await Promise.all(workers.map(askMemory));
+  return reports.reduce((sum, report) => ({
+    heapUsed: sum.heapUsed + report.heapUsed,
+    rss: sum.rss + report.rss,
+    cachedRuns: sum.cachedRuns + report.cachedRuns,
+  }));
+}
+const before = await askAllMemory();
 await inParallel(cached, concurrency, (i) =>
-  client.workflow.start(parked, { taskQueue: 'bench', workflowId: `parked-${i}` }),
+  clientFor(i).workflow.start(parked, { taskQueue: 'bench', workflowId: `parked-${i}` }),
 );
-let after = await askMemory(worker);
+let after = await askAllMemory();
 while (after.cachedRuns - before.cachedRuns < cached) {
   await new Promise((resolve) => setTimeout(resolve, 200));
-  after = await askMemory(worker);
+  after = await askAllMemory();
 }
 const perRun = (after.heapUsed - before.heapUsed) / (after.cachedRuns - before.cachedRuns);
 results['worker memory per cached workflow'] =
@@ -210,14 +262,23 @@ const status = JSON.parse(
 ) as { seconds: number; types: { running: number }[] };
 results['strata workflow patch-status'] =
   `${status.seconds.toFixed(2)} s for ${status.types[0]?.running ?? 0} running workflows (whole command ${((performance.now() - started) / 1000).toFixed(1)} s)`;
-await inParallel(cached, concurrency, (i) => client.workflow.getHandle(`parked-${i}`).signal(finish));
+await inParallel(cached, concurrency, (i) => clientFor(i).workflow.getHandle(`parked-${i}`).signal(finish));
 
-await connection.close();
-worker.disconnect();
-await once(worker, 'exit');
-server.kill('SIGTERM');
-await once(server, 'exit');
+for (const connection of connections) await connection.close();
+for (const worker of workers) {
+  worker.disconnect();
+  await once(worker, 'exit');
+}
+for (const server of servers) {
+  server.kill('SIGTERM');
+  await once(server, 'exit');
+}
+await postgres?.destroy();
 rmSync(dir, { recursive: true, force: true });
 
-console.log('\nStrata benchmark (SQLite WAL, durable; server, worker and client in separate processes)');
+const processes =
+  serverCount === 1
+    ? 'server, worker and client'
+    : `${serverCount} servers, ${serverCount} workers and a client`;
+console.log(`\nStrata benchmark (${storage}; ${processes} in separate processes)`);
 for (const [name, value] of Object.entries(results)) console.log(`  ${name.padEnd(46)} ${value}`);
