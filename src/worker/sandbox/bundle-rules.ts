@@ -24,8 +24,16 @@ export interface RefusedImport {
   importer: string;
 }
 
-/** `srcRoot` is this package's `src/` (or `dist/`) folder. `refused` collects what was refused. */
-export function bundleRulesPlugin(srcRoot: string, refused: RefusedImport[]): Plugin {
+/**
+ * `srcRoot` is this package's `src/` (or `dist/`) folder. `refused` collects what was refused. `runtimeExports`
+ * are the names `strata/workflow` exports: its stand-in module declares them, so each run's workflow modules bind
+ * them directly instead of copying the whole runtime object into a fresh namespace (a cost paid per run).
+ */
+export function bundleRulesPlugin(
+  srcRoot: string,
+  refused: RefusedImport[],
+  runtimeExports: string[],
+): Plugin {
   const workflowIndex = path.join(srcRoot, 'workflow', 'index');
   const commonDir = path.join(srcRoot, 'common');
   return {
@@ -55,7 +63,7 @@ export function bundleRulesPlugin(srcRoot: string, refused: RefusedImport[]): Pl
       build.onLoad({ filter: /.*/, namespace: SHARED_NAMESPACE }, (args) => ({
         contents:
           args.path === 'workflow'
-            ? 'module.exports = globalThis.__strataRuntime;'
+            ? `export const { ${runtimeExports.filter((name) => name !== 'default').join(', ')} } = globalThis.__strataRuntime;`
             : `module.exports = globalThis.__strataCommon.${args.path.slice('common/'.length)};`,
         loader: 'js',
       }));

@@ -41,31 +41,50 @@ function packageRoot(): string {
   return fileURLToPath(new URL('../../', import.meta.url));
 }
 
-function runtimeEntryPath(root: string): string {
-  for (const candidate of ['workflow/runtime-entry.ts', 'workflow/runtime-entry.js']) {
+function runtimeModulePath(root: string, module: string): string {
+  for (const candidate of [`workflow/${module}.ts`, `workflow/${module}.js`]) {
     const file = path.join(root, candidate);
     if (existsSync(file)) return file;
   }
   throw new WorkflowBundleError(`[BUNDLE] the strata/workflow runtime was not found under ${root}`);
 }
 
-let runtimeCode: Promise<string> | undefined;
+/** The runtime evaluated once per sandbox, and the names `strata/workflow` exports. */
+interface Runtime {
+  code: string;
+  exports: string[];
+}
+
+let runtime: Promise<Runtime> | undefined;
 
 /** The runtime part is the same for every bundle of this process: build it once. */
-function buildRuntime(root: string): Promise<string> {
-  runtimeCode ??= esbuild
-    .build({
-      entryPoints: [runtimeEntryPath(root)],
-      bundle: true,
-      write: false,
+function buildRuntime(root: string): Promise<Runtime> {
+  const common = {
+    bundle: true,
+    write: false,
+    platform: 'neutral',
+    target: 'es2022',
+    absWorkingDir: root,
+  } as const;
+  runtime ??= Promise.all([
+    esbuild.build({
+      ...common,
+      entryPoints: [runtimeModulePath(root, 'runtime-entry')],
       format: 'iife',
-      platform: 'neutral',
-      target: 'es2022',
-      absWorkingDir: root,
       logLevel: 'silent',
-    })
-    .then((result) => result.outputFiles[0]!.text);
-  return runtimeCode;
+    }),
+    esbuild.build({
+      ...common,
+      entryPoints: [runtimeModulePath(root, 'index')],
+      format: 'esm',
+      metafile: true,
+      logLevel: 'silent',
+    }),
+  ]).then(([code, api]) => ({
+    code: code.outputFiles[0]!.text,
+    exports: Object.values(api.metafile.outputs)[0]?.exports ?? [],
+  }));
+  return runtime;
 }
 
 /**
@@ -80,7 +99,11 @@ function projectRootOf(workflowsPath: string): string {
   }
 }
 
-async function buildWorkflows(root: string, workflowsPath: string): Promise<string> {
+async function buildWorkflows(
+  root: string,
+  workflowsPath: string,
+  runtimeExports: string[],
+): Promise<string> {
   const cwd = projectRootOf(workflowsPath);
   const refused: RefusedImport[] = [];
   let result: esbuild.BuildResult<{ write: false; metafile: true }>;
@@ -110,7 +133,7 @@ async function buildWorkflows(root: string, workflowsPath: string): Promise<stri
             }));
           },
         },
-        bundleRulesPlugin(root, refused),
+        bundleRulesPlugin(root, refused, runtimeExports),
       ],
     });
   } catch (err) {
@@ -143,8 +166,9 @@ export async function bundleWorkflowCode(options: BundleOptions): Promise<Workfl
     throw new WorkflowBundleError(`[BUNDLE] workflowsPath "${workflowsPath}" does not exist`);
   }
   const root = packageRoot();
-  const [runtime, workflows] = await Promise.all([buildRuntime(root), buildWorkflows(root, workflowsPath)]);
-  const code = `${runtime}\nglobalThis.__strataLoadWorkflows = function () {\nvar module = { exports: {} }, exports = module.exports;\n${workflows}\nreturn module.exports;\n};\n`;
+  const { code: runtimeCode, exports } = await buildRuntime(root);
+  const workflows = await buildWorkflows(root, workflowsPath, exports);
+  const code = `${runtimeCode}\nglobalThis.__strataLoadWorkflows = function () {\nvar module = { exports: {} }, exports = module.exports;\n${workflows}\nreturn module.exports;\n};\n`;
   const hash = createHash('sha256').update(code).digest('hex');
   const sandbox = WorkflowSandbox.create({ code, hash });
   return { code, hash, workflowTypes: sandbox.workflowTypes };
