@@ -102,6 +102,7 @@ export async function replaySource(
   const outcomes: ReplayOutcome[] = [];
   const eventCounts: number[] = [];
   let events = 0;
+  let problems = 0;
   async function* counted() {
     for await (const { workflowId, events: history } of source.histories) {
       eventCounts.push(history.length);
@@ -128,8 +129,8 @@ export async function replaySource(
           : {}),
         ...(error === undefined ? {} : { error: error.message }),
       });
-      const diverged = outcomes.filter((o) => o.status !== 'replayed').length;
-      progress.update(outcomes.length, `${events.toLocaleString('en-US')} events, ${diverged} diverged`);
+      if (error !== undefined) problems++;
+      progress.update(outcomes.length, `${events.toLocaleString('en-US')} events, ${problems} not replayed`);
     }
   } finally {
     progress.finish();
