@@ -1,3 +1,4 @@
+import { decodeListCursor, encodeListCursor } from '../list-cursor.js';
 import { columns, prefixUpperBound } from '../sqlite/visibility.js';
 import type { ListPage } from '../store.js';
 import {
@@ -89,31 +90,6 @@ function compileFilter(filter: VisibilityFilter, namespace: string, params: Para
   }
 }
 
-/** Where the previous page ended: the sort key and run id of its last run. */
-interface Cursor {
-  key: VisibilityValue;
-  runId: string;
-}
-
-function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
-}
-
-function decodeCursor(text: string): Cursor {
-  const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-  if (
-    typeof value === 'object' &&
-    value !== null &&
-    'key' in value &&
-    (typeof value.key === 'number' || typeof value.key === 'string') &&
-    'runId' in value &&
-    typeof value.runId === 'string'
-  ) {
-    return { key: value.key, runId: value.runId };
-  }
-  throw new Error('malformed list cursor');
-}
-
 function whereClause(namespace: string, filter: VisibilityFilter | undefined, params: Params): string[] {
   const where = [`namespace = ${params.add(namespace)}`];
   if (filter) where.push(`(${compileFilter(filter, namespace, params)})`);
@@ -134,7 +110,7 @@ export async function listExecutions(
   const column = columns[order.field];
   const direction = order.direction === 'asc' ? 'ASC' : 'DESC';
   if (cursor) {
-    const after = decodeCursor(cursor);
+    const after = decodeListCursor(cursor);
     const beyond = order.direction === 'asc' ? '>' : '<';
     where.push(`(${column}, run_id) ${beyond} (${params.add(after.key)}, ${params.add(after.runId)})`);
   }
@@ -149,7 +125,7 @@ export async function listExecutions(
   if (result.rows.length > pageSize && last) {
     return {
       records,
-      nextCursor: encodeCursor({ key: last[column] as VisibilityValue, runId: last.run_id }),
+      nextCursor: encodeListCursor({ key: last[column] as VisibilityValue, runId: last.run_id }),
     };
   }
   return { records };

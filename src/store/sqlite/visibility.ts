@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { decodeListCursor, encodeListCursor } from '../list-cursor.js';
 import type { ListPage } from '../store.js';
 import {
   type ComparisonOperator,
@@ -146,31 +147,6 @@ function requiredCandidates(filter: VisibilityFilter, namespace: string): Compil
  */
 const fewCandidates = 5000;
 
-/** Where the previous page ended: the sort key and run id of its last run. */
-interface Cursor {
-  key: VisibilityValue;
-  runId: string;
-}
-
-function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
-}
-
-function decodeCursor(text: string): Cursor {
-  const value: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-  if (
-    typeof value === 'object' &&
-    value !== null &&
-    'key' in value &&
-    (typeof value.key === 'number' || typeof value.key === 'string') &&
-    'runId' in value &&
-    typeof value.runId === 'string'
-  ) {
-    return { key: value.key, runId: value.runId };
-  }
-  throw new Error('malformed list cursor');
-}
-
 /** List and count over the executions table; ad-hoc statements because the filter varies. */
 export class VisibilityQueries {
   constructor(private readonly db: Database.Database) {}
@@ -196,7 +172,7 @@ export class VisibilityQueries {
     // them matching: 15 ms -> 2 ms).
     const orderTerm = filter && this.hasFewCandidates(filter, namespace) ? `+${column}` : column;
     if (cursor) {
-      const after = decodeCursor(cursor);
+      const after = decodeListCursor(cursor);
       const beyond = order.direction === 'asc' ? '>' : '<';
       where.push(`(${column} ${beyond} ? OR (${column} = ? AND run_id ${beyond} ?))`);
       params.push(after.key, after.key, after.runId);
@@ -211,7 +187,7 @@ export class VisibilityQueries {
     const records = page.map(toExecutionRecord);
     const last = page.at(-1);
     if (rows.length > pageSize && last) {
-      return { records, nextCursor: encodeCursor({ key: last[column], runId: last.run_id }) };
+      return { records, nextCursor: encodeListCursor({ key: last[column], runId: last.run_id }) };
     }
     return { records };
   }
