@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Client, Connection } from '../../src/client/index.js';
-import type { HistoryEvent } from '../../src/gen/strata/v1/history_pb.js';
+import { eventCount } from '../helpers/load.js';
 import { parentOfChildren } from './fixtures/workflows.js';
 import {
   type ChildHandle,
@@ -29,10 +29,6 @@ afterAll(async () => {
   await Promise.all(processes.map((child) => child.kill('SIGKILL')));
   rmSync(dir, { recursive: true, force: true });
 });
-
-function count(events: HistoryEvent[], kind: HistoryEvent['attributes']['case']): number {
-  return events.filter((event) => event.attributes.case === kind).length;
-}
 
 describe('child workflows when the server process is killed', () => {
   it('every parent gets each child result once; each child runs once and names its parent', async () => {
@@ -80,9 +76,9 @@ describe('child workflows when the server process is killed', () => {
     for (const [n, handle] of handles.entries()) {
       expect(await handle.result()).toEqual(Array.from({ length: CHILDREN }, (_, i) => 2 * (n * 10 + i)));
       const { events } = await handle.fetchHistory();
-      expect(count(events, 'startChildWorkflowExecutionInitiatedEventAttributes')).toBe(CHILDREN);
-      expect(count(events, 'childWorkflowExecutionStartedEventAttributes')).toBe(CHILDREN);
-      expect(count(events, 'childWorkflowExecutionCompletedEventAttributes')).toBe(CHILDREN);
+      expect(eventCount(events, 'startChildWorkflowExecutionInitiatedEventAttributes')).toBe(CHILDREN);
+      expect(eventCount(events, 'childWorkflowExecutionStartedEventAttributes')).toBe(CHILDREN);
+      expect(eventCount(events, 'childWorkflowExecutionCompletedEventAttributes')).toBe(CHILDREN);
       const child = await client.workflow.getHandle(`parent-${n}-child-0`).describe();
       expect(child.parentExecution).toEqual({ workflowId: `parent-${n}`, runId: handle.firstExecutionRunId });
     }

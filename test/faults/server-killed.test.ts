@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Client, Connection, type WorkflowHandle } from '../../src/client/index.js';
-import type { HistoryEvent } from '../../src/gen/strata/v1/history_pb.js';
+import { eventCount, forEachLimited } from '../helpers/load.js';
 import { proceed, timerActivitySignal } from './fixtures/workflows.js';
 import {
   type ChildHandle,
@@ -23,27 +23,6 @@ afterAll(async () => {
   await Promise.all(children.map((child) => child.kill('SIGKILL')));
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** Runs `work` on every item, at most `concurrency` at a time. */
-async function forEachLimited<T>(
-  items: T[],
-  concurrency: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) {
-        const item = items[next++] as T;
-        await work(item);
-      }
-    }),
-  );
-}
-
-function eventCount(events: HistoryEvent[], kind: HistoryEvent['attributes']['case']): number {
-  return events.filter((event) => event.attributes.case === kind).length;
-}
 
 describe('a server process killed with SIGKILL under load', () => {
   it('restarted on the same port and database: every workflow completes exactly once, each signal recorded once, with the right result', async () => {

@@ -1,6 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Client, Connection, type WorkflowHandle } from '../../src/client/index.js';
-import type { HistoryEvent } from '../../src/gen/strata/v1/history_pb.js';
 import { proceed, timerActivitySignal } from '../faults/fixtures/workflows.js';
 import {
   type ChildHandle,
@@ -9,6 +8,7 @@ import {
   startWorkerProcess,
   waitFor,
 } from '../faults/processes.js';
+import { eventCount, forEachLimited } from '../helpers/load.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 
 // 200 by default keeps the suite fast; STRATA_MULTI_SERVER_WORKFLOWS=2000 runs the issue's full size.
@@ -22,24 +22,6 @@ afterAll(async () => {
   await Promise.all(children.map((child) => child.kill('SIGKILL')));
   await dropDatabase?.();
 });
-
-/** Runs `work` on every item, at most `concurrency` at a time. */
-async function forEachLimited<T>(
-  items: T[],
-  concurrency: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) await work(items[next++] as T);
-    }),
-  );
-}
-
-function eventCount(events: HistoryEvent[], kind: HistoryEvent['attributes']['case']): number {
-  return events.filter((event) => event.attributes.case === kind).length;
-}
 
 async function clientOf(server: ServerProcess): Promise<Client> {
   const connection = await Connection.connect({ address: server.address });
