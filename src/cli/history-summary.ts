@@ -9,6 +9,7 @@ import { localActivityDataOfAttributes } from '../common/local-activity-marker-p
 import { patchMarkerOfAttributes } from '../common/patch-marker-proto.js';
 import { payloadsToValues } from '../common/payload-proto.js';
 import { memoValues, searchAttributeValues } from '../common/search-attributes-proto.js';
+import { describeOverrideChange } from '../common/versioning-proto.js';
 import {
   ContinueAsNewInitiator,
   type Failure,
@@ -288,6 +289,8 @@ function summarizeAttributes(attributes: HistoryEvent['attributes']): string {
     case 'requestCancelExternalWorkflowExecutionInitiatedEventAttributes':
     case 'externalWorkflowExecutionCancelRequestedEventAttributes':
       return execution(attributes.value.workflowExecution);
+    case 'workflowExecutionOptionsUpdatedEventAttributes':
+      return describeOverrideChange(attributes.value);
     default: {
       const unknownCase: never = attributes;
       return compactJson(unknownCase);

@@ -54,6 +54,7 @@ const eventTypes: Record<EventAttributesCase, EventType> = {
     EventType.REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED,
   externalWorkflowExecutionCancelRequestedEventAttributes:
     EventType.EXTERNAL_WORKFLOW_EXECUTION_CANCEL_REQUESTED,
+  workflowExecutionOptionsUpdatedEventAttributes: EventType.WORKFLOW_EXECUTION_OPTIONS_UPDATED,
 };
 
 export function eventTypeOf(attributesCase: EventAttributesCase): EventType {
