@@ -54,6 +54,8 @@ export interface RolloutGate {
   workflowType: string;
   /** The gate workflow's one argument, when given. */
   input?: unknown;
+  /** Where the gate runs; may be left out when the version's workers poll a single workflow task queue. */
+  taskQueue?: string;
 }
 
 export interface RolloutSpec {
@@ -197,6 +199,10 @@ const rolloutSchema = strictObject({
       .string({ error: orRequired('must be a workflow type name') })
       .min(1, 'must be a workflow type name'),
     input: z.unknown().optional(),
+    taskQueue: z
+      .string({ error: 'must be a task queue name' })
+      .min(1, 'must be a task queue name')
+      .optional(),
   }).optional(),
   onGateFailure: z
     .enum(GATE_FAILURE_ACTIONS, {
@@ -332,7 +338,7 @@ function toManifest(doc: ManifestDocument, source: string, baseDir: string): Wor
         rampPercentage: step.rampPercentage,
         pauseDurationMs: step.pauseDuration,
       })),
-      ...(gate === undefined ? {} : { gate: { workflowType: gate.workflowType, input: gate.input } }),
+      ...(gate === undefined ? {} : { gate }),
       onGateFailure,
     },
     sunset: { scaledownDelayMs: doc.spec.sunset.scaledownDelay, deleteDelayMs: doc.spec.sunset.deleteDelay },

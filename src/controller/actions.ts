@@ -1,0 +1,38 @@
+/**
+ * What the planner asks for. Every action carries the reason the controller logs and `status` shows.
+ */
+import type { WorkerTemplate } from './manifest.js';
+
+export type ControllerAction =
+  /** Run `replicas` processes of the build; `template` is given for the manifest's build (others reuse the runtime's record). */
+  | { kind: 'scale'; buildId: string; replicas: number; template?: WorkerTemplate; reason: string }
+  /** `buildId` undefined with 0 removes the ramp. */
+  | {
+      kind: 'setRamping';
+      buildId: string | undefined;
+      percentage: number;
+      conflictToken: string;
+      reason: string;
+    }
+  | { kind: 'setCurrent'; buildId: string; conflictToken: string; reason: string }
+  /** Start the gate workflow pinned to the build (by override) on `taskQueue`. */
+  | {
+      kind: 'startGate';
+      buildId: string;
+      workflowId: string;
+      workflowType: string;
+      taskQueue: string;
+      args: unknown[];
+      reason: string;
+    }
+  /** Stop and forget the build's processes, then (when `onServer`) delete its version on the server. */
+  | { kind: 'deleteVersion'; buildId: string; onServer: boolean; reason: string }
+  /** Nothing to do yet: due at `dueMs`, or when something outside changes (workers poll, a gate ends). */
+  | { kind: 'wait'; buildId?: string; dueMs?: number; reason: string }
+  /** Cannot go on without a person: a failed gate, a version that cannot be brought back up. */
+  | { kind: 'blocked'; buildId: string; reason: string };
+
+/** The actions that change something (everything but waits and blocks). */
+export function isEffect(action: ControllerAction): boolean {
+  return action.kind !== 'wait' && action.kind !== 'blocked';
+}
