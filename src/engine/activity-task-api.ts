@@ -46,7 +46,7 @@ export async function pollActivityTask(
     effects: CommitEffects,
   ): Promise<PollActivityTaskQueueResponse | undefined> => {
     for (let i = 0; i < maxStaleClaims; i++) {
-      const task = await tx.claimTask(namespace, taskQueue, 'activity');
+      const task = await tx.claimTask(namespace, taskQueue, 'activity', '');
       if (!task) return undefined;
       const record = await tx.getExecution(namespace, task.runId);
       if (!record) continue;

@@ -13,7 +13,7 @@ export function linkCluster(core: EngineCore, cluster: StoreCluster, queries: Qu
   return cluster.subscribe((event: ClusterEvent) => {
     switch (event.type) {
       case 'task':
-        core.matching.notify(queueChannel(event.namespace, event.taskQueue, event.kind));
+        core.matching.notify(queueChannel(event.namespace, event.taskQueue, event.kind, event.version));
         return;
       case 'closed':
         core.wakeCloseWaiters(runKey(event.namespace, event.runId));

@@ -200,7 +200,9 @@ export class EngineCore {
   private async handOff(tx: StoreTransaction, effects: CommitEffects, handed: Handed[]): Promise<void> {
     if (effects.tasks.length === 0) return;
     for (const task of [...effects.tasks]) {
-      const handoff = this.matching.takeHandoff(queueChannel(task.namespace, task.taskQueue, task.kind));
+      const handoff = this.matching.takeHandoff(
+        queueChannel(task.namespace, task.taskQueue, task.kind, task.version),
+      );
       if (!handoff) continue;
       const entry: Handed = { handoff, task, result: undefined };
       handed.push(entry);
@@ -217,7 +219,7 @@ export class EngineCore {
     for (const task of effects.tasks) {
       // A poller that took the task (or, with no result, claims again) needs no wake-up.
       if (skip.has(task)) continue;
-      this.matching.notify(queueChannel(task.namespace, task.taskQueue, task.kind));
+      this.matching.notify(queueChannel(task.namespace, task.taskQueue, task.kind, task.version));
     }
     for (const key of effects.closedRuns) this.wakeCloseWaiters(key);
     if (Number.isFinite(effects.earliestTimerMs)) this.hooks.onTimerSet(effects.earliestTimerMs);

@@ -2,8 +2,10 @@ import type { StoreTransaction, TaskKind } from '../store/store.js';
 import type { CommitEffects } from './engine-core.js';
 import type { TaskNotifier } from './notifier.js';
 
-export function queueChannel(namespace: string, taskQueue: string, kind: TaskKind): string {
-  return `${namespace}\u0000${taskQueue}\u0000${kind}`;
+/** Where pollers of a queue wait: one channel per version of the workers ('' = unversioned workers). */
+export function queueChannel(namespace: string, taskQueue: string, kind: TaskKind, version = ''): string {
+  const channel = `${namespace}\u0000${taskQueue}\u0000${kind}`;
+  return version === '' ? channel : `${channel}\u0000${version}`;
 }
 
 interface Waiter {

@@ -94,7 +94,7 @@ export async function pollWorkflowTask(
     effects: CommitEffects,
   ): Promise<PollWorkflowTaskQueueResponse | undefined> => {
     for (let i = 0; i < maxStaleClaims; i++) {
-      const task = await tx.claimTask(namespace, taskQueue, 'workflow');
+      const task = await tx.claimTask(namespace, taskQueue, 'workflow', '');
       if (!task) return undefined;
       const record = await tx.getExecution(namespace, task.runId);
       if (!record) continue;

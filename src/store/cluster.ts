@@ -9,7 +9,7 @@ import type { TaskKind } from './store.js';
 /** Something another server process committed; delivered after its commit, never for a rollback. */
 export type ClusterEvent =
   /** A task was queued (and not started by a poll of the committing process). */
-  | { type: 'task'; namespace: string; taskQueue: string; kind: TaskKind }
+  | { type: 'task'; namespace: string; taskQueue: string; kind: TaskKind; version: string }
   /** A run closed. */
   | { type: 'closed'; namespace: string; runId: string }
   /** A query was put in the shared query table for pollers of this workflow task queue. */

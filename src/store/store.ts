@@ -40,6 +40,12 @@ export interface NewTask {
   runId: string;
   scheduledEventId: number;
   attempt: number;
+  /** The workers that may take it: a version `deployment:buildId`, or '' (the default) for unversioned workers. */
+  version?: string;
+  /** True when routing changes leave its version as it is (pinned workflows, sticky queues). */
+  pinned?: boolean;
+  /** The workflow id's ramp bucket (0-99, V3), for re-routing an unpinned task when the routing changes. */
+  rampBucket?: number;
 }
 
 export interface TaskRecord extends NewTask {
@@ -77,6 +83,71 @@ export interface SearchAttributeDefinition {
 export interface IndexedSearchAttribute {
   name: string;
   value: string | number;
+}
+
+/** A worker deployment and its routing (V2). Build ids are '' for none (current: unversioned workers). */
+export interface DeploymentRecord {
+  namespace: string;
+  name: string;
+  createTimeMs: number;
+  currentBuildId: string;
+  rampingBuildId: string;
+  /** 0-100. */
+  rampingPercentage: number;
+  currentChangedMs: number;
+  rampingChangedMs: number;
+  rampingPercentageChangedMs: number;
+  /** Grows with each routing change: the conflict token. */
+  revision: number;
+  lastModifierIdentity: string;
+}
+
+/**
+ * A version of a deployment. `openPinned` is the exact count of open workflows pinned to it (V8), kept
+ * by `adjustOpenPinned` only; `putDeploymentVersion` leaves it and `hadPinned` as they are.
+ */
+export interface DeploymentVersionRecord {
+  namespace: string;
+  deploymentName: string;
+  buildId: string;
+  createTimeMs: number;
+  openPinned: number;
+  /** True once any workflow was pinned to it. */
+  hadPinned: boolean;
+  /** When `openPinned` last moved between zero and non-zero, or the engine marked a routing change. */
+  drainageChangedMs: number;
+  /** 0 when not current / not ramping / never. */
+  currentSinceMs: number;
+  rampingSinceMs: number;
+  firstActivationMs: number;
+  lastDeactivationMs: number;
+}
+
+export interface VersionTaskQueue {
+  namespace: string;
+  deploymentName: string;
+  buildId: string;
+  taskQueue: string;
+  kind: TaskKind;
+}
+
+/** A worker polling a queue; deployment name and build id are '' for an unversioned worker. */
+export interface PollerRecord {
+  namespace: string;
+  taskQueue: string;
+  kind: TaskKind;
+  identity: string;
+  deploymentName: string;
+  buildId: string;
+  lastAccessMs: number;
+}
+
+/** How a deployment routes unpinned tasks: to `ramping` when the ramp bucket < percentage, else `current`. */
+export interface TaskRoute {
+  /** Versions as `deployment:buildId`; '' for unversioned workers / no ramp. */
+  current: string;
+  ramping: string;
+  percentage: number;
 }
 
 export interface ExecutionWrite {
@@ -127,8 +198,13 @@ export interface StoreTransaction {
   insertExecution(execution: NewExecution): Promise<void>;
   /** Fails with ConcurrencyConflictError if the version changed. Returns the new version. */
   updateExecution(update: ExecutionUpdate): Promise<number>;
-  /** Atomically takes the oldest task of a queue off it. */
-  claimTask(namespace: string, taskQueue: string, kind: TaskKind): Promise<TaskRecord | undefined>;
+  /** Atomically takes the oldest task of a queue for the workers of `version` ('' = unversioned) off it. */
+  claimTask(
+    namespace: string,
+    taskQueue: string,
+    kind: TaskKind,
+    version: string,
+  ): Promise<TaskRecord | undefined>;
   /** Atomically takes a timer; false if another process fired it or it was replaced or deleted. */
   claimTimer(id: number): Promise<boolean>;
   readHistory(namespace: string, runId: string, fromEventId: number, limit: number): Promise<StoredEvent[]>;
@@ -137,6 +213,66 @@ export interface StoreTransaction {
   putSearchAttribute(namespace: string, definition: SearchAttributeDefinition): Promise<void>;
   /** Unregisters an attribute and drops its indexed values from every run; false if it was not registered. */
   deleteSearchAttribute(namespace: string, name: string): Promise<boolean>;
+
+  listDeployments(namespace: string): Promise<DeploymentRecord[]>;
+  getDeployment(namespace: string, name: string): Promise<DeploymentRecord | undefined>;
+  /** Inserts or replaces the deployment row. */
+  putDeployment(record: DeploymentRecord): Promise<void>;
+  /** Deletes the deployment with its versions, their task queues and their pollers. */
+  deleteDeployment(namespace: string, name: string): Promise<void>;
+  listDeploymentVersions(namespace: string, deploymentName: string): Promise<DeploymentVersionRecord[]>;
+  getDeploymentVersion(
+    namespace: string,
+    deploymentName: string,
+    buildId: string,
+  ): Promise<DeploymentVersionRecord | undefined>;
+  /** Inserts the version, or updates its times; never touches `openPinned` / `hadPinned` of a stored row. */
+  putDeploymentVersion(record: DeploymentVersionRecord): Promise<void>;
+  /** Deletes the version with its task queues and pollers. */
+  deleteDeploymentVersion(namespace: string, deploymentName: string, buildId: string): Promise<void>;
+  /**
+   * Adds `delta` to the version's open pinned count, atomically (concurrent transactions never lose a
+   * change). When the count moves between zero and non-zero, `drainageChangedMs` becomes `nowMs`; a
+   * positive delta sets `hadPinned`. Creates the version row (createTime `nowMs`) if missing. Returns
+   * the new count.
+   */
+  adjustOpenPinned(
+    namespace: string,
+    deploymentName: string,
+    buildId: string,
+    delta: number,
+    nowMs: number,
+  ): Promise<number>;
+  /** Records that a version's workers poll a queue (idempotent). */
+  addVersionTaskQueue(queue: VersionTaskQueue): Promise<void>;
+  /** The queues of a version, or of every version of the deployment when `buildId` is omitted. */
+  listVersionTaskQueues(
+    namespace: string,
+    deploymentName: string,
+    buildId?: string,
+  ): Promise<VersionTaskQueue[]>;
+  /**
+   * The deployments with a version polling this queue. PostgreSQL reads them FOR SHARE, so a routing
+   * change (which updates the row) and a task routed by the old routing cannot interleave.
+   */
+  deploymentsOfTaskQueue(namespace: string, taskQueue: string, kind: TaskKind): Promise<DeploymentRecord[]>;
+  /** Re-routes the queued unpinned tasks of these queues by `route`; returns how many moved. */
+  rerouteTasks(
+    namespace: string,
+    queues: ReadonlyArray<{ taskQueue: string; kind: TaskKind }>,
+    route: TaskRoute,
+  ): Promise<number>;
+  /** Gives every queued task of a run this version and pinning (an override moved it: V5). */
+  retargetRunTasks(namespace: string, runId: string, version: string, pinned: boolean): Promise<void>;
+  /** Inserts or refreshes a poller. */
+  recordPoller(poller: PollerRecord): Promise<void>;
+  /** Pollers seen at or after `sinceMs`, optionally of one queue and/or one version. */
+  listPollers(
+    namespace: string,
+    filter: { sinceMs: number; taskQueue?: string; deploymentName?: string; buildId?: string },
+  ): Promise<PollerRecord[]>;
+  /** Forgets a worker's pollers (it shut down). */
+  deletePollers(namespace: string, identity: string): Promise<void>;
 }
 
 export interface Store {

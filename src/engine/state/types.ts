@@ -1,4 +1,5 @@
 import type { SearchAttributeTypeName } from '../../common/search-attributes.js';
+import type { VersioningBehavior, VersioningOverride } from '../../common/versioning.js';
 import type { ChildState, ParentState } from './child-workflows.js';
 
 /**
@@ -122,6 +123,25 @@ export interface ExecutionState {
   parent?: ParentState;
   /** Children initiated and not closed yet, by the initiated event id. */
   children?: Record<string, ChildState>;
+  /** Worker deployment versioning (V1-V8); absent for runs that never met a versioned worker or an override. */
+  versioning?: VersioningState;
+}
+
+/** See `versioning.ts` for the rules that read it. */
+export interface VersioningState {
+  /** What the workflow declared at its last completed workflow task (unset: an unversioned worker). */
+  behavior?: VersioningBehavior;
+  /** The version (`deployment:buildId`) of the worker that completed its last workflow task. */
+  version?: string;
+  override?: VersioningOverride;
+  /**
+   * The version whose open pinned count includes this run ('' or absent: none). Kept equal to the
+   * effective pinned version while the run is open, zeroed when it closes, each change in the same
+   * transaction as the count (V8).
+   */
+  countedPinnedVersion?: string;
+  /** The version of the worker owning `stickyTaskQueue`. */
+  stickyVersion?: string;
 }
 
 /** Where an accepted update's events are; 0 while its handler has not finished. */

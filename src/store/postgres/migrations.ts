@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { sql as initial } from './migrations/0001-initial.js';
 import { sql as searchAttributes } from './migrations/0002-search-attributes.js';
+import { sql as workerDeployments } from './migrations/0003-worker-deployments.js';
 
 /**
  * Numbered, immutable migrations, kept as TS modules so they ship inside the compiled package. Number N
@@ -9,6 +10,7 @@ import { sql as searchAttributes } from './migrations/0002-search-attributes.js'
 export const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> = [
   { version: 1, name: 'initial', sql: initial },
   { version: 2, name: 'search-attributes', sql: searchAttributes },
+  { version: 3, name: 'worker-deployments', sql: workerDeployments },
 ];
 
 // Any constant works; it only has to be the same in every server process.

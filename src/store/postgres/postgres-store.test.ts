@@ -51,7 +51,9 @@ describe('PostgresStore', () => {
   it('claims a task and a timer exactly once across concurrent connections', async () => {
     await store.transaction((tx) => tx.insertExecution(execution('a', 'run-1')));
     const claims = await Promise.all(
-      Array.from({ length: 4 }, () => store.transaction((tx) => tx.claimTask('default', 'q', 'workflow'))),
+      Array.from({ length: 4 }, () =>
+        store.transaction((tx) => tx.claimTask('default', 'q', 'workflow', '')),
+      ),
     );
     expect(claims.filter((claim) => claim !== undefined)).toHaveLength(1);
     const [timer] = await store.dueTimers(100, 10);

@@ -15,6 +15,7 @@ import type {
 import { ConcurrencyConflictError } from '../store.js';
 import type { VisibilityFilter, VisibilityOrder } from '../visibility-filter.js';
 import { notifyChannel, notifyPayloads, PostgresCluster, type StoreLog } from './cluster.js';
+import * as deployments from './deployments.js';
 import { isConnectionError, sqlState, toStoreError } from './errors.js';
 import * as executions from './executions.js';
 import * as history from './history.js';
@@ -248,6 +249,7 @@ export class PostgresStore implements Store {
           namespace: task.namespace,
           taskQueue: task.taskQueue,
           kind: task.kind,
+          version: task.version ?? '',
         });
       }
     }
@@ -276,8 +278,8 @@ export class PostgresStore implements Store {
         await this.applyWrite(client, state, update.namespace, update.runId, update);
         return version;
       },
-      claimTask: async (namespace, taskQueue, kind) => {
-        const claimed = await tasks.claimTask(client, namespace, taskQueue, kind);
+      claimTask: async (namespace, taskQueue, kind, version) => {
+        const claimed = await tasks.claimTask(client, namespace, taskQueue, kind, version);
         if (!claimed) return undefined;
         state.taskClaimed(claimed.task.id);
         state.prefetched = claimed.execution;
@@ -291,6 +293,36 @@ export class PostgresStore implements Store {
         searchAttributes.putSearchAttribute(client, namespace, definition),
       deleteSearchAttribute: (namespace, name) =>
         searchAttributes.deleteSearchAttribute(client, namespace, name),
+      listDeployments: (namespace) => deployments.listDeployments(client, namespace),
+      getDeployment: (namespace, name) => deployments.getDeployment(client, namespace, name),
+      putDeployment: (record) => deployments.putDeployment(client, record),
+      deleteDeployment: (namespace, name) => deployments.deleteDeployment(client, namespace, name),
+      listDeploymentVersions: (namespace, deploymentName) =>
+        deployments.listVersions(client, namespace, deploymentName),
+      getDeploymentVersion: (namespace, deploymentName, buildId) =>
+        deployments.getVersion(client, namespace, deploymentName, buildId),
+      putDeploymentVersion: (record) => deployments.putVersion(client, record),
+      deleteDeploymentVersion: (namespace, deploymentName, buildId) =>
+        deployments.deleteVersion(client, namespace, deploymentName, buildId),
+      adjustOpenPinned: (namespace, deploymentName, buildId, delta, nowMs) =>
+        deployments.adjustOpenPinned(client, namespace, deploymentName, buildId, delta, nowMs),
+      addVersionTaskQueue: (queue) => deployments.addTaskQueue(client, queue),
+      listVersionTaskQueues: (namespace, deploymentName, buildId) =>
+        deployments.listTaskQueues(client, namespace, deploymentName, buildId),
+      deploymentsOfTaskQueue: (namespace, taskQueue, kind) =>
+        deployments.deploymentsOfTaskQueue(client, namespace, taskQueue, kind),
+      rerouteTasks: async (namespace, queues, route) => {
+        let moved = 0;
+        for (const queue of queues) {
+          moved += await deployments.rerouteTasks(client, namespace, queue.taskQueue, queue.kind, route);
+        }
+        return moved;
+      },
+      retargetRunTasks: (namespace, runId, version, pinned) =>
+        deployments.retargetRunTasks(client, namespace, runId, version, pinned),
+      recordPoller: (poller) => deployments.recordPoller(client, poller),
+      listPollers: (namespace, filter) => deployments.listPollers(client, namespace, filter),
+      deletePollers: (namespace, identity) => deployments.deletePollers(client, namespace, identity),
     };
   }
 }

@@ -10,6 +10,9 @@ interface TaskRow {
   run_id: string;
   scheduled_event_id: number;
   attempt: number;
+  version: string;
+  pinned: boolean;
+  ramp_bucket: number;
   execution: ExecutionRow | null;
 }
 
@@ -23,17 +26,18 @@ export async function claimTask(
   namespace: string,
   taskQueue: string,
   kind: TaskKind,
+  version: string,
 ): Promise<{ task: TaskRecord; execution: ExecutionRecord | undefined } | undefined> {
   const result = await runPrepared<TaskRow>(
     db,
     `WITH claimed AS (
        DELETE FROM tasks WHERE id = (
-         SELECT id FROM tasks WHERE namespace = $1 AND task_queue = $2 AND kind = $3
+         SELECT id FROM tasks WHERE namespace = $1 AND task_queue = $2 AND kind = $3 AND version = $4
          ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
-       RETURNING id, namespace, task_queue, kind, run_id, scheduled_event_id, attempt)
+       RETURNING id, namespace, task_queue, kind, run_id, scheduled_event_id, attempt, version, pinned, ramp_bucket)
      SELECT claimed.*, to_json(e) AS execution FROM claimed
      LEFT JOIN executions e ON e.namespace = claimed.namespace AND e.run_id = claimed.run_id`,
-    [namespace, taskQueue, kind],
+    [namespace, taskQueue, kind, version],
   );
   const row = result.rows[0];
   if (!row) return undefined;
@@ -45,6 +49,9 @@ export async function claimTask(
     runId: row.run_id,
     scheduledEventId: row.scheduled_event_id,
     attempt: row.attempt,
+    version: row.version,
+    pinned: row.pinned,
+    rampBucket: row.ramp_bucket,
   };
   return { task, execution: row.execution ? toExecutionRecord(row.execution) : undefined };
 }

@@ -46,8 +46,8 @@ describe('SqliteStore', () => {
   it('claims a task and a timer exactly once', async () => {
     await store.transaction((tx) => tx.insertExecution(execution('a', 'run-1')));
     const claims = await Promise.all([
-      store.transaction((tx) => tx.claimTask('default', 'q', 'workflow')),
-      store.transaction((tx) => tx.claimTask('default', 'q', 'workflow')),
+      store.transaction((tx) => tx.claimTask('default', 'q', 'workflow', '')),
+      store.transaction((tx) => tx.claimTask('default', 'q', 'workflow', '')),
     ]);
     expect(claims.filter((claim) => claim !== undefined)).toHaveLength(1);
     const [timer] = await store.dueTimers(100, 10);

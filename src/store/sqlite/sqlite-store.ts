@@ -14,6 +14,7 @@ import type {
   TimerRecord,
 } from '../store.js';
 import type { VisibilityFilter, VisibilityOrder } from '../visibility-filter.js';
+import { DeploymentTables } from './deployments.js';
 import { ExecutionsTable } from './executions.js';
 import { HistoryTable } from './history.js';
 import { applyMigrations } from './migrations.js';
@@ -50,6 +51,7 @@ export class SqliteStore implements Store {
   private readonly timers: TimersTable;
   private readonly visibility: VisibilityQueries;
   private readonly searchAttributes: SearchAttributesTable;
+  private readonly deployments: DeploymentTables;
   private readonly tx: StoreTransaction;
   private readonly begin: Database.Statement;
   private readonly commit: Database.Statement;
@@ -78,6 +80,7 @@ export class SqliteStore implements Store {
     this.timers = new TimersTable(this.db);
     this.visibility = new VisibilityQueries(this.db);
     this.searchAttributes = new SearchAttributesTable(this.db);
+    this.deployments = new DeploymentTables(this.db);
     this.begin = this.db.prepare('BEGIN IMMEDIATE');
     this.commit = this.db.prepare('COMMIT');
     this.rollback = this.db.prepare('ROLLBACK');
@@ -254,13 +257,43 @@ export class SqliteStore implements Store {
         namespace: string,
         taskQueue: string,
         kind: TaskKind,
-      ): Promise<TaskRecord | undefined> => this.tasks.claim(namespace, taskQueue, kind),
+        version: string,
+      ): Promise<TaskRecord | undefined> => this.tasks.claim(namespace, taskQueue, kind, version),
       claimTimer: async (id: number) => this.timers.claim(id),
       readHistory: async (namespace, runId, fromEventId, limit) =>
         this.history.read(namespace, runId, fromEventId, limit),
       listSearchAttributes: async (namespace) => this.searchAttributes.list(namespace),
       putSearchAttribute: async (namespace, definition) => this.searchAttributes.put(namespace, definition),
       deleteSearchAttribute: async (namespace, name) => this.searchAttributes.delete(namespace, name),
+      listDeployments: async (namespace) => this.deployments.listDeployments(namespace),
+      getDeployment: async (namespace, name) => this.deployments.getDeployment(namespace, name),
+      putDeployment: async (record) => this.deployments.putDeployment(record),
+      deleteDeployment: async (namespace, name) => this.deployments.deleteDeployment(namespace, name),
+      listDeploymentVersions: async (namespace, deploymentName) =>
+        this.deployments.listVersions(namespace, deploymentName),
+      getDeploymentVersion: async (namespace, deploymentName, buildId) =>
+        this.deployments.getVersion(namespace, deploymentName, buildId),
+      putDeploymentVersion: async (record) => this.deployments.putVersion(record),
+      deleteDeploymentVersion: async (namespace, deploymentName, buildId) =>
+        this.deployments.deleteVersion(namespace, deploymentName, buildId),
+      adjustOpenPinned: async (namespace, deploymentName, buildId, delta, nowMs) =>
+        this.deployments.adjustOpenPinned(namespace, deploymentName, buildId, delta, nowMs),
+      addVersionTaskQueue: async (queue) => this.deployments.addTaskQueue(queue),
+      listVersionTaskQueues: async (namespace, deploymentName, buildId) =>
+        this.deployments.listTaskQueues(namespace, deploymentName, buildId),
+      deploymentsOfTaskQueue: async (namespace, taskQueue, kind) =>
+        this.deployments.deploymentsOfTaskQueue(namespace, taskQueue, kind),
+      rerouteTasks: async (namespace, queues, route) => {
+        let moved = 0;
+        for (const queue of queues)
+          moved += this.tasks.reroute(namespace, queue.taskQueue, queue.kind, route);
+        return moved;
+      },
+      retargetRunTasks: async (namespace, runId, version, pinned) =>
+        this.tasks.retargetRun(namespace, runId, version, pinned),
+      recordPoller: async (poller) => this.deployments.recordPoller(poller),
+      listPollers: async (namespace, filter) => this.deployments.listPollers(namespace, filter),
+      deletePollers: async (namespace, identity) => this.deployments.deletePollers(namespace, identity),
     };
   }
 }
