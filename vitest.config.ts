@@ -6,7 +6,11 @@ import { configDefaults, defineConfig } from 'vitest/config';
 const subpaths = ['workflow', 'activity', 'client', 'worker', 'testing'];
 
 // Tests that need PostgreSQL whatever the project; the engine suite runs in both projects.
-const postgresOnly = ['test/postgres/**/*.test.ts', 'src/store/postgres/**/*.test.ts'];
+const postgresOnly = [
+  'test/postgres/**/*.test.ts',
+  'src/store/postgres/**/*.test.ts',
+  'test/batch/**/*-postgres.test.ts',
+];
 
 export default defineConfig({
   resolve: {
@@ -34,7 +38,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'postgres',
-          include: ['test/engine/**/*.test.ts', ...postgresOnly],
+          include: ['test/engine/**/*.test.ts', 'test/batch/batch-operations.test.ts', ...postgresOnly],
           env: { STRATA_TEST_STORE: 'postgres' },
           globalSetup: ['test/helpers/postgres-global-setup.ts'],
         },

@@ -1,3 +1,4 @@
+import { BatchClient } from './batch-client.js';
 import { type ClientOptions, resolveClientOptions } from './client-options.js';
 import type { Connection } from './connection.js';
 import { WorkflowClient } from './workflow-client.js';
@@ -14,6 +15,8 @@ export class Client {
   readonly namespace: string;
   readonly identity: string;
   readonly workflow: WorkflowClient;
+  /** Durable batch operations: terminate, cancel or signal every workflow a query matches. */
+  readonly batch: BatchClient;
 
   constructor(options: ClientOptions) {
     const resolved = resolveClientOptions(options);
@@ -21,5 +24,6 @@ export class Client {
     this.namespace = resolved.namespace;
     this.identity = resolved.identity;
     this.workflow = new WorkflowClient(resolved);
+    this.batch = new BatchClient(resolved);
   }
 }

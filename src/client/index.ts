@@ -44,6 +44,17 @@ export {
 } from '../common/search-attributes.js';
 export { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '../common/workflow-id-policies.js';
 export { IndexedValueType } from '../gen/strata/v1/common_pb.js';
+export {
+  BatchClient,
+  type BatchOperationAction,
+  type BatchOperationDescription,
+  type BatchOperationFailure,
+  type BatchOperationStateName,
+  type BatchOperationSummary,
+  type BatchOperationTypeName,
+  type StartBatchOperationOptions,
+  type WaitForBatchOptions,
+} from './batch-client.js';
 export { Client } from './client.js';
 export type { ClientOptions } from './client-options.js';
 export {

@@ -31,6 +31,11 @@ export interface EngineLimits extends ContinueAsNewLimits {
   maxInFlightUpdates: number;
   /** Updates a run accepts in its life; continue-as-new starts afresh (Temporal's default). @default 2000 */
   maxTotalUpdates: number;
+  /**
+   * How long a server holds a running batch operation without renewing it; another server takes the
+   * batch over this long after its holder died. @default 30000
+   */
+  batchLeaseMs: number;
 }
 
 export const defaultLimits: EngineLimits = {
@@ -40,6 +45,7 @@ export const defaultLimits: EngineLimits = {
   listPageSize: 100,
   maxInFlightUpdates: 10,
   maxTotalUpdates: 2000,
+  batchLeaseMs: 30_000,
   suggestContinueAsNewHistoryLength: 4096,
   suggestContinueAsNewHistorySizeBytes: 4 * 1024 * 1024,
 };

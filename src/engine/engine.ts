@@ -1,5 +1,17 @@
 import { create } from '@bufbuild/protobuf';
 import {
+  type DescribeBatchOperationRequest,
+  type DescribeBatchOperationResponse,
+  type ListBatchOperationsRequest,
+  type ListBatchOperationsResponse,
+  type StartBatchOperationRequest,
+  type StartBatchOperationResponse,
+  StartBatchOperationResponseSchema,
+  type StopBatchOperationRequest,
+  type StopBatchOperationResponse,
+  StopBatchOperationResponseSchema,
+} from '../gen/strata/v1/batch_pb.js';
+import {
   type AddSearchAttributesRequest,
   type AddSearchAttributesResponse,
   AddSearchAttributesResponseSchema,
@@ -78,6 +90,13 @@ import {
   respondActivityCompleted,
   respondActivityFailed,
 } from './activity-task-api.js';
+import {
+  describeBatchOperation,
+  listBatchOperations,
+  startBatchOperation,
+  stopBatchOperation,
+} from './batch/batch-api.js';
+import { BatchRunner } from './batch/batch-runner.js';
 import { type Clock, RealClock, VirtualClock } from './clock.js';
 import { linkCluster } from './cluster-link.js';
 import { defaultLimits, EngineCore, type EngineLimits } from './engine-core.js';
@@ -137,6 +156,7 @@ export class Engine {
   private readonly core: EngineCore;
   private readonly timerQueue: TimerQueue;
   private readonly queries: Queries;
+  private readonly batches: BatchRunner;
   private readonly unlinkCluster: (() => void) | undefined;
   private timeSkipping = false;
   private idleCheckScheduled = false;
@@ -164,6 +184,9 @@ export class Engine {
     this.timerQueue = new TimerQueue(options.store, this.clock, (timer) => this.fireTimer(timer), logger);
     // Timers survive restarts: overdue ones fire at once, the rest are armed.
     this.timerQueue.start();
+    // So do batch operations: running ones resume where their last commit left them.
+    this.batches = new BatchRunner(this.core);
+    this.batches.start();
   }
 
   getSystemInfo(): GetSystemInfoResponse {
@@ -271,6 +294,29 @@ export class Engine {
     return this.core.track(async () =>
       create(ListSearchAttributesResponseSchema, await listSearchAttributes(this.core, request)),
     );
+  }
+
+  startBatchOperation(request: StartBatchOperationRequest): Promise<StartBatchOperationResponse> {
+    return this.core.track(async () => {
+      await startBatchOperation(this.core, request);
+      this.batches.wake();
+      return create(StartBatchOperationResponseSchema, {});
+    });
+  }
+
+  stopBatchOperation(request: StopBatchOperationRequest): Promise<StopBatchOperationResponse> {
+    return this.core.track(async () => {
+      await stopBatchOperation(this.core, request);
+      return create(StopBatchOperationResponseSchema, {});
+    });
+  }
+
+  describeBatchOperation(request: DescribeBatchOperationRequest): Promise<DescribeBatchOperationResponse> {
+    return this.core.track(() => describeBatchOperation(this.core, request));
+  }
+
+  listBatchOperations(request: ListBatchOperationsRequest): Promise<ListBatchOperationsResponse> {
+    return this.core.track(() => listBatchOperations(this.core, request));
   }
 
   pollWorkflowTaskQueue(
@@ -445,6 +491,7 @@ export class Engine {
       }),
     );
     await this.timerQueue.stop();
+    await this.batches.stop();
     await this.core.waitIdle();
   }
 }

@@ -29,7 +29,10 @@ export type EngineErrorCode =
   | 'SEARCH_ATTRIBUTE_NOT_FOUND'
   | 'UPDATE_NOT_FOUND'
   | 'UPDATE_LIMIT'
-  | 'STORE_UNAVAILABLE';
+  | 'STORE_UNAVAILABLE'
+  | 'BATCH_NOT_FOUND'
+  | 'BATCH_ALREADY_EXISTS'
+  | 'BATCH_NOT_RUNNING';
 
 export interface EngineErrorOptions {
   code: EngineErrorCode;

@@ -183,7 +183,7 @@ export async function terminateWorkflow(
   return {};
 }
 
-interface RunRef {
+export interface RunRef {
   namespace: string;
   workflowId: string;
   /** Empty for the latest run of the workflow id. */
@@ -208,9 +208,21 @@ async function mutateRunningWorkflow(
   run: RunRef,
   change: (m: Mutation) => void,
 ): Promise<void> {
-  await core.transact(async (tx, effects) => {
-    const record = await core.resolveRun(tx, run.namespace, run.workflowId, run.runId);
-    if (!isRunning(record)) throw workflowClosed(run.namespace, run.workflowId, record.runId);
-    await core.mutate(tx, effects, record, change);
-  });
+  await core.transact((tx, effects) => changeRunningWorkflow(core, tx, effects, run, change));
+}
+
+/**
+ * Applies `change` to the run inside `tx`; the run must still be running. The RPCs above and batch
+ * operations (engine/batch/) change runs through it.
+ */
+export async function changeRunningWorkflow(
+  core: EngineCore,
+  tx: StoreTransaction,
+  effects: CommitEffects,
+  run: RunRef,
+  change: (m: Mutation) => void,
+): Promise<void> {
+  const record = await core.resolveRun(tx, run.namespace, run.workflowId, run.runId);
+  if (!isRunning(record)) throw workflowClosed(run.namespace, run.workflowId, record.runId);
+  await core.mutate(tx, effects, record, change);
 }

@@ -141,21 +141,29 @@ export async function listWorkflows(
   const namespace = core.checkNamespace(request.namespace);
   const { filter, order } = await parseQuery(core, namespace, request.query);
   const pageSize = request.pageSize > 0 ? Math.min(request.pageSize, 1000) : core.limits.listPageSize;
-  const cursor =
-    request.nextPageToken.length > 0 ? Buffer.from(request.nextPageToken).toString('utf8') : undefined;
-  let page: Awaited<ReturnType<typeof core.store.listExecutions>>;
+  const page = await readListPage(request.nextPageToken, (cursor) =>
+    core.store.listExecutions(namespace, filter, pageSize, cursor, order),
+  );
+  return create(ListWorkflowExecutionsResponseSchema, {
+    executions: page.records.map(executionInfo),
+    nextPageToken: page.nextCursor ? Buffer.from(page.nextCursor) : new Uint8Array(),
+  });
+}
+
+/** Reads the page a list request's token points at; a token the store cannot decode is the caller's mistake. */
+export async function readListPage<P>(
+  nextPageToken: Uint8Array,
+  read: (cursor: string | undefined) => Promise<P>,
+): Promise<P> {
+  const cursor = nextPageToken.length > 0 ? Buffer.from(nextPageToken).toString('utf8') : undefined;
   try {
-    page = await core.store.listExecutions(namespace, filter, pageSize, cursor, order);
+    return await read(cursor);
   } catch (error) {
     if (cursor && error instanceof Error && /cursor|JSON/.test(error.message)) {
       throw invalidArgument('next_page_token is malformed; pass the token unchanged');
     }
     throw error;
   }
-  return create(ListWorkflowExecutionsResponseSchema, {
-    executions: page.records.map(executionInfo),
-    nextPageToken: page.nextCursor ? Buffer.from(page.nextCursor) : new Uint8Array(),
-  });
 }
 
 export async function countWorkflows(
@@ -168,7 +176,7 @@ export async function countWorkflows(
 }
 
 /** Parses a list or count query; the registry is read only when the query has a condition. */
-async function parseQuery(core: EngineCore, namespace: string, query: string): Promise<ParsedQuery> {
+export async function parseQuery(core: EngineCore, namespace: string, query: string): Promise<ParsedQuery> {
   const registry = query.trim() === '' ? new Map() : await loadRegistry(core.store, namespace);
   return parseVisibilityQuery(query, registry);
 }

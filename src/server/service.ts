@@ -55,6 +55,10 @@ export function createWorkflowService(engine: Engine, logger: Logger): WorkflowS
     addSearchAttributes: (request) => mapErrors(() => engine.addSearchAttributes(request)),
     removeSearchAttributes: (request) => mapErrors(() => engine.removeSearchAttributes(request)),
     listSearchAttributes: (request) => mapErrors(() => engine.listSearchAttributes(request)),
+    startBatchOperation: (request) => mapErrors(() => engine.startBatchOperation(request)),
+    stopBatchOperation: (request) => mapErrors(() => engine.stopBatchOperation(request)),
+    describeBatchOperation: (request) => mapErrors(() => engine.describeBatchOperation(request)),
+    listBatchOperations: (request) => mapErrors(() => engine.listBatchOperations(request)),
     updateWorkflowExecution: (request, context) =>
       mapErrors(() => engine.updateWorkflowExecution(request, { signal: context.signal })),
     pollWorkflowExecutionUpdate: (request, context) =>

@@ -4,6 +4,7 @@
  * through one transaction that checks the execution's `version` (optimistic concurrency: several
  * server processes may share one database). Claims of tasks and timers are atomic in the database.
  */
+import type { BatchOperationReads, BatchOperationTransaction } from './batch-operations.js';
 import type { StoreCluster } from './cluster.js';
 import type { VisibilityFilter, VisibilityOrder } from './visibility-filter.js';
 
@@ -190,7 +191,7 @@ export interface ListPage {
 }
 
 /** Operations available inside one transaction. */
-export interface StoreTransaction {
+export interface StoreTransaction extends BatchOperationTransaction {
   getExecution(namespace: string, runId: string): Promise<ExecutionRecord | undefined>;
   /** The running execution of a workflow id, else the one started last. */
   findLatestExecution(namespace: string, workflowId: string): Promise<ExecutionRecord | undefined>;
@@ -275,7 +276,7 @@ export interface StoreTransaction {
   deletePollers(namespace: string, identity: string): Promise<void>;
 }
 
-export interface Store {
+export interface Store extends BatchOperationReads {
   transaction<T>(fn: (tx: StoreTransaction) => Promise<T>): Promise<T>;
   getExecution(namespace: string, runId: string): Promise<ExecutionRecord | undefined>;
   findLatestExecution(namespace: string, workflowId: string): Promise<ExecutionRecord | undefined>;

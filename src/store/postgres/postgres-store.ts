@@ -1,4 +1,5 @@
 import pg from 'pg';
+import type { BatchItem, BatchOperationPage, BatchOperationRecord } from '../batch-operations.js';
 import type { ClusterEvent } from '../cluster.js';
 import type {
   ExecutionRecord,
@@ -14,6 +15,7 @@ import type {
 } from '../store.js';
 import { ConcurrencyConflictError } from '../store.js';
 import type { VisibilityFilter, VisibilityOrder } from '../visibility-filter.js';
+import * as batches from './batch-operations.js';
 import { notifyChannel, notifyPayloads, PostgresCluster, type StoreLog } from './cluster.js';
 import * as deployments from './deployments.js';
 import { isConnectionError, sqlState, toStoreError } from './errors.js';
@@ -213,6 +215,32 @@ export class PostgresStore implements Store {
     return this.read(() => executions.hasBusyExecutions(this.pool));
   }
 
+  getBatchOperation(namespace: string, jobId: string): Promise<BatchOperationRecord | undefined> {
+    return this.read(() => batches.getBatchOperation(this.pool, namespace, jobId));
+  }
+
+  listBatchOperations(
+    namespace: string,
+    pageSize: number,
+    cursor: string | undefined,
+  ): Promise<BatchOperationPage> {
+    return this.read(() => batches.listBatchOperations(this.pool, namespace, pageSize, cursor));
+  }
+
+  runnableBatchOperations(owner: string, nowMs: number, limit: number): Promise<BatchOperationRecord[]> {
+    return this.read(() => batches.runnableBatchOperations(this.pool, owner, nowMs, limit));
+  }
+
+  batchItems(
+    namespace: string,
+    jobId: string,
+    which: 'pending' | 'failed',
+    afterSeq: number,
+    limit: number,
+  ): Promise<BatchItem[]> {
+    return this.read(() => batches.batchItems(this.pool, namespace, jobId, which, afterSeq, limit));
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -323,6 +351,16 @@ export class PostgresStore implements Store {
       recordPoller: (poller) => deployments.recordPoller(client, poller),
       listPollers: (namespace, filter) => deployments.listPollers(client, namespace, filter),
       deletePollers: (namespace, identity) => deployments.deletePollers(client, namespace, identity),
+      insertBatchOperation: (batch) => batches.insertBatchOperation(client, batch),
+      getBatchOperation: (namespace, jobId) => batches.getBatchOperation(client, namespace, jobId),
+      addBatchItems: (namespace, jobId, targets, progress) =>
+        batches.addBatchItems(client, namespace, jobId, targets, progress),
+      finishBatchItem: (namespace, jobId, seq, outcome) =>
+        batches.finishBatchItem(client, namespace, jobId, seq, outcome),
+      closeBatchOperation: (namespace, jobId, close) =>
+        batches.closeBatchOperation(client, namespace, jobId, close),
+      leaseBatchOperation: (namespace, jobId, owner, nowMs, untilMs) =>
+        batches.leaseBatchOperation(client, namespace, jobId, owner, nowMs, untilMs),
     };
   }
 }

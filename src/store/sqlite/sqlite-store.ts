@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import type { BatchItem, BatchOperationPage, BatchOperationRecord } from '../batch-operations.js';
 import type {
   ExecutionRecord,
   ExecutionUpdate,
@@ -14,6 +15,7 @@ import type {
   TimerRecord,
 } from '../store.js';
 import type { VisibilityFilter, VisibilityOrder } from '../visibility-filter.js';
+import { BatchOperationsTable } from './batch-operations.js';
 import { DeploymentTables } from './deployments.js';
 import { ExecutionsTable } from './executions.js';
 import { HistoryTable } from './history.js';
@@ -52,6 +54,7 @@ export class SqliteStore implements Store {
   private readonly visibility: VisibilityQueries;
   private readonly searchAttributes: SearchAttributesTable;
   private readonly deployments: DeploymentTables;
+  private readonly batches: BatchOperationsTable;
   private readonly tx: StoreTransaction;
   private readonly begin: Database.Statement;
   private readonly commit: Database.Statement;
@@ -81,6 +84,7 @@ export class SqliteStore implements Store {
     this.visibility = new VisibilityQueries(this.db);
     this.searchAttributes = new SearchAttributesTable(this.db);
     this.deployments = new DeploymentTables(this.db);
+    this.batches = new BatchOperationsTable(this.db);
     this.begin = this.db.prepare('BEGIN IMMEDIATE');
     this.commit = this.db.prepare('COMMIT');
     this.rollback = this.db.prepare('ROLLBACK');
@@ -203,6 +207,32 @@ export class SqliteStore implements Store {
     return this.read(() => this.executions.hasBusy());
   }
 
+  getBatchOperation(namespace: string, jobId: string): Promise<BatchOperationRecord | undefined> {
+    return this.read(() => this.batches.get(namespace, jobId));
+  }
+
+  listBatchOperations(
+    namespace: string,
+    pageSize: number,
+    cursor: string | undefined,
+  ): Promise<BatchOperationPage> {
+    return this.read(() => this.batches.list(namespace, pageSize, cursor));
+  }
+
+  runnableBatchOperations(owner: string, nowMs: number, limit: number): Promise<BatchOperationRecord[]> {
+    return this.read(() => this.batches.runnable(owner, nowMs, limit));
+  }
+
+  batchItems(
+    namespace: string,
+    jobId: string,
+    which: 'pending' | 'failed',
+    afterSeq: number,
+    limit: number,
+  ): Promise<BatchItem[]> {
+    return this.read(() => this.batches.items(namespace, jobId, which, afterSeq, limit));
+  }
+
   async close(): Promise<void> {
     const release = await this.mutex.acquire();
     try {
@@ -294,6 +324,15 @@ export class SqliteStore implements Store {
       recordPoller: async (poller) => this.deployments.recordPoller(poller),
       listPollers: async (namespace, filter) => this.deployments.listPollers(namespace, filter),
       deletePollers: async (namespace, identity) => this.deployments.deletePollers(namespace, identity),
+      insertBatchOperation: async (batch) => this.batches.insert(batch),
+      getBatchOperation: async (namespace, jobId) => this.batches.get(namespace, jobId),
+      addBatchItems: async (namespace, jobId, targets, progress) =>
+        this.batches.addItems(namespace, jobId, targets, progress),
+      finishBatchItem: async (namespace, jobId, seq, outcome) =>
+        this.batches.finishItem(namespace, jobId, seq, outcome),
+      closeBatchOperation: async (namespace, jobId, close) => this.batches.close(namespace, jobId, close),
+      leaseBatchOperation: async (namespace, jobId, owner, nowMs, untilMs) =>
+        this.batches.lease(namespace, jobId, owner, nowMs, untilMs),
     };
   }
 }
