@@ -17,6 +17,7 @@ import type { ExecutionState } from './state/types.js';
 import { isSpeculativeTaskOutstanding, recordSpeculativeWorkflowTask } from './state/updates.js';
 import type { ContinueAsNewLimits } from './state/workflow-task.js';
 import { type SpeculativeTask, UpdateRegistry } from './update-registry.js';
+import type { SharedUpdates } from './update-sharing.js';
 
 export interface EngineLimits extends ContinueAsNewLimits {
   /** How long an empty poll waits for a task. @default 60000 */
@@ -95,7 +96,12 @@ interface Handed {
 /** Shared plumbing of the engine's operations: transactions with retry, state decode, notifications. */
 export class EngineCore {
   readonly closeWaiters = new Map<string, Set<() => void>>();
-  readonly updates = new UpdateRegistry(() => this.hooks.onCommit());
+  readonly updates = new UpdateRegistry((task) => {
+    this.hooks.onCommit();
+    this.sharedUpdates?.released(task);
+  });
+  /** Set when several server processes share the store: updates go through it (update-sharing.ts). */
+  sharedUpdates: SharedUpdates | undefined;
   closed = false;
   private inFlight = 0;
   private idle: (() => void) | undefined;

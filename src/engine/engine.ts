@@ -121,6 +121,7 @@ import type { TimerPayload } from './state/types.js';
 import { TimerQueue } from './timer-queue.js';
 import { applyTransfer } from './transfer-executor.js';
 import { pollWorkflowExecutionUpdate, updateWorkflowExecution } from './update-api.js';
+import { SharedUpdates } from './update-sharing.js';
 import {
   pollWorkflowTask,
   respondWorkflowTaskCompleted,
@@ -180,6 +181,7 @@ export class Engine {
     this.queries = new Queries(this.core, options.store.cluster);
     // Several server processes on one database: hear what the others commit.
     const cluster = options.store.cluster;
+    this.core.sharedUpdates = cluster && new SharedUpdates(this.core, cluster);
     this.unlinkCluster = cluster && linkCluster(this.core, cluster, this.queries);
     this.timerQueue = new TimerQueue(options.store, this.clock, (timer) => this.fireTimer(timer), logger);
     // Timers survive restarts: overdue ones fire at once, the rest are armed.

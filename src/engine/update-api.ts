@@ -54,15 +54,22 @@ export async function updateWorkflowExecution(
   );
   const key = runKey(namespace, record.runId);
   const state = parseState(record);
+  const shared = core.sharedUpdates;
   let pending: PendingUpdate | undefined;
   if (state.updates?.[updateId] === undefined) {
     if (!isRunning(record)) throw closedBeforeAccepted(record, updateId);
+    // Several server processes: the update may have been sent through another one.
+    if (shared) await shared.sync(namespace, record.runId);
     pending = core.updates.pending(key, updateId);
     if (pending === undefined) {
       checkLimits(core, record, key);
       // The request as stored in history: identity included, so a resend that differs changes nothing.
+      await shared?.share(namespace, record.runId, request.request!);
       pending = core.updates.admit(key, request.request!);
-      await dispatchUpdates(core, namespace, record.runId);
+      await dispatchUpdates(core, namespace, record.runId, { synced: true });
+    } else if (shared) {
+      // A resend: the process that held its task may have died; offer it again if nobody holds it.
+      await dispatchUpdates(core, namespace, record.runId, { synced: true });
     }
   }
   const status = await awaitStage(core, record, updateId, pending, wanted, signal);
@@ -90,6 +97,8 @@ export async function pollWorkflowExecutionUpdate(
     workflowId,
     ref?.workflowExecution?.runId ?? '',
   );
+  // Several server processes: the update may have been sent through another one.
+  await core.sharedUpdates?.sync(namespace, record.runId);
   const pending = core.updates.pending(runKey(namespace, record.runId), updateId);
   // UNSPECIFIED (and ADMITTED, always reached by an update that exists) answer at once.
   const wanted = request.waitPolicy?.lifecycleStage || Stage.ADMITTED;

@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { create, fromBinary } from '@bufbuild/protobuf';
 import type { Command } from '../gen/strata/v1/command_pb.js';
-import { FailureSchema } from '../gen/strata/v1/common_pb.js';
+import { type Failure, FailureSchema } from '../gen/strata/v1/common_pb.js';
 import { HistoryEventSchema } from '../gen/strata/v1/history_pb.js';
 import {
   type PollWorkflowTaskQueueResponse,
@@ -92,22 +92,35 @@ function speculativeTaskStanding(
   return 'gone';
 }
 
+/** How a dispatch goes about it. */
+interface DispatchOptions {
+  /** Send the speculative task to the sticky queue while its worker polls here. @default true */
+  sticky?: boolean;
+  /** The registry was just brought in line with the shared rows (several server processes). */
+  synced?: boolean;
+}
+
 /**
  * Makes sure the run's undelivered updates reach a worker: with the run's own workflow task if it has one,
- * else with a speculative task. Called after an update is admitted and after every answer to a task that
- * carried updates. A closed run forgets its updates; their callers then read why.
+ * else with a speculative task (with several server processes, offered to the pollers of all of them). Called
+ * after an update is admitted and after every answer to a task that carried updates (with several processes,
+ * after every answer: an update admitted elsewhere may wait for it). A closed run forgets its updates; their
+ * callers then read why.
  */
 export async function dispatchUpdates(
   core: EngineCore,
   namespace: string,
   runId: string,
-  options: { sticky: boolean } = { sticky: true },
+  options: DispatchOptions = {},
 ): Promise<void> {
   const key = runKey(namespace, runId);
+  const shared = core.sharedUpdates;
+  if (shared && !options.synced) await shared.sync(namespace, runId);
   if (core.updates.pendingCount(key) === 0 && !core.updates.speculativeTask(key)) return;
   const record = await core.store.getExecution(namespace, runId);
   if (!record || !isRunning(record)) {
     core.updates.dropRun(key);
+    await shared?.forgetRun(namespace, runId);
     return;
   }
   const state = parseState(record);
@@ -119,26 +132,18 @@ export async function dispatchUpdates(
   }
   const undelivered = core.updates.pendingOf(key).some((update) => update.delivery === undefined);
   if (!undelivered || state.workflowTask || core.closed) return;
+  if (shared) {
+    // A poller of any server may take it; the offer is claimed once, and the claim makes the task.
+    await shared.offer(namespace, runId, state.taskQueue);
+    return;
+  }
   const stickyChannel = state.stickyTaskQueue
     ? queueChannel(namespace, state.stickyTaskQueue, 'workflow')
     : '';
   // As for queries: the sticky queue only while its worker polls, else any worker rebuilds the run.
-  const sticky = options.sticky && stickyChannel !== '' && core.matching.hasWaiter(stickyChannel);
+  const sticky = (options.sticky ?? true) && stickyChannel !== '' && core.matching.hasWaiter(stickyChannel);
   const taskQueue = sticky ? state.stickyTaskQueue : state.taskQueue;
-  const task: SpeculativeTask = {
-    id: randomUUID(),
-    namespace,
-    runId,
-    scheduledEventId: state.nextEventId,
-    attempt: state.workflowTaskAttempt,
-    taskQueue,
-    sticky,
-    scheduledTimeMs: core.clock.nowMs(),
-    startedTimeMs: 0,
-    identity: '',
-    requestId: '',
-    timer: undefined,
-  };
+  const task = newSpeculativeTask(core, randomUUID(), state, taskQueue, sticky);
   core.updates.setSpeculativeTask(key, task);
   if (sticky) {
     const timeoutMs = state.stickyScheduleToStartTimeoutMs || defaultStickyScheduleToStartTimeoutMs;
@@ -150,6 +155,55 @@ export async function dispatchUpdates(
     runId,
     taskQueue,
   });
+}
+
+function newSpeculativeTask(
+  core: EngineCore,
+  id: string,
+  state: ExecutionState,
+  taskQueue: string,
+  sticky: boolean,
+): SpeculativeTask {
+  return {
+    id,
+    namespace: state.namespace,
+    runId: state.runId,
+    scheduledEventId: state.nextEventId,
+    attempt: state.workflowTaskAttempt,
+    taskQueue,
+    sticky,
+    scheduledTimeMs: core.clock.nowMs(),
+    startedTimeMs: 0,
+    identity: '',
+    requestId: '',
+    timer: undefined,
+  };
+}
+
+/**
+ * With several server processes: a poller of the queue takes an offered speculative task (offered by any
+ * process), which becomes this process's speculative task for the run, carrying the run's pending updates.
+ */
+export async function claimOfferedTask(
+  core: EngineCore,
+  namespace: string,
+  taskQueue: string,
+  identity: string,
+): Promise<PollWorkflowTaskQueueResponse | undefined> {
+  const shared = core.sharedUpdates;
+  const offer = shared && (await shared.claim(namespace, taskQueue));
+  if (!shared || !offer) return undefined;
+  const key = runKey(namespace, offer.runId);
+  await shared.sync(namespace, offer.runId);
+  const record = await core.store.getExecution(namespace, offer.runId);
+  if (!record || core.updates.speculativeTask(key) || core.closed) {
+    await shared.releaseOffer(namespace, offer);
+    return undefined;
+  }
+  const task = newSpeculativeTask(core, offer.id, parseState(record), taskQueue, false);
+  core.updates.setSpeculativeTask(key, task);
+  // Gives the task out if it is still the run's next step; else drops it (releasing the offer) and dispatches.
+  return claimSpeculativeTask(core, { id: task.id, namespace, runId: offer.runId, taskQueue }, identity);
 }
 
 /**
@@ -269,26 +323,36 @@ export type TaskAnswer =
 /**
  * After the write of a task's answer committed: the callers of the updates it rejected get the failure, the
  * accepted ones are now durable, the ones it ignored are rejected for it (a worker that does not handle
- * updates), and what is still pending goes out again.
+ * updates), and what is still pending goes out again. With several server processes, the shared rows are read
+ * first (updates admitted elsewhere wait for this answer) and what the answer settled or completed is written
+ * back and announced, for the callers waiting on other processes.
  */
 export async function settleTaskUpdates(
   core: EngineCore,
   token: WorkflowTaskToken,
   answer: TaskAnswer,
 ): Promise<void> {
-  const key = runKey(token.namespace, token.runId);
-  if (!core.updates.isTracked(key)) return;
-  const record = await core.store.getExecution(token.namespace, token.runId);
+  const { namespace, runId } = token;
+  const key = runKey(namespace, runId);
+  const shared = core.sharedUpdates;
+  if (shared) await shared.sync(namespace, runId);
+  const answersUpdates = answer.kind === 'completed' && answer.commands.some(isUpdateCommand);
+  if (!core.updates.isTracked(key)) {
+    if (shared && answersUpdates) await shared.settle(namespace, runId, [], []);
+    return;
+  }
+  const record = await core.store.getExecution(namespace, runId);
   const carried = (delivery: UpdateDelivery): boolean =>
     token.speculativeId !== undefined
       ? delivery.kind === 'speculative' && delivery.taskId === token.speculativeId
       : delivery.kind === 'task' &&
         delivery.scheduledEventId === token.scheduledEventId &&
         delivery.attempt === token.attempt;
+  let settled: SettledUpdates = { accepted: [], rejected: [] };
   if (answer.kind === 'failed') core.updates.undeliver(key, carried);
   // Updates a closing task left unanswered are the closed run's: their callers learn it closed.
   else
-    settleAnswers(
+    settled = settleAnswers(
       core,
       key,
       answer.commands,
@@ -296,7 +360,23 @@ export async function settleTaskUpdates(
     );
   if (token.speculativeId !== undefined) core.updates.dropSpeculativeTask(key, token.speculativeId);
   core.updates.notify(key);
-  await dispatchUpdates(core, token.namespace, token.runId);
+  if (shared && (answersUpdates || settled.rejected.length > 0)) {
+    await shared.settle(namespace, runId, settled.accepted, settled.rejected);
+  }
+  await dispatchUpdates(core, namespace, runId, { synced: true });
+}
+
+function isUpdateCommand(command: Command): boolean {
+  const kind = command.attributes.case;
+  return (
+    kind === 'acceptWorkflowUpdate' || kind === 'rejectWorkflowUpdate' || kind === 'completeWorkflowUpdate'
+  );
+}
+
+/** What a task's answer did to the updates pending in memory. */
+interface SettledUpdates {
+  accepted: string[];
+  rejected: Array<{ updateId: string; failure: Failure }>;
 }
 
 function settleAnswers(
@@ -304,28 +384,40 @@ function settleAnswers(
   key: string,
   commands: readonly Command[],
   carried: (delivery: UpdateDelivery) => boolean,
-): void {
+): SettledUpdates {
+  const settled: SettledUpdates = { accepted: [], rejected: [] };
   const answered = new Set<string>();
+  const reject = (updateId: string, failure: Failure): void => {
+    const update = core.updates.pending(key, updateId);
+    if (update) update.rejection = failure;
+    core.updates.settle(key, updateId);
+    settled.rejected.push({ updateId, failure });
+  };
   for (const command of commands) {
     const a = command.attributes;
     if (a.case === 'acceptWorkflowUpdate') {
       const updateId = a.value.acceptedRequest?.meta?.updateId ?? '';
       answered.add(updateId);
       core.updates.settle(key, updateId);
+      settled.accepted.push(updateId);
     } else if (a.case === 'rejectWorkflowUpdate') {
       answered.add(a.value.protocolInstanceId);
-      const update = core.updates.pending(key, a.value.protocolInstanceId);
-      if (update) update.rejection = a.value.failure;
-      core.updates.settle(key, a.value.protocolInstanceId);
+      reject(a.value.protocolInstanceId, a.value.failure ?? create(FailureSchema, { message: 'rejected' }));
     }
   }
   for (const update of core.updates.pendingOf(key)) {
     if (update.delivery === undefined || !carried(update.delivery) || answered.has(update.updateId)) continue;
-    update.rejection = create(FailureSchema, {
-      message: `[UPDATE_UNHANDLED] the workflow task that carried update "${update.updateId}" completed without accepting or rejecting it; does the worker handle updates?`,
-      source: 'strata-server',
-      failureInfo: { case: 'applicationFailureInfo', value: { type: 'UpdateUnhandled', nonRetryable: true } },
-    });
-    core.updates.settle(key, update.updateId);
+    reject(
+      update.updateId,
+      create(FailureSchema, {
+        message: `[UPDATE_UNHANDLED] the workflow task that carried update "${update.updateId}" completed without accepting or rejecting it; does the worker handle updates?`,
+        source: 'strata-server',
+        failureInfo: {
+          case: 'applicationFailureInfo',
+          value: { type: 'UpdateUnhandled', nonRetryable: true },
+        },
+      }),
+    );
   }
+  return settled;
 }

@@ -48,8 +48,11 @@ interface RunUpdates {
 export class UpdateRegistry {
   readonly #runs = new Map<string, RunUpdates>();
 
-  /** @param onSpeculativeTaskGone lets time skipping re-check for idleness once no such task is left. */
-  constructor(private readonly onSpeculativeTaskGone: () => void) {}
+  /**
+   * @param onSpeculativeTaskGone lets time skipping re-check for idleness once no such task is left, and a
+   * shared task's offer go (update-sharing.ts).
+   */
+  constructor(private readonly onSpeculativeTaskGone: (task: SpeculativeTask) => void) {}
 
   /** Whether the run has pending updates, a speculative task or waiters. */
   isTracked(key: string): boolean {
@@ -105,7 +108,7 @@ export class UpdateRegistry {
         update.delivery = undefined;
     }
     this.#dropIfEmpty(key);
-    this.onSpeculativeTaskGone();
+    this.onSpeculativeTaskGone(task);
     return true;
   }
 

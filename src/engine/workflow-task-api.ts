@@ -24,6 +24,7 @@ import {
 } from './state/workflow-task.js';
 import { decodeTaskToken, encodeTaskToken } from './task-token.js';
 import {
+  claimOfferedTask,
   claimSpeculativeTask,
   deliverUpdatesWithTask,
   prepareSpeculativeAnswer,
@@ -148,7 +149,11 @@ export async function pollWorkflowTask(
       const speculative =
         local && !queries.isPending(local.id) ? await claimSpeculativeTask(core, local, identity) : undefined;
       if (speculative) return speculative;
-      return (await queries.take(namespace, taskQueue, local)) ?? core.transact(claimInTx);
+      return (
+        (await claimOfferedTask(core, namespace, taskQueue, identity)) ??
+        (await queries.take(namespace, taskQueue, local)) ??
+        core.transact(claimInTx)
+      );
     },
     claimInTx,
   );

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import type { ClusterEvent, SharedQuery, StoreCluster } from '../cluster.js';
+import type { ClusterEvent, SharedQuery, SharedUpdate, StoreCluster, UpdateTaskOffer } from '../cluster.js';
 import type { Queryable } from './queryable.js';
 
 /** The one NOTIFY channel of a Strata database; every server process listens on it. */
@@ -47,6 +47,8 @@ const firstReconnectDelayMs = 100;
 const maxReconnectDelayMs = 2_000;
 // Rows of origins that died without cleaning up go once they are this far past their deadline.
 const abandonedQueryGraceMs = 60_000;
+// A rejection stays this long for the callers waiting on other servers, then goes.
+const rejectionKeptMs = 60_000;
 
 /**
  * LISTEN/NOTIFY between the server processes sharing one database, plus the shared query table. One
@@ -149,12 +151,125 @@ export class PostgresCluster implements StoreCluster {
     await this.db.query('DELETE FROM shared_queries WHERE id = $1', [id]);
   }
 
+  async shareUpdate(namespace: string, runId: string, updateId: string, request: Uint8Array): Promise<void> {
+    const nowMs = Date.now();
+    await this.db.query('DELETE FROM shared_updates WHERE rejected_ms < $1', [nowMs - rejectionKeptMs]);
+    await this.db.query(
+      `WITH added AS (
+         INSERT INTO shared_updates (namespace, run_id, update_id, request, admitted_ms)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (namespace, run_id, update_id) DO UPDATE
+           SET request = excluded.request, admitted_ms = excluded.admitted_ms, rejection = NULL, rejected_ms = NULL
+           WHERE shared_updates.rejection IS NOT NULL
+         RETURNING 1)
+       SELECT pg_notify($6, $7) FROM added`,
+      [namespace, runId, updateId, request, nowMs, notifyChannel, this.updatesPayload(namespace, runId)],
+    );
+  }
+
+  async runUpdates(namespace: string, runId: string): Promise<SharedUpdate[]> {
+    const result = await this.db.query<{ update_id: string; request: Buffer; rejection: Buffer | null }>(
+      `SELECT update_id, request, rejection FROM shared_updates
+       WHERE namespace = $1 AND run_id = $2 ORDER BY seq`,
+      [namespace, runId],
+    );
+    return result.rows.map((row) => ({
+      updateId: row.update_id,
+      request: row.request,
+      rejection: row.rejection ?? undefined,
+    }));
+  }
+
+  async settleUpdates(
+    namespace: string,
+    runId: string,
+    accepted: readonly string[],
+    rejected: ReadonlyArray<{ updateId: string; failure: Uint8Array }>,
+  ): Promise<void> {
+    await this.db.query(
+      `WITH accepted AS (
+         DELETE FROM shared_updates WHERE namespace = $1 AND run_id = $2 AND update_id = ANY($3::text[])),
+       rejected AS (
+         UPDATE shared_updates s SET rejection = r.failure, rejected_ms = $6
+         FROM unnest($4::text[], $5::bytea[]) AS r(update_id, failure)
+         WHERE s.namespace = $1 AND s.run_id = $2 AND s.update_id = r.update_id)
+       SELECT pg_notify($7, $8)`,
+      [
+        namespace,
+        runId,
+        accepted,
+        rejected.map((r) => r.updateId),
+        rejected.map((r) => Buffer.from(r.failure)),
+        Date.now(),
+        notifyChannel,
+        this.updatesPayload(namespace, runId),
+      ],
+    );
+  }
+
+  async forgetRunUpdates(namespace: string, runId: string): Promise<void> {
+    await this.db.query(
+      `WITH offers AS (DELETE FROM shared_update_tasks WHERE namespace = $1 AND run_id = $2)
+       DELETE FROM shared_updates WHERE namespace = $1 AND run_id = $2`,
+      [namespace, runId],
+    );
+  }
+
+  async offerUpdateTask(namespace: string, runId: string, taskQueue: string): Promise<boolean> {
+    const nowMs = Date.now();
+    const [payload] = notifyPayloads(this.origin, [{ type: 'updateTask', namespace, taskQueue }]);
+    const result = await this.db.query(
+      `WITH offered AS (
+         INSERT INTO shared_update_tasks (namespace, run_id, id, task_queue, deadline_ms)
+         VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (namespace, run_id) DO UPDATE
+           SET id = excluded.id, task_queue = excluded.task_queue, claimed_by = NULL, deadline_ms = excluded.deadline_ms
+           WHERE shared_update_tasks.claimed_by IS NULL OR shared_update_tasks.claimed_by = $6
+             OR shared_update_tasks.deadline_ms < $5
+         RETURNING 1)
+       SELECT pg_notify($7, $8) FROM offered`,
+      [namespace, runId, randomUUID(), taskQueue, nowMs, this.origin, notifyChannel, payload],
+    );
+    return result.rowCount === 1;
+  }
+
+  async claimUpdateTask(
+    namespace: string,
+    taskQueue: string,
+    holdMs: number,
+  ): Promise<UpdateTaskOffer | undefined> {
+    const result = await this.db.query<{ id: string; run_id: string }>(
+      `UPDATE shared_update_tasks SET claimed_by = $3, deadline_ms = $4
+       WHERE (namespace, run_id) = (
+         SELECT namespace, run_id FROM shared_update_tasks
+         WHERE namespace = $1 AND task_queue = $2 AND claimed_by IS NULL
+         ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED)
+       RETURNING id, run_id`,
+      [namespace, taskQueue, this.origin, Date.now() + holdMs],
+    );
+    const row = result.rows[0];
+    return row && { id: row.id, runId: row.run_id };
+  }
+
+  async releaseUpdateTask(namespace: string, runId: string, id: string): Promise<void> {
+    await this.db.query('DELETE FROM shared_update_tasks WHERE namespace = $1 AND run_id = $2 AND id = $3', [
+      namespace,
+      runId,
+      id,
+    ]);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.reconnectTimer);
     const listener = this.listener;
     this.listener = undefined;
     await listener?.end().catch(() => undefined);
+  }
+
+  private updatesPayload(namespace: string, runId: string): string {
+    const [payload] = notifyPayloads(this.origin, [{ type: 'updates', namespace, runId }]);
+    return payload ?? '';
   }
 
   private async listen(): Promise<pg.Client> {

@@ -3,6 +3,7 @@ import { sql as initial } from './migrations/0001-initial.js';
 import { sql as searchAttributes } from './migrations/0002-search-attributes.js';
 import { sql as workerDeployments } from './migrations/0003-worker-deployments.js';
 import { sql as batchOperations } from './migrations/0004-batch-operations.js';
+import { sql as sharedUpdates } from './migrations/0005-shared-updates.js';
 
 /**
  * Numbered, immutable migrations, kept as TS modules so they ship inside the compiled package. Number N
@@ -13,6 +14,7 @@ export const migrations: ReadonlyArray<{ version: number; name: string; sql: str
   { version: 2, name: 'search-attributes', sql: searchAttributes },
   { version: 3, name: 'worker-deployments', sql: workerDeployments },
   { version: 4, name: 'batch-operations', sql: batchOperations },
+  { version: 5, name: 'shared-updates', sql: sharedUpdates },
 ];
 
 // Any constant works; it only has to be the same in every server process.

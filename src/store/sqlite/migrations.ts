@@ -3,6 +3,7 @@ import { sql as initial } from './migrations/0001-initial.js';
 import { sql as searchAttributes } from './migrations/0002-search-attributes.js';
 import { sql as workerDeployments } from './migrations/0003-worker-deployments.js';
 import { sql as batchOperations } from './migrations/0004-batch-operations.js';
+import { sql as sharedUpdates } from './migrations/0005-shared-updates.js';
 
 /** Numbered, immutable migrations; kept as TS modules so they ship inside the compiled package. */
 export const migrations: ReadonlyArray<{ version: number; sql: string }> = [
@@ -10,6 +11,7 @@ export const migrations: ReadonlyArray<{ version: number; sql: string }> = [
   { version: 2, sql: searchAttributes },
   { version: 3, sql: workerDeployments },
   { version: 4, sql: batchOperations },
+  { version: 5, sql: sharedUpdates },
 ];
 
 /**
