@@ -15,9 +15,11 @@ import { startNextRun } from './runs.js';
 import { Mutation } from './state/mutation.js';
 import type { ExecutionState } from './state/types.js';
 import { isSpeculativeTaskOutstanding, recordSpeculativeWorkflowTask } from './state/updates.js';
+import { versioningSearchValues } from './state/versioning.js';
 import type { ContinueAsNewLimits } from './state/workflow-task.js';
 import { type SpeculativeTask, UpdateRegistry } from './update-registry.js';
 import type { SharedUpdates } from './update-sharing.js';
+import { syncVersioning } from './versioning/pinned-count.js';
 
 export interface EngineLimits extends ContinueAsNewLimits {
   /** How long an empty poll waits for a task. @default 60000 */
@@ -253,7 +255,9 @@ export class EngineCore {
     decide: (m: Mutation) => R,
     options: MutateOptions = {},
   ): Promise<R> {
-    let m = new Mutation(parseState(record), this.clock.nowMs());
+    const state = parseState(record);
+    const indexedBefore = versioningSearchValues(state.versioning);
+    let m = new Mutation(state, this.clock.nowMs());
     let result = decide(m);
     const held =
       options.ownsSpeculativeTask || m.events.length === 0 ? undefined : this.heldSpeculativeTask(record);
@@ -262,6 +266,7 @@ export class EngineCore {
       recordSpeculativeWorkflowTask(m, held, this.limits);
       result = decide(m);
     }
+    await syncVersioning(tx, m, indexedBefore);
     const writes = m.tasks.length + m.timers.length + m.transfers.length + m.deleteTimerKeys.length;
     if (m.events.length > 0 || writes > 0) {
       await tx.updateExecution({

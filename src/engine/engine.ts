@@ -12,6 +12,20 @@ import {
   StopBatchOperationResponseSchema,
 } from '../gen/strata/v1/batch_pb.js';
 import {
+  type DeleteWorkerDeploymentRequest,
+  type DeleteWorkerDeploymentResponse,
+  DeleteWorkerDeploymentResponseSchema,
+  type DeleteWorkerDeploymentVersionRequest,
+  type DeleteWorkerDeploymentVersionResponse,
+  DeleteWorkerDeploymentVersionResponseSchema,
+  type DescribeWorkerDeploymentRequest,
+  type DescribeWorkerDeploymentResponse,
+  type DescribeWorkerDeploymentVersionRequest,
+  type DescribeWorkerDeploymentVersionResponse,
+  type ListWorkerDeploymentsRequest,
+  type ListWorkerDeploymentsResponse,
+} from '../gen/strata/v1/deployment_pb.js';
+import {
   type AddSearchAttributesRequest,
   type AddSearchAttributesResponse,
   AddSearchAttributesResponseSchema,
@@ -99,6 +113,13 @@ import {
 import { BatchRunner } from './batch/batch-runner.js';
 import { type Clock, RealClock, VirtualClock } from './clock.js';
 import { linkCluster } from './cluster-link.js';
+import {
+  deleteWorkerDeployment,
+  deleteWorkerDeploymentVersion,
+  describeWorkerDeployment,
+  describeWorkerDeploymentVersion,
+  listWorkerDeployments,
+} from './deployments-api.js';
 import { defaultLimits, EngineCore, type EngineLimits } from './engine-core.js';
 import { EngineError } from './errors.js';
 import {
@@ -352,6 +373,38 @@ export class Engine {
     return this.core.track(async () => {
       await this.queries.respond(request);
       return create(RespondQueryTaskCompletedResponseSchema, {});
+    });
+  }
+
+  listWorkerDeployments(request: ListWorkerDeploymentsRequest): Promise<ListWorkerDeploymentsResponse> {
+    return this.core.track(() => listWorkerDeployments(this.core, request));
+  }
+
+  describeWorkerDeployment(
+    request: DescribeWorkerDeploymentRequest,
+  ): Promise<DescribeWorkerDeploymentResponse> {
+    return this.core.track(() => describeWorkerDeployment(this.core, request));
+  }
+
+  describeWorkerDeploymentVersion(
+    request: DescribeWorkerDeploymentVersionRequest,
+  ): Promise<DescribeWorkerDeploymentVersionResponse> {
+    return this.core.track(() => describeWorkerDeploymentVersion(this.core, request));
+  }
+
+  deleteWorkerDeploymentVersion(
+    request: DeleteWorkerDeploymentVersionRequest,
+  ): Promise<DeleteWorkerDeploymentVersionResponse> {
+    return this.core.track(async () => {
+      await deleteWorkerDeploymentVersion(this.core, request);
+      return create(DeleteWorkerDeploymentVersionResponseSchema, {});
+    });
+  }
+
+  deleteWorkerDeployment(request: DeleteWorkerDeploymentRequest): Promise<DeleteWorkerDeploymentResponse> {
+    return this.core.track(async () => {
+      await deleteWorkerDeployment(this.core, request);
+      return create(DeleteWorkerDeploymentResponseSchema, {});
     });
   }
 

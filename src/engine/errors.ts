@@ -32,7 +32,11 @@ export type EngineErrorCode =
   | 'STORE_UNAVAILABLE'
   | 'BATCH_NOT_FOUND'
   | 'BATCH_ALREADY_EXISTS'
-  | 'BATCH_NOT_RUNNING';
+  | 'BATCH_NOT_RUNNING'
+  | 'DEPLOYMENT_NOT_FOUND'
+  | 'DEPLOYMENT_VERSION_NOT_FOUND'
+  | 'DEPLOYMENT_VERSION_IN_USE'
+  | 'DEPLOYMENT_HAS_VERSIONS';
 
 export interface EngineErrorOptions {
   code: EngineErrorCode;

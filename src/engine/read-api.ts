@@ -23,6 +23,7 @@ import { pendingChildren } from './state/child-workflows.js';
 import { decodeMessage } from './state/mutation.js';
 import { memoOf, searchAttributesOf } from './state/search-attributes.js';
 import { requireField } from './validation.js';
+import { versioningInfoOf } from './versioning/versioning-info.js';
 import { type ParsedQuery, parseVisibilityQuery } from './visibility/query-parser.js';
 import { loadRegistry } from './visibility/search-attributes.js';
 import { decodeEvents } from './workflow-task-api.js';
@@ -43,6 +44,7 @@ export function executionInfo(record: ExecutionRecord): WorkflowExecutionInfo {
     searchAttributes: searchAttributesOf(state),
     parentNamespace: state.parent?.namespace ?? '',
     parentExecution: state.parent && { workflowId: state.parent.workflowId, runId: state.parent.runId },
+    versioningInfo: versioningInfoOf(state.versioning),
   });
 }
 

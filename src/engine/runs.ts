@@ -10,6 +10,7 @@ import { EngineError } from './errors.js';
 import { newExecutionState, type StartExecutionInput, startExecution } from './state/execution.js';
 import { Mutation } from './state/mutation.js';
 import { nextRunInput } from './state/next-run.js';
+import { syncVersioning } from './versioning/pinned-count.js';
 
 /** Inserts a run (its started event, first task or backoff, deadline) in the transaction. */
 export async function insertRun(
@@ -24,6 +25,7 @@ export async function insertRun(
   const m = new Mutation(newExecutionState(input, now), now);
   startExecution(m, input);
   afterStart?.(m);
+  await syncVersioning(tx, m, {});
   try {
     await tx.insertExecution({
       ...m.toWrite(),

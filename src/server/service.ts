@@ -74,5 +74,12 @@ export function createWorkflowService(engine: Engine, logger: Logger): WorkflowS
     respondActivityTaskCompleted: (request) => mapErrors(() => engine.respondActivityTaskCompleted(request)),
     respondActivityTaskFailed: (request) => mapErrors(() => engine.respondActivityTaskFailed(request)),
     respondActivityTaskCanceled: (request) => mapErrors(() => engine.respondActivityTaskCanceled(request)),
+    listWorkerDeployments: (request) => mapErrors(() => engine.listWorkerDeployments(request)),
+    describeWorkerDeployment: (request) => mapErrors(() => engine.describeWorkerDeployment(request)),
+    describeWorkerDeploymentVersion: (request) =>
+      mapErrors(() => engine.describeWorkerDeploymentVersion(request)),
+    deleteWorkerDeploymentVersion: (request) =>
+      mapErrors(() => engine.deleteWorkerDeploymentVersion(request)),
+    deleteWorkerDeployment: (request) => mapErrors(() => engine.deleteWorkerDeployment(request)),
   };
 }

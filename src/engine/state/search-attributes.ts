@@ -18,6 +18,7 @@ import type { IndexedSearchAttribute } from '../../store/store.js';
 import { type CheckedSearchAttribute, PATCHES_ATTRIBUTE } from '../visibility/search-attributes.js';
 import { decodeMessage, encodeMessage, type Mutation } from './mutation.js';
 import type { ExecutionState, StoredSearchAttribute } from './types.js';
+import { versioningSearchValues } from './versioning.js';
 
 /** The words of a Text value as indexed and as matched by queries: lower case, split at non-letters. */
 export function textTokens(text: string): string[] {
@@ -142,21 +143,30 @@ function indexedValues(attribute: StoredSearchAttribute): Array<string | number>
   }
 }
 
-/** What the store indexes for the run: every custom attribute's values, and `Patches`. */
+/** What the store indexes for the run: every custom attribute's values, `Patches` and the versioning ones. */
 export function indexedSearchAttributes(state: ExecutionState): IndexedSearchAttribute[] {
   const rows: IndexedSearchAttribute[] = [];
   for (const [name, attribute] of Object.entries(state.searchAttributes ?? {})) {
     for (const value of indexedValues(attribute)) rows.push({ name, value });
   }
   for (const id of state.patches ?? []) rows.push({ name: PATCHES_ATTRIBUTE, value: id });
+  for (const [name, value] of Object.entries(versioningSearchValues(state.versioning))) {
+    rows.push({ name, value });
+  }
   return rows;
 }
 
-/** The run's attributes as describe and list show them: custom ones and, once a patch is recorded, `Patches`. */
+/**
+ * The run's attributes as describe and list show them: custom ones, `Patches` once a patch is recorded,
+ * and the versioning ones once a versioned worker or an override set them.
+ */
 export function searchAttributesOf(state: ExecutionState): SearchAttributes | undefined {
   const attributes = new Map<string, CheckedSearchAttribute>(Object.entries(state.searchAttributes ?? {}));
   if (state.patches && state.patches.length > 0) {
     attributes.set(PATCHES_ATTRIBUTE, { type: 'KeywordList', value: state.patches });
+  }
+  for (const [name, value] of Object.entries(versioningSearchValues(state.versioning))) {
+    attributes.set(name, { type: 'Keyword', value });
   }
   return attributes.size === 0 ? undefined : toProtoSearchAttributes(encodeChecked(attributes));
 }

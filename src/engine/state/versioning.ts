@@ -24,3 +24,36 @@ export function effectivePinnedVersion(versioning: VersioningState | undefined):
   if (versioning?.behavior === 'PINNED') return versioning.version ?? '';
   return '';
 }
+
+/** The server-kept search attributes of versioning (V7). */
+export const VERSIONING_ATTRIBUTES = {
+  version: 'WorkerDeploymentVersion',
+  deployment: 'WorkerDeployment',
+  behavior: 'WorkflowVersioningBehavior',
+} as const;
+
+/**
+ * The values of the versioning search attributes (V7), by name; absent when not set. The version is the
+ * one the run is pinned to (override-aware), else the one that completed its last workflow task; the
+ * behavior is the effective one, written as Temporal does ("Pinned", "AutoUpgrade").
+ */
+export function versioningSearchValues(versioning: VersioningState | undefined): Record<string, string> {
+  const values: Record<string, string> = {};
+  const version = effectivePinnedVersion(versioning) || versioning?.version || '';
+  if (version !== '') {
+    values[VERSIONING_ATTRIBUTES.version] = version;
+    values[VERSIONING_ATTRIBUTES.deployment] = version.slice(0, version.indexOf(':'));
+  }
+  const behavior = effectiveBehavior(versioning);
+  if (behavior) values[VERSIONING_ATTRIBUTES.behavior] = behavior === 'PINNED' ? 'Pinned' : 'AutoUpgrade';
+  return values;
+}
+
+/** True when two sets of versioning search attribute values differ (the index must be rewritten). */
+export function versioningSearchValuesDiffer(
+  before: Readonly<Record<string, string>>,
+  after: Readonly<Record<string, string>>,
+): boolean {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  return [...keys].some((key) => before[key] !== after[key]);
+}

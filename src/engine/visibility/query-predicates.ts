@@ -1,7 +1,7 @@
 /**
  * The meaning of one predicate of a visibility query (`Amount > 10`, `Tags = "red"`, `CloseTime IS NULL`)
  * for the attribute's type, as a VisibilityFilter. System attributes that are columns of the executions
- * table compare there; custom attributes and `Patches` go through the index of attribute values, where
+ * table compare there; custom attributes and the indexed system ones (`Patches`, the versioning attributes) go through the index of attribute values, where
  * a KeywordList `=` means "contains" and a Text `=` matches any of the words. Pure.
  */
 import { SEARCH_ATTRIBUTE_TYPE_NAMES, type SearchAttributeTypeName } from '../../common/search-attributes.js';
@@ -15,7 +15,7 @@ import type {
 import { textTokens } from '../state/search-attributes.js';
 import { queryError, shown, type Token } from './query-tokens.js';
 import {
-  PATCHES_ATTRIBUTE,
+  INDEXED_SYSTEM_ATTRIBUTES,
   type SearchAttributeRegistry,
   SYSTEM_SEARCH_ATTRIBUTES,
   systemAttributeOf,
@@ -48,7 +48,9 @@ const statuses: Record<string, WorkflowExecutionStatus> = {
 /** The attribute a name token stands for: system names in any case, custom ones exactly as registered. */
 export function resolveAttribute(token: Token, registry: SearchAttributeRegistry): QueryAttribute {
   const system = systemAttributeOf(token.text);
-  if (system === PATCHES_ATTRIBUTE) return { kind: 'indexed', name: PATCHES_ATTRIBUTE, type: 'KeywordList' };
+  const indexedType = system === undefined ? undefined : INDEXED_SYSTEM_ATTRIBUTES[system];
+  if (system !== undefined && indexedType !== undefined)
+    return { kind: 'indexed', name: system, type: indexedType };
   const field = system === undefined ? undefined : columnFields[system];
   if (system !== undefined && field !== undefined) return { kind: 'column', name: system, field };
   const type = registry.get(token.text);

@@ -13,6 +13,7 @@ import type { SearchAttributes } from '../../gen/strata/v1/common_pb.js';
 import type { StoreTransaction } from '../../store/store.js';
 import { EngineError } from '../errors.js';
 import type { StoredSearchAttribute } from '../state/types.js';
+import { VERSIONING_ATTRIBUTES } from '../state/versioning.js';
 
 /** Registered custom attributes by name. */
 export type SearchAttributeRegistry = ReadonlyMap<string, SearchAttributeTypeName>;
@@ -26,6 +27,17 @@ export interface CheckedSearchAttribute {
 /** The attribute the engine keeps itself: the ids of the patches recorded in the run (P8). */
 export const PATCHES_ATTRIBUTE = 'Patches';
 
+/**
+ * System attributes the server keeps in the index of attribute values (not columns of the executions
+ * table): the run's patches (P8) and its worker deployment versioning (V7).
+ */
+export const INDEXED_SYSTEM_ATTRIBUTES: Readonly<Record<string, SearchAttributeTypeName>> = {
+  [PATCHES_ATTRIBUTE]: 'KeywordList',
+  [VERSIONING_ATTRIBUTES.version]: 'Keyword',
+  [VERSIONING_ATTRIBUTES.deployment]: 'Keyword',
+  [VERSIONING_ATTRIBUTES.behavior]: 'Keyword',
+};
+
 /** Attributes every execution has, maintained by the server. */
 export const SYSTEM_SEARCH_ATTRIBUTES: Readonly<Record<string, SearchAttributeTypeName>> = {
   WorkflowId: 'Keyword',
@@ -34,13 +46,18 @@ export const SYSTEM_SEARCH_ATTRIBUTES: Readonly<Record<string, SearchAttributeTy
   TaskQueue: 'Keyword',
   StartTime: 'Datetime',
   CloseTime: 'Datetime',
-  [PATCHES_ATTRIBUTE]: 'KeywordList',
+  ...INDEXED_SYSTEM_ATTRIBUTES,
 };
 
 /** Other names queries accept for system attributes (Temporal's among them). */
 export const SYSTEM_ATTRIBUTE_ALIASES: Readonly<Record<string, string>> = {
   Status: 'ExecutionStatus',
   TemporalChangeVersion: PATCHES_ATTRIBUTE,
+  TemporalWorkerDeploymentVersion: VERSIONING_ATTRIBUTES.version,
+  TemporalWorkerDeployment: VERSIONING_ATTRIBUTES.deployment,
+  TemporalWorkflowVersioningBehavior: VERSIONING_ATTRIBUTES.behavior,
+  // The spelling of the patch-build runbook's query.
+  TemporalWorkerVersioningBehavior: VERSIONING_ATTRIBUTES.behavior,
 };
 
 /** The system attribute `name` stands for (any case), else undefined. */
