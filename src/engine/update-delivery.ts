@@ -132,18 +132,22 @@ export async function dispatchUpdates(
   }
   const undelivered = core.updates.pendingOf(key).some((update) => update.delivery === undefined);
   if (!undelivered || state.workflowTask || core.closed) return;
-  if (shared) {
-    // A poller of any server may take it; the offer is claimed once, and the claim makes the task.
-    await shared.offer(namespace, runId, state.taskQueue);
-    return;
-  }
   const stickyChannel = state.stickyTaskQueue
     ? queueChannel(namespace, state.stickyTaskQueue, 'workflow')
     : '';
   // As for queries: the sticky queue only while its worker polls, else any worker rebuilds the run.
   const sticky = (options.sticky ?? true) && stickyChannel !== '' && core.matching.hasWaiter(stickyChannel);
   const taskQueue = sticky ? state.stickyTaskQueue : state.taskQueue;
-  const task = newSpeculativeTask(core, randomUUID(), state, taskQueue, sticky);
+  let id: string | undefined = randomUUID();
+  if (shared && !sticky) {
+    // A poller of any server may take it: the offer is claimed once, and the claim makes the task.
+    await shared.offer(namespace, runId, taskQueue);
+    return;
+  }
+  // The run's sticky worker polls here: this process takes the run's offer itself, unless another holds it.
+  if (shared) id = await shared.hold(namespace, runId, taskQueue);
+  if (id === undefined) return;
+  const task = newSpeculativeTask(core, id, state, taskQueue, sticky);
   core.updates.setSpeculativeTask(key, task);
   if (sticky) {
     const timeoutMs = state.stickyScheduleToStartTimeoutMs || defaultStickyScheduleToStartTimeoutMs;

@@ -103,6 +103,14 @@ export class SharedUpdates {
     if (await this.cluster.offerUpdateTask(namespace, runId, taskQueue)) this.onOffer(namespace, taskQueue);
   }
 
+  /**
+   * Takes the run's offer for this process at once (a sticky poller of the run waits here); returns its id, the
+   * id of the speculative task to make, or undefined when another process holds the run's task.
+   */
+  hold(namespace: string, runId: string, taskQueue: string): Promise<string | undefined> {
+    return this.cluster.offerUpdateTask(namespace, runId, taskQueue, offerHoldMs);
+  }
+
   /** Takes an offer for a poller of the queue, if one may be waiting. */
   async claim(namespace: string, taskQueue: string): Promise<UpdateTaskOffer | undefined> {
     const channel = queueChannel(namespace, taskQueue, 'workflow');

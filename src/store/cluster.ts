@@ -84,10 +84,17 @@ export interface StoreCluster {
   forgetRunUpdates(namespace: string, runId: string): Promise<void>;
   /**
    * Offers a speculative task of the run to pollers of `taskQueue` (`updateTask` event) unless another process
-   * holds one for it; an offer this process held, or one held past its deadline, is replaced. False when
-   * another process holds the run's task (its answer dispatches the updates again).
+   * holds one for it; an offer this process held, or one held past its deadline, is replaced. With `holdMs`,
+   * the offer is this process's at once (for a poller waiting here), for that long, and nobody is told.
+   * Returns the offer's id, or undefined when another process holds the run's task (its answer dispatches
+   * the updates again).
    */
-  offerUpdateTask(namespace: string, runId: string, taskQueue: string): Promise<boolean>;
+  offerUpdateTask(
+    namespace: string,
+    runId: string,
+    taskQueue: string,
+    holdMs?: number,
+  ): Promise<string | undefined>;
   /** Takes the oldest open offer of the queue, once across all processes, and holds it for `holdMs`. */
   claimUpdateTask(namespace: string, taskQueue: string, holdMs: number): Promise<UpdateTaskOffer | undefined>;
   /** Gives up offer `id` of the run (its task was answered, timed out or was dropped). */

@@ -1,6 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PayloadsSchema } from '../../src/gen/strata/v1/common_pb.js';
+import { UpdateWorkflowExecutionLifecycleStage as UpdateStage } from '../../src/gen/strata/v1/update_pb.js';
 import { startServer } from '../../src/server/index.js';
 import {
   command,
@@ -15,6 +16,7 @@ import {
   type TestServer,
 } from '../engine/helpers.js';
 import { createTestDatabase } from '../helpers/postgres.js';
+import { eventually } from '../helpers/strata-server.js';
 
 const longPollTimeoutMs = 30_000;
 const started: TestServer[] = [];
@@ -127,5 +129,55 @@ describe('several server processes on one PostgreSQL database', () => {
         1,
       );
     }
+  });
+
+  it('an update sent through one server while a worker of another holds the workflow task goes out right after that task, and its caller gets the result', async () => {
+    const [a, b] = (await serversOnOneDatabase(2)).servers as [TestServer, TestServer];
+    await startWorkflow(a.client, 'wf-update-race', 'q-update-race');
+    // Server B's worker holds the run's first workflow task while the update arrives through server A.
+    const held = await pollWorkflowTask(b.client, 'q-update-race');
+    expect(held.updateRequests).toEqual([]);
+    const outcome = a.client.updateWorkflowExecution({
+      namespace: 'default',
+      workflowExecution: { workflowId: 'wf-update-race' },
+      waitPolicy: { lifecycleStage: UpdateStage.COMPLETED },
+      request: { meta: { updateId: 'u-race', identity: 'test' }, input: { name: 'setValue', args: json(7) } },
+    });
+    // Admitted (not found before that): it waits for the task B's worker holds.
+    await eventually(() =>
+      a.client
+        .pollWorkflowExecutionUpdate({
+          namespace: 'default',
+          updateRef: { workflowExecution: { workflowId: 'wf-update-race' }, updateId: 'u-race' },
+        })
+        .then(
+          (response) => response.stage === UpdateStage.ADMITTED,
+          () => false,
+        ),
+    );
+    await completeWorkflowTask(b.client, held, []);
+    // No other task of the run exists: the update comes in a speculative task, to a poller of server B.
+    const task = await pollWorkflowTask(b.client, 'q-update-race');
+    const [request] = task.updateRequests;
+    expect(request?.request?.meta?.updateId).toBe('u-race');
+    await completeWorkflowTask(b.client, task, [
+      command({
+        case: 'acceptWorkflowUpdate',
+        value: {
+          protocolInstanceId: request?.protocolInstanceId ?? '',
+          acceptedRequestMessageId: request?.id ?? '',
+          acceptedRequestSequencingEventId: request?.eventId ?? 0,
+          acceptedRequest: request?.request,
+        },
+      }),
+      command({
+        case: 'completeWorkflowUpdate',
+        value: { meta: { updateId: 'u-race' }, outcome: { value: { case: 'success', value: json('done') } } },
+      }),
+    ]);
+    const response = await outcome;
+    expect(response.stage).toBe(UpdateStage.COMPLETED);
+    const result = response.outcome?.value;
+    expect(result?.case === 'success' && fromJson(result.value)).toBe('done');
   });
 });

@@ -215,22 +215,32 @@ export class PostgresCluster implements StoreCluster {
     );
   }
 
-  async offerUpdateTask(namespace: string, runId: string, taskQueue: string): Promise<boolean> {
+  async offerUpdateTask(
+    namespace: string,
+    runId: string,
+    taskQueue: string,
+    holdMs?: number,
+  ): Promise<string | undefined> {
     const nowMs = Date.now();
+    const id = randomUUID();
+    const claimedBy = holdMs === undefined ? null : this.origin;
+    const offer = `INSERT INTO shared_update_tasks (namespace, run_id, id, task_queue, claimed_by, deadline_ms)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (namespace, run_id) DO UPDATE
+         SET id = excluded.id, task_queue = excluded.task_queue, claimed_by = excluded.claimed_by,
+           deadline_ms = excluded.deadline_ms
+         WHERE shared_update_tasks.claimed_by IS NULL OR shared_update_tasks.claimed_by = $7
+           OR shared_update_tasks.deadline_ms < $8
+       RETURNING 1`;
+    const values = [namespace, runId, id, taskQueue, claimedBy, nowMs + (holdMs ?? 0), this.origin, nowMs];
+    if (holdMs !== undefined) return (await this.db.query(offer, values)).rowCount === 1 ? id : undefined;
     const [payload] = notifyPayloads(this.origin, [{ type: 'updateTask', namespace, taskQueue }]);
-    const result = await this.db.query(
-      `WITH offered AS (
-         INSERT INTO shared_update_tasks (namespace, run_id, id, task_queue, deadline_ms)
-         VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (namespace, run_id) DO UPDATE
-           SET id = excluded.id, task_queue = excluded.task_queue, claimed_by = NULL, deadline_ms = excluded.deadline_ms
-           WHERE shared_update_tasks.claimed_by IS NULL OR shared_update_tasks.claimed_by = $6
-             OR shared_update_tasks.deadline_ms < $5
-         RETURNING 1)
-       SELECT pg_notify($7, $8) FROM offered`,
-      [namespace, runId, randomUUID(), taskQueue, nowMs, this.origin, notifyChannel, payload],
-    );
-    return result.rowCount === 1;
+    const result = await this.db.query(`WITH offered AS (${offer}) SELECT pg_notify($9, $10) FROM offered`, [
+      ...values,
+      notifyChannel,
+      payload,
+    ]);
+    return result.rowCount === 1 ? id : undefined;
   }
 
   async claimUpdateTask(
