@@ -55,12 +55,17 @@ function drainedActions(
   const sinceText = since.toISOString();
   const deleteDueMs = since.getTime() + deleteDelayMs;
   if (nowMs >= deleteDueMs) {
+    // The server refuses to delete a version with recent pollers (V9): stop the processes first, and
+    // delete the version once the server no longer counts their pollers.
+    const onServer = !hasPollers(server);
     return [
       {
         kind: 'deleteVersion',
         buildId,
-        onServer: true,
-        reason: `Drained since ${sinceText}, past deleteDelay (${deleteDelayMs} ms): its processes and its version are deleted`,
+        onServer,
+        reason: onServer
+          ? `Drained since ${sinceText}, past deleteDelay (${deleteDelayMs} ms): its processes and its version are deleted`
+          : `Drained since ${sinceText}, past deleteDelay (${deleteDelayMs} ms): its processes stop; the version is deleted once the server sees no poller of it (V9)`,
       },
     ];
   }
@@ -112,8 +117,17 @@ export function sunsetActions(
           },
         ];
   }
-  // Versions the controller never ran and whose workers run elsewhere are someone else's to retire.
-  if (runtime === undefined && hasPollers(server)) return [];
+  // Pollers without a runtime record: workers someone else runs, or ours stopped a moment ago whose
+  // polls the server still counts. Either way nothing here is the controller's to do yet.
+  if (runtime === undefined && hasPollers(server)) {
+    return [
+      {
+        kind: 'wait',
+        buildId,
+        reason: `${server.status}: polled by workers this controller does not run (or stopped less than a minute ago); left alone`,
+      },
+    ];
+  }
   const pinned = server.openPinnedWorkflows;
   if (pinned > 0) {
     // C4/C5: whatever the status says, open pinned workflows need this build's workers.

@@ -549,8 +549,29 @@ describe('planner: C4 sunset', () => {
       {},
       (t) =>
         withTarget(t, {
+          versions: [serverVersion(OLD, { status: 'DRAINED', drainageChangedAt: 10 * SECOND, taskQueues: [] })],
+          runtime: [running(OLD, 0)],
+        }),
+      610,
+      ['delete v1-old'],
+    ],
+    [
+      'C4: after deleteDelay, processes stop first while the server still counts their pollers (V9)',
+      {},
+      (t) =>
+        withTarget(t, {
           versions: [serverVersion(OLD, { status: 'DRAINED', drainageChangedAt: 10 * SECOND })],
           runtime: [running(OLD, 0)],
+        }),
+      610,
+      ['delete v1-old (processes only)'],
+    ],
+    [
+      'C4: once its pollers are gone, the version whose processes stopped is deleted on the server',
+      {},
+      (t) =>
+        withTarget(t, {
+          versions: [serverVersion(OLD, { status: 'DRAINED', drainageChangedAt: 10 * SECOND, taskQueues: [] })],
         }),
       610,
       ['delete v1-old'],
@@ -624,7 +645,7 @@ describe('planner: C4 sunset', () => {
       {},
       (t) => withTarget(t, { versions: [serverVersion(OLD, { status: 'DRAINED', drainageChangedAt: 0 })] }),
       10 ** 6,
-      [],
+      ['wait v1-old'],
     ],
   ]);
 });
@@ -693,7 +714,8 @@ describe('planner: C5 the patch-build runbook', () => {
       `scale ${patch.buildId}:0`,
       `wait ${patch.buildId} @900s`,
     ]);
-    expect(drained(drainedAt + 10 * MINUTE, 0)).toEqual([`delete ${patch.buildId}`]);
+    // Its workers stopped, the server still counts their recent polls: the processes go first.
+    expect(drained(drainedAt + 10 * MINUTE, 0)).toEqual([`delete ${patch.buildId} (processes only)`]);
   });
 });
 

@@ -136,6 +136,7 @@ export class LocalRuntime implements WorkerRuntime {
   }
 
   async delete(deploymentName: string, buildId: string): Promise<void> {
+    if (!this.builds.has(key(deploymentName, buildId))) return;
     await this.scale(deploymentName, buildId, 0);
     await this.enqueue(() => {
       this.builds.delete(key(deploymentName, buildId));
