@@ -549,7 +549,9 @@ describe('planner: C4 sunset', () => {
       {},
       (t) =>
         withTarget(t, {
-          versions: [serverVersion(OLD, { status: 'DRAINED', drainageChangedAt: 10 * SECOND, taskQueues: [] })],
+          versions: [
+            serverVersion(OLD, { status: 'DRAINED', drainageChangedAt: 10 * SECOND, taskQueues: [] }),
+          ],
           runtime: [running(OLD, 0)],
         }),
       610,
@@ -571,7 +573,9 @@ describe('planner: C4 sunset', () => {
       {},
       (t) =>
         withTarget(t, {
-          versions: [serverVersion(OLD, { status: 'DRAINED', drainageChangedAt: 10 * SECOND, taskQueues: [] })],
+          versions: [
+            serverVersion(OLD, { status: 'DRAINED', drainageChangedAt: 10 * SECOND, taskQueues: [] }),
+          ],
         }),
       610,
       ['delete v1-old'],
