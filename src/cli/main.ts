@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { DEFAULT_ADDRESS } from '../client/connection.js';
+import { registerBatchCommands } from './batch-commands.js';
 import { describeCliError, EXIT_OK, EXIT_USAGE, ReportedFailure } from './errors.js';
 import { registerOperatorCommands } from './operator-commands.js';
 import { registerServerCommands } from './server.js';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerServerCommands(program);
   registerWorkflowCommands(program);
   registerOperatorCommands(program);
+  registerBatchCommands(program);
   return program;
 }
 

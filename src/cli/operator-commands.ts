@@ -2,7 +2,6 @@
  * `strata operator search-attribute create | list | remove`: the namespace's custom search attributes,
  * with the flags of `temporal operator search-attribute ...`.
  */
-import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { toClientError } from '../client/errors.js';
 import {
@@ -13,6 +12,7 @@ import {
 import { fromIndexedValueType, toIndexedValueType } from '../common/search-attributes-proto.js';
 import type { IndexedValueType } from '../gen/strata/v1/common_pb.js';
 import { addGlobalOptions, type GlobalOptions, print, withClient } from './common-options.js';
+import { askYesNo } from './confirm.js';
 import { UsageError } from './errors.js';
 import { formatTable, toJsonDocument } from './output.js';
 
@@ -57,15 +57,9 @@ async function confirmed(flags: RemoveFlags): Promise<boolean> {
   if (!process.stdin.isTTY) {
     throw new UsageError('removing search attributes needs confirmation: pass --yes');
   }
-  const prompt = createInterface({ input: process.stdin, output: process.stdout });
-  try {
-    const answer = await prompt.question(
-      `Remove search attribute(s) ${flags.name.join(', ')} from namespace "${flags.namespace}"? Queries on them will fail. [y/N] `,
-    );
-    return /^y(es)?$/i.test(answer.trim());
-  } finally {
-    prompt.close();
-  }
+  return askYesNo(
+    `Remove search attribute(s) ${flags.name.join(', ')} from namespace "${flags.namespace}"? Queries on them will fail.`,
+  );
 }
 
 export function registerOperatorCommands(program: Command): void {

@@ -18,7 +18,7 @@ export function renderProgress(done: number, total: number | undefined, unit: st
 export class ProgressBar {
   readonly #stream: NodeJS.WriteStream;
   readonly #unit: string;
-  readonly #total: number | undefined;
+  #total: number | undefined;
   #lastDrawMs = 0;
   #drawn = false;
 
@@ -26,6 +26,11 @@ export class ProgressBar {
     this.#unit = unit;
     this.#total = total;
     this.#stream = stream;
+  }
+
+  /** Changes the total, for work whose size is learnt as it goes (a batch reading its query). */
+  setTotal(total: number | undefined): void {
+    this.#total = total;
   }
 
   /** Redraws the bar when due; `force` draws now (e.g. the last step). */

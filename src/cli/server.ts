@@ -27,10 +27,14 @@ function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
-/** The dynamic config keys of Temporal's dev server that Strata honours, and the server limit each sets. */
+/**
+ * The dynamic config keys of Temporal's dev server that Strata honours, and the server limit each sets;
+ * `strata.batchLeaseMs` is Strata's own (how soon another server takes over a dead server's batches).
+ */
 const DYNAMIC_CONFIG: Record<string, keyof EngineLimits> = {
   'limit.historyCount.suggestContinueAsNew': 'suggestContinueAsNewHistoryLength',
   'limit.historySize.suggestContinueAsNew': 'suggestContinueAsNewHistorySizeBytes',
+  'strata.batchLeaseMs': 'batchLeaseMs',
 };
 
 /** `KEY=VALUE` of `--dynamic-config-value`, collected into server limits. */
@@ -73,7 +77,7 @@ function addServeOptions(command: Command): Command {
     .option('--namespace <name>', 'namespace to create (repeatable)', collect)
     .option(
       '--dynamic-config-value <key=value>',
-      'server limit, as in Temporal: limit.historyCount.suggestContinueAsNew=4096, limit.historySize.suggestContinueAsNew=4194304 (repeatable)',
+      'server limit, as in Temporal: limit.historyCount.suggestContinueAsNew=4096, limit.historySize.suggestContinueAsNew=4194304; strata.batchLeaseMs=30000 (repeatable)',
       collectDynamicConfig,
     )
     .addOption(

@@ -34,6 +34,7 @@ import {
   searchAttributesOf,
   type VisibilityFlags,
 } from './visibility-flags.js';
+import { addSingleOrBatchOptions, runBatch, type SingleOrBatchFlags, targetOf } from './workflow-batch.js';
 import { statusOfFailure } from './workflow-views.js';
 
 interface StartFlags extends GlobalOptions, VisibilityFlags {
@@ -59,7 +60,12 @@ interface NamedCallFlags extends ExecutionFlags {
   input?: string[];
 }
 
-interface ReasonFlags extends ExecutionFlags {
+interface SignalFlags extends SingleOrBatchFlags {
+  name: string;
+  input?: string[];
+}
+
+interface ReasonFlags extends SingleOrBatchFlags {
   reason?: string;
 }
 
@@ -83,18 +89,25 @@ export function registerWorkflowRunCommands(workflow: Command): void {
 
   addGlobalOptions(
     addInputOption(
-      addExecutionOptions(
-        workflow.command('signal').description('Send a signal to a workflow'),
+      addSingleOrBatchOptions(
+        workflow
+          .command('signal')
+          .description('Send a signal to a workflow, or to every workflow a query matches'),
       ).requiredOption('--name <signal>', 'signal name'),
     ),
-  ).action((flags: NamedCallFlags) => {
+  ).action((flags: SignalFlags) => {
+    const target = targetOf(flags);
     const args = parseInputs(flags.input);
     return withClient(flags, async (client) => {
-      await client.workflow.getHandle(flags.workflowId, flags.runId).signal(flags.name, ...args);
+      if (target.kind === 'batch') {
+        const action = { type: 'signal', signal: flags.name, args } as const;
+        return runBatch(client, flags, target.query, action, { verb: 'signal', done: 'signaled' });
+      }
+      await client.workflow.getHandle(target.workflowId, target.runId).signal(flags.name, ...args);
       output(
         flags,
-        { workflowId: flags.workflowId, signal: flags.name },
-        `Signal "${flags.name}" sent to ${flags.workflowId}`,
+        { workflowId: target.workflowId, signal: flags.name },
+        `Signal "${flags.name}" sent to ${target.workflowId}`,
       );
     });
   });
@@ -116,36 +129,46 @@ export function registerWorkflowRunCommands(workflow: Command): void {
   });
 
   addGlobalOptions(
-    addExecutionOptions(workflow.command('cancel').description('Request cancellation of a workflow')).option(
-      '--reason <text>',
-      'why, recorded in history',
-    ),
-  ).action((flags: ReasonFlags) =>
-    withClient(flags, async (client) => {
-      await client.workflow.getHandle(flags.workflowId, flags.runId).cancel(flags.reason);
+    addSingleOrBatchOptions(
+      workflow
+        .command('cancel')
+        .description('Request cancellation of a workflow, or of every workflow a query matches'),
+    ).option('--reason <text>', 'why, recorded in history'),
+  ).action((flags: ReasonFlags) => {
+    const target = targetOf(flags);
+    return withClient(flags, async (client) => {
+      if (target.kind === 'batch') {
+        const wording = { verb: 'cancel', done: 'requested cancellation of' };
+        return runBatch(client, flags, target.query, { type: 'cancel' }, wording);
+      }
+      await client.workflow.getHandle(target.workflowId, target.runId).cancel(flags.reason);
       output(
         flags,
-        { workflowId: flags.workflowId, cancelRequested: true },
-        `Cancellation requested for ${flags.workflowId}`,
+        { workflowId: target.workflowId, cancelRequested: true },
+        `Cancellation requested for ${target.workflowId}`,
       );
-    }),
-  );
+    });
+  });
 
   addGlobalOptions(
-    addExecutionOptions(workflow.command('terminate').description('Stop a workflow at once')).option(
-      '--reason <text>',
-      'why, recorded in history',
-    ),
-  ).action((flags: ReasonFlags) =>
-    withClient(flags, async (client) => {
-      await client.workflow.getHandle(flags.workflowId, flags.runId).terminate(flags.reason);
+    addSingleOrBatchOptions(
+      workflow.command('terminate').description('Stop a workflow at once, or every workflow a query matches'),
+    ).option('--reason <text>', 'why, recorded in history'),
+  ).action((flags: ReasonFlags) => {
+    const target = targetOf(flags);
+    return withClient(flags, async (client) => {
+      if (target.kind === 'batch') {
+        const wording = { verb: 'terminate', done: 'terminated' };
+        return runBatch(client, flags, target.query, { type: 'terminate' }, wording);
+      }
+      await client.workflow.getHandle(target.workflowId, target.runId).terminate(flags.reason);
       output(
         flags,
-        { workflowId: flags.workflowId, terminated: true },
-        `Workflow ${flags.workflowId} terminated`,
+        { workflowId: target.workflowId, terminated: true },
+        `Workflow ${target.workflowId} terminated`,
       );
-    }),
-  );
+    });
+  });
 }
 
 function addStartOptions(command: Command): Command {

@@ -3,51 +3,22 @@
  * matches, on a real server with a real worker; exact counts, the workflows' own outcomes, stop, list and
  * describe, and the errors of bad requests. Runs on SQLite and on PostgreSQL (both Vitest projects).
  */
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client, Connection, ServiceError, WorkflowFailedError } from '../../src/client/index.js';
-import type { StrataServer } from '../../src/server/index.js';
-import { Worker } from '../../src/worker/index.js';
-import { startTestServer } from '../engine/helpers.js';
+import { type Client, ServiceError, WorkflowFailedError } from '../../src/client/index.js';
 import { eventually } from '../helpers/strata-server.js';
-import { bump, finish, waiter } from './workflows.js';
+import { type BatchTestEnvironment, startBatchTestEnvironment } from './environment.js';
+import { bump, finish } from './workflows.js';
 
-const workflowsPath = fileURLToPath(new URL('./workflows.ts', import.meta.url));
-const taskQueue = 'batch-ops';
-let server: StrataServer;
-
-let connection: Connection;
+let batchEnv: BatchTestEnvironment;
 let client: Client;
-let worker: Worker;
-let running: Promise<void>;
+const startWaiters = (prefix: string, count: number) => batchEnv.startWaiters(prefix, count);
 
 beforeAll(async () => {
-  ({ server } = await startTestServer());
-  connection = await Connection.connect({ address: server.address });
-  client = new Client({ connection });
-  worker = await Worker.create({ connection, taskQueue, workflowsPath });
-  running = worker.run();
+  batchEnv = await startBatchTestEnvironment('batch-ops');
+  ({ client } = batchEnv);
 });
 
-afterAll(async () => {
-  worker.shutdown();
-  await running;
-  connection.close();
-  await server.close();
-});
-
-/** Starts `count` waiters with ids `<prefix>-<n>` and waits until each ran its first workflow task. */
-async function startWaiters(prefix: string, count: number) {
-  const handles = await Promise.all(
-    Array.from({ length: count }, (_, n) =>
-      client.workflow.start(waiter, { taskQueue, workflowId: `${prefix}-${n}` }),
-    ),
-  );
-  await eventually(
-    async () => (await client.workflow.count(`WorkflowId STARTS_WITH "${prefix}-"`)).count === count,
-  );
-  return handles;
-}
+afterAll(() => batchEnv.close());
 
 describe('batch operations', () => {
   it('terminates exactly the running workflows the query matches', async () => {

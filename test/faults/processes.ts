@@ -73,15 +73,24 @@ export interface ServerProcess extends ChildHandle {
 
 /**
  * `strata server start-dev --port <port> --db-filename <dbFilename>`, or with `db` (a PostgreSQL URL)
- * `strata server start --port <port> --db <db>`, once it listens.
+ * `strata server start --port <port> --db <db>`, with `extraArgs` after, once it listens.
  */
 export async function startServerProcess(
-  options: { port: number } & ({ dbFilename: string } | { db: string }),
+  options: { port: number; extraArgs?: string[] } & ({ dbFilename: string } | { db: string }),
 ): Promise<ServerProcess> {
   const storage =
     'db' in options ? ['start', '--db', options.db] : ['start-dev', '--db-filename', options.dbFilename];
   const { handle, match } = await startChild(
-    [cli, 'server', ...storage, '--port', String(options.port), '--log-level', 'error'],
+    [
+      cli,
+      'server',
+      ...storage,
+      '--port',
+      String(options.port),
+      '--log-level',
+      'error',
+      ...(options.extraArgs ?? []),
+    ],
     {},
     /listening on (\S+):(\d+)/,
   );
