@@ -42,6 +42,7 @@ export {
   type SearchAttributeValue,
   TypedSearchAttributes,
 } from '../common/search-attributes.js';
+export type { VersioningOverride } from '../common/versioning.js';
 export { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '../common/workflow-id-policies.js';
 export { IndexedValueType } from '../gen/strata/v1/common_pb.js';
 export {
@@ -107,6 +108,8 @@ export {
   WorkflowClient,
 } from './workflow-client.js';
 export type {
+  WorkflowExecutionOptions,
+  WorkflowExecutionOptionsUpdate,
   WorkflowHandle,
   WorkflowHandleWithFirstExecutionRunId,
   WorkflowHandleWithSignaledRunId,

@@ -23,6 +23,7 @@ import {
 } from '../gen/strata/v1/common_pb.js';
 import type { StartWorkflowExecutionRequest } from '../gen/strata/v1/service_pb.js';
 import type { WorkflowOptions } from './types.js';
+import { versioningOverrideToProto } from './versioning-override.js';
 
 const REUSE: Record<WorkflowIdReusePolicy, ProtoReusePolicy> = {
   ALLOW_DUPLICATE: ProtoReusePolicy.ALLOW_DUPLICATE,
@@ -46,6 +47,7 @@ type StartOptionFields = Pick<
   | 'workflowIdConflictPolicy'
   | 'retryPolicy'
   | 'cronSchedule'
+  | 'versioningOverride'
 >;
 
 /** Checks the options and returns the request fields; throws a `TypeError` starting `[INVALID_ARGUMENT]`. */
@@ -84,6 +86,10 @@ export function startOptionFields(
     workflowIdConflictPolicy: conflict === undefined ? ProtoConflictPolicy.UNSPECIFIED : CONFLICT[conflict],
     retryPolicy: options.retry === undefined ? undefined : toProtoRetryPolicy(options.retry),
     cronSchedule,
+    versioningOverride:
+      options.versioningOverride === undefined
+        ? undefined
+        : versioningOverrideToProto(options.versioningOverride, 'versioningOverride'),
   };
 }
 

@@ -9,6 +9,7 @@ import type {
   SearchAttributes,
   TypedSearchAttributes,
 } from '../common/search-attributes.js';
+import type { VersioningOverride } from '../common/versioning.js';
 import type { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '../common/workflow-id-policies.js';
 import type { UntypedWorkflow, WithWorkflowArgs, Workflow } from '../common/workflow-types.js';
 
@@ -79,6 +80,13 @@ export interface WorkflowOptions {
    * run's close schedules the next one; cancelling or terminating the workflow stops the schedule.
    */
   cronSchedule?: string;
+  /**
+   * Runs the workflow pinned to a worker deployment version, `{ pinnedTo: { deploymentName, buildId } }`,
+   * or auto-upgrading (`'AUTO_UPGRADE'`), whatever behavior its code declares (V5); recorded in its
+   * WorkflowExecutionStarted event. Change it later with `handle.updateOptions`.
+   * @default none: the workflow's own behavior (docs/worker-versioning.md)
+   */
+  versioningOverride?: VersioningOverride;
   /**
    * Whether `result()` of the handle follows the chain of runs (continue-as-new, retries, cron) to the
    * last one.

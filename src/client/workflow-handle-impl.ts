@@ -4,6 +4,7 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import { failureToError } from '../common/failure.js';
 import { fromProtoFailure } from '../common/failure-proto.js';
 import { payloadsToValue, valuesToPayloads } from '../common/payload-proto.js';
+import { overrideFromProto } from '../common/versioning-proto.js';
 import { FailureSchema, type WorkflowExecution } from '../gen/strata/v1/common_pb.js';
 import { type History, type HistoryEvent, HistorySchema } from '../gen/strata/v1/history_pb.js';
 import type { WorkflowServiceClient } from './connection.js';
@@ -32,7 +33,12 @@ import {
   type WorkflowUpdateOptions,
   WorkflowUpdateStage,
 } from './update-handle.js';
-import type { WorkflowHandleWithFirstExecutionRunId } from './workflow-handle.js';
+import { versioningOverrideToProto } from './versioning-override.js';
+import type {
+  WorkflowExecutionOptions,
+  WorkflowExecutionOptionsUpdate,
+  WorkflowHandleWithFirstExecutionRunId,
+} from './workflow-handle.js';
 
 /** What every handle of one client shares. */
 export interface HandleContext {
@@ -197,6 +203,30 @@ export class WorkflowHandleImpl<W extends Workflow = UntypedWorkflow>
         identity: this.context.identity,
       }),
     );
+  }
+
+  async updateOptions(options: WorkflowExecutionOptionsUpdate): Promise<WorkflowExecutionOptions> {
+    const override = options?.versioningOverride;
+    if (override === undefined) {
+      throw new TypeError(
+        "[INVALID_ARGUMENT] updateOptions needs versioningOverride: { pinnedTo: { deploymentName, buildId } }, 'AUTO_UPGRADE', or null to remove it",
+      );
+    }
+    const versioningOverride =
+      override === null ? undefined : versioningOverrideToProto(override, 'versioningOverride');
+    const execution = this.execution();
+    const response = await this.call(() =>
+      this.context.service.updateWorkflowExecutionOptions({
+        namespace: this.context.namespace,
+        workflowId: execution.workflowId,
+        runId: execution.runId,
+        workflowExecutionOptions: { versioningOverride },
+        updatePaths: ['versioning_override'],
+        identity: this.context.identity,
+      }),
+    );
+    const inEffect = overrideFromProto(response.workflowExecutionOptions?.versioningOverride);
+    return inEffect === undefined ? {} : { versioningOverride: inEffect };
   }
 
   async describe(): Promise<WorkflowExecutionDescription> {

@@ -1,6 +1,7 @@
 /**
  * The handle to one workflow execution: what `start` and `getHandle` return.
  */
+import type { VersioningOverride } from '../common/versioning.js';
 import type { History } from '../gen/strata/v1/history_pb.js';
 import type { WorkflowExecutionDescription } from './description.js';
 import type {
@@ -25,6 +26,18 @@ import type {
  * await handle.signal(approveSignal, 'alice');
  * console.log((await handle.describe()).status.name);
  */
+/** What {@link WorkflowHandle.updateOptions} changes. */
+export interface WorkflowExecutionOptionsUpdate {
+  /** The override to set, or `null` to remove it. */
+  versioningOverride: VersioningOverride | null;
+}
+
+/** A workflow's changeable options, as in effect after {@link WorkflowHandle.updateOptions}. */
+export interface WorkflowExecutionOptions {
+  /** Undefined when no override is set. */
+  versioningOverride?: VersioningOverride;
+}
+
 export interface WorkflowHandle<W extends Workflow = UntypedWorkflow> {
   readonly workflowId: string;
   /** The run this handle is bound to; `undefined` targets the latest run. */
@@ -81,6 +94,17 @@ export interface WorkflowHandle<W extends Workflow = UntypedWorkflow> {
   terminate(reason?: string): Promise<void>;
   /** Status, type, times, pending activities and the pending workflow task's last failure. */
   describe(): Promise<WorkflowExecutionDescription>;
+  /**
+   * Changes the workflow's options while it runs: `versioningOverride` pins it to a worker deployment
+   * version (`{ pinnedTo: { deploymentName, buildId } }`) or makes it auto-upgrade (`'AUTO_UPGRADE'`);
+   * `null` removes the override, restoring the behavior its code declares (V5). Takes effect at its next
+   * workflow task; recorded in history (WorkflowExecutionOptionsUpdated) when it changes anything.
+   * Resolves with the options in effect.
+   *
+   * @example
+   * await handle.updateOptions({ versioningOverride: { pinnedTo: { deploymentName: 'orders', buildId: 'v1.2.1' } } });
+   */
+  updateOptions(options: WorkflowExecutionOptionsUpdate): Promise<WorkflowExecutionOptions>;
   /** The whole event history, all pages. */
   fetchHistory(): Promise<History>;
 }

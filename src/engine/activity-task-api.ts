@@ -29,6 +29,7 @@ import { encodeMessage, type Mutation } from './state/mutation.js';
 import type { ActivityState } from './state/types.js';
 import { decodeTaskToken } from './task-token.js';
 import { checkFailure, checkPayloads, requireField } from './validation.js';
+import { notePoll } from './versioning/pollers.js';
 import { longPoll } from './workflow-task-api.js';
 
 const maxStaleClaims = 64;
@@ -40,13 +41,21 @@ export async function pollActivityTask(
 ): Promise<PollActivityTaskQueueResponse> {
   const namespace = core.checkNamespace(request.namespace);
   const taskQueue = requireField(request.taskQueue, 'task_queue');
-  const channel = queueChannel(namespace, taskQueue, 'activity');
+  const version = await notePoll(core, {
+    namespace,
+    taskQueue,
+    kind: 'activity',
+    identity: request.identity,
+    options: request.deploymentOptions,
+    sticky: false,
+  });
+  const channel = queueChannel(namespace, taskQueue, 'activity', version);
   const claimInTx = async (
     tx: StoreTransaction,
     effects: CommitEffects,
   ): Promise<PollActivityTaskQueueResponse | undefined> => {
     for (let i = 0; i < maxStaleClaims; i++) {
-      const task = await tx.claimTask(namespace, taskQueue, 'activity', '');
+      const task = await tx.claimTask(namespace, taskQueue, 'activity', version);
       if (!task) return undefined;
       const record = await tx.getExecution(namespace, task.runId);
       if (!record) continue;

@@ -20,6 +20,7 @@ import type { ContinueAsNewLimits } from './state/workflow-task.js';
 import { type SpeculativeTask, UpdateRegistry } from './update-registry.js';
 import type { SharedUpdates } from './update-sharing.js';
 import { syncVersioning } from './versioning/pinned-count.js';
+import { routeTasks } from './versioning/route.js';
 
 export interface EngineLimits extends ContinueAsNewLimits {
   /** How long an empty poll waits for a task. @default 60000 */
@@ -267,6 +268,7 @@ export class EngineCore {
       result = decide(m);
     }
     await syncVersioning(tx, m, indexedBefore);
+    await routeTasks(tx, m);
     const writes = m.tasks.length + m.timers.length + m.transfers.length + m.deleteTimerKeys.length;
     if (m.events.length > 0 || writes > 0) {
       await tx.updateExecution({

@@ -18,12 +18,23 @@ import {
   type DeleteWorkerDeploymentVersionRequest,
   type DeleteWorkerDeploymentVersionResponse,
   DeleteWorkerDeploymentVersionResponseSchema,
+  type DescribeTaskQueueRequest,
+  type DescribeTaskQueueResponse,
   type DescribeWorkerDeploymentRequest,
   type DescribeWorkerDeploymentResponse,
   type DescribeWorkerDeploymentVersionRequest,
   type DescribeWorkerDeploymentVersionResponse,
   type ListWorkerDeploymentsRequest,
   type ListWorkerDeploymentsResponse,
+  type SetWorkerDeploymentCurrentVersionRequest,
+  type SetWorkerDeploymentCurrentVersionResponse,
+  type SetWorkerDeploymentRampingVersionRequest,
+  type SetWorkerDeploymentRampingVersionResponse,
+  type ShutdownWorkerRequest,
+  type ShutdownWorkerResponse,
+  ShutdownWorkerResponseSchema,
+  type UpdateWorkflowExecutionOptionsRequest,
+  type UpdateWorkflowExecutionOptionsResponse,
 } from '../gen/strata/v1/deployment_pb.js';
 import {
   type AddSearchAttributesRequest,
@@ -143,6 +154,9 @@ import { TimerQueue } from './timer-queue.js';
 import { applyTransfer } from './transfer-executor.js';
 import { pollWorkflowExecutionUpdate, updateWorkflowExecution } from './update-api.js';
 import { SharedUpdates } from './update-sharing.js';
+import { setCurrentVersion, setRampingVersion } from './versioning/routing-api.js';
+import { describeTaskQueue, shutdownWorker } from './versioning/task-queue-api.js';
+import { updateWorkflowExecutionOptions } from './workflow-options-api.js';
 import {
   pollWorkflowTask,
   respondWorkflowTaskCompleted,
@@ -449,6 +463,35 @@ export class Engine {
     return this.core.track(async () => {
       await respondActivityCanceled(this.core, request);
       return create(RespondActivityTaskCanceledResponseSchema, {});
+    });
+  }
+
+  updateWorkflowExecutionOptions(
+    request: UpdateWorkflowExecutionOptionsRequest,
+  ): Promise<UpdateWorkflowExecutionOptionsResponse> {
+    return this.core.track(() => updateWorkflowExecutionOptions(this.core, request));
+  }
+
+  setWorkerDeploymentCurrentVersion(
+    request: SetWorkerDeploymentCurrentVersionRequest,
+  ): Promise<SetWorkerDeploymentCurrentVersionResponse> {
+    return this.core.track(() => setCurrentVersion(this.core, request));
+  }
+
+  setWorkerDeploymentRampingVersion(
+    request: SetWorkerDeploymentRampingVersionRequest,
+  ): Promise<SetWorkerDeploymentRampingVersionResponse> {
+    return this.core.track(() => setRampingVersion(this.core, request));
+  }
+
+  describeTaskQueue(request: DescribeTaskQueueRequest): Promise<DescribeTaskQueueResponse> {
+    return this.core.track(() => describeTaskQueue(this.core, request));
+  }
+
+  shutdownWorker(request: ShutdownWorkerRequest): Promise<ShutdownWorkerResponse> {
+    return this.core.track(async () => {
+      await shutdownWorker(this.core, request);
+      return create(ShutdownWorkerResponseSchema, {});
     });
   }
 

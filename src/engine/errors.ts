@@ -36,7 +36,8 @@ export type EngineErrorCode =
   | 'DEPLOYMENT_NOT_FOUND'
   | 'DEPLOYMENT_VERSION_NOT_FOUND'
   | 'DEPLOYMENT_VERSION_IN_USE'
-  | 'DEPLOYMENT_HAS_VERSIONS';
+  | 'DEPLOYMENT_HAS_VERSIONS'
+  | 'FAILED_PRECONDITION';
 
 export interface EngineErrorOptions {
   code: EngineErrorCode;

@@ -27,6 +27,7 @@ import {
 import type { Mutation } from './state/mutation.js';
 import { checkPayloadMap, checkPayloads, requireField } from './validation.js';
 import { checkStartSearchAttributes } from './visibility/search-attributes.js';
+import { checkVersioningOverride } from './workflow-options-api.js';
 
 /** A checked start: the new run's input, the id policies, and what is checked inside the transaction. */
 interface StartRequest {
@@ -76,6 +77,7 @@ function validateStart(
       retryPolicy: validateRetryPolicy(request.retryPolicy, `${prefix}retry_policy`),
       cronSchedule: validateCronSchedule(request.cronSchedule, `${prefix}cron_schedule`),
       memo: request.memo,
+      versioningOverride: checkVersioningOverride(request.versioningOverride, `${prefix}versioning_override`),
     },
   };
 }

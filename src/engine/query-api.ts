@@ -16,6 +16,7 @@ import { EngineError, taskNotFound } from './errors.js';
 import { type QueryTask as InMemoryTask, queueChannel } from './matching.js';
 import { decodeTaskToken, encodeTaskToken } from './task-token.js';
 import { checkPayloads, requireField } from './validation.js';
+import { runTaskVersion } from './versioning/route.js';
 import { decodeEvents } from './workflow-task-api.js';
 
 export interface PendingQuery {
@@ -62,11 +63,13 @@ export class Queries {
     const record = await core.resolveRun(core.store, namespace, workflowId, request.execution?.runId ?? '');
     const state = parseState(record);
     const stickyChannel = state.stickyTaskQueue
-      ? queueChannel(namespace, state.stickyTaskQueue, 'workflow')
+      ? queueChannel(namespace, state.stickyTaskQueue, 'workflow', state.versioning?.stickyVersion)
       : '';
     const useSticky = stickyChannel !== '' && core.matching.hasWaiter(stickyChannel);
     const taskQueue = useSticky ? state.stickyTaskQueue : state.taskQueue;
-    const channel = queueChannel(namespace, taskQueue, 'workflow');
+    const channel = useSticky
+      ? stickyChannel
+      : queueChannel(namespace, taskQueue, 'workflow', await runTaskVersion(core.store, state));
     // Another process's poller may have to answer: share it unless a poller waits here.
     const shared = this.cluster !== undefined && !core.matching.hasWaiter(channel) ? this.cluster : undefined;
     const id = randomUUID();

@@ -11,6 +11,7 @@ import { newExecutionState, type StartExecutionInput, startExecution } from './s
 import { Mutation } from './state/mutation.js';
 import { nextRunInput } from './state/next-run.js';
 import { syncVersioning } from './versioning/pinned-count.js';
+import { routeTasks } from './versioning/route.js';
 
 /** Inserts a run (its started event, first task or backoff, deadline) in the transaction. */
 export async function insertRun(
@@ -26,6 +27,7 @@ export async function insertRun(
   startExecution(m, input);
   afterStart?.(m);
   await syncVersioning(tx, m, {});
+  await routeTasks(tx, m);
   try {
     await tx.insertExecution({
       ...m.toWrite(),

@@ -27,6 +27,7 @@ import { isSpeculativeTaskOutstanding, recordSpeculativeWorkflowTask } from './s
 import { defaultStickyScheduleToStartTimeoutMs } from './state/workflow-task.js';
 import { encodeTaskToken, type TaskToken } from './task-token.js';
 import type { PendingUpdate, SpeculativeTask, UpdateDelivery } from './update-registry.js';
+import { runTaskVersion } from './versioning/route.js';
 
 type WorkflowTaskToken = Extract<TaskToken, { kind: 'workflow' }>;
 
@@ -124,6 +125,8 @@ export async function dispatchUpdates(
     return;
   }
   const state = parseState(record);
+  // Before looking at the registry: no await may come between that look and setting the task.
+  const version = await runTaskVersion(core.store, state);
   const existing = core.updates.speculativeTask(key);
   if (existing) {
     // Not taken yet, its claim delivers every pending update; taken (written or not), its answer dispatches again.
@@ -133,7 +136,7 @@ export async function dispatchUpdates(
   const undelivered = core.updates.pendingOf(key).some((update) => update.delivery === undefined);
   if (!undelivered || state.workflowTask || core.closed) return;
   const stickyChannel = state.stickyTaskQueue
-    ? queueChannel(namespace, state.stickyTaskQueue, 'workflow')
+    ? queueChannel(namespace, state.stickyTaskQueue, 'workflow', state.versioning?.stickyVersion)
     : '';
   // As for queries: the sticky queue only while its worker polls, else any worker rebuilds the run.
   const sticky = (options.sticky ?? true) && stickyChannel !== '' && core.matching.hasWaiter(stickyChannel);
@@ -153,7 +156,8 @@ export async function dispatchUpdates(
     const timeoutMs = state.stickyScheduleToStartTimeoutMs || defaultStickyScheduleToStartTimeoutMs;
     task.timer = setTimeout(() => expireSpeculativeTask(core, key, task), timeoutMs);
   }
-  core.matching.pushQuery(queueChannel(namespace, taskQueue, 'workflow'), {
+  const channel = sticky ? stickyChannel : queueChannel(namespace, taskQueue, 'workflow', version);
+  core.matching.pushQuery(channel, {
     id: task.id,
     namespace,
     runId,

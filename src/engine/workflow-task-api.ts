@@ -8,6 +8,7 @@ import {
   PollWorkflowTaskQueueResponseSchema,
   type RespondWorkflowTaskCompletedRequest,
   type RespondWorkflowTaskFailedRequest,
+  TaskQueueKind,
 } from '../gen/strata/v1/service_pb.js';
 import type { StoredEvent, StoreTransaction } from '../store/store.js';
 import { activityTaskResponse } from './activity-task-response.js';
@@ -31,6 +32,7 @@ import {
   settleTaskUpdates,
 } from './update-delivery.js';
 import { checkFailure, requireField } from './validation.js';
+import { completingWorker, notePoll } from './versioning/pollers.js';
 import { loadRegistry } from './visibility/search-attributes.js';
 
 export function decodeEvents(stored: StoredEvent[]): HistoryEvent[] {
@@ -88,14 +90,22 @@ export async function pollWorkflowTask(
 ): Promise<PollWorkflowTaskQueueResponse> {
   const namespace = core.checkNamespace(request.namespace);
   const taskQueue = requireField(request.taskQueue, 'task_queue');
-  const channel = queueChannel(namespace, taskQueue, 'workflow');
   const identity = request.identity;
+  const version = await notePoll(core, {
+    namespace,
+    taskQueue,
+    kind: 'workflow',
+    identity,
+    options: request.deploymentOptions,
+    sticky: request.taskQueueKind === TaskQueueKind.STICKY,
+  });
+  const channel = queueChannel(namespace, taskQueue, 'workflow', version);
   const claimInTx = async (
     tx: StoreTransaction,
     effects: CommitEffects,
   ): Promise<PollWorkflowTaskQueueResponse | undefined> => {
     for (let i = 0; i < maxStaleClaims; i++) {
-      const task = await tx.claimTask(namespace, taskQueue, 'workflow', '');
+      const task = await tx.claimTask(namespace, taskQueue, 'workflow', version);
       if (!task) return undefined;
       const record = await tx.getExecution(namespace, task.runId);
       if (!record) continue;
@@ -176,6 +186,7 @@ export async function respondWorkflowTaskCompleted(
       (c.attributes.case === 'startChildWorkflowExecution' &&
         c.attributes.value.searchAttributes !== undefined),
   );
+  const worker = completingWorker(request);
   const { outcome, activityTasks } = await core.transact(async (tx, effects) => {
     const record = await tx.getExecution(token.namespace, token.runId);
     if (!record) throw taskNotFound(`workflow task of run "${token.runId}" not found`);
@@ -199,6 +210,7 @@ export async function respondWorkflowTaskCompleted(
           stickyTaskQueue: request.stickyTaskQueue,
           stickyScheduleToStartTimeoutMs: request.stickyScheduleToStartTimeoutMs,
           searchAttributeRegistry,
+          worker,
         });
       },
       { ownsSpeculativeTask: speculative },

@@ -81,5 +81,13 @@ export function createWorkflowService(engine: Engine, logger: Logger): WorkflowS
     deleteWorkerDeploymentVersion: (request) =>
       mapErrors(() => engine.deleteWorkerDeploymentVersion(request)),
     deleteWorkerDeployment: (request) => mapErrors(() => engine.deleteWorkerDeployment(request)),
+    updateWorkflowExecutionOptions: (request) =>
+      mapErrors(() => engine.updateWorkflowExecutionOptions(request)),
+    setWorkerDeploymentCurrentVersion: (request) =>
+      mapErrors(() => engine.setWorkerDeploymentCurrentVersion(request)),
+    setWorkerDeploymentRampingVersion: (request) =>
+      mapErrors(() => engine.setWorkerDeploymentRampingVersion(request)),
+    describeTaskQueue: (request) => mapErrors(() => engine.describeTaskQueue(request)),
+    shutdownWorker: (request) => mapErrors(() => engine.shutdownWorker(request)),
   };
 }

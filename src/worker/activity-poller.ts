@@ -45,7 +45,12 @@ export class ActivityPoller {
         stopSignal: this.stopPolling.signal,
         poll: async (signal) => {
           const task = await options.connection.workflowService.pollActivityTaskQueue(
-            { namespace: options.namespace, taskQueue: options.taskQueue, identity: options.identity },
+            {
+              namespace: options.namespace,
+              taskQueue: options.taskQueue,
+              identity: options.identity,
+              deploymentOptions: options.deployment?.proto,
+            },
             { signal },
           );
           return task.taskToken.length > 0 ? task : undefined;

@@ -32,6 +32,7 @@ export {
   type LogLevel,
   type LogMetadata,
 } from '../common/logger.js';
+export type { WorkerDeploymentOptions } from './deployment-options.js';
 export { WorkerPollError } from './poll-loop.js';
 export { DeterminismViolationError, ReplayError } from './replay/errors.js';
 export type { HistoryInput } from './replay/history-json.js';

@@ -3,6 +3,11 @@ import type { Client } from '@connectrpc/connect';
 import { type Duration, msFromDuration } from '../common/duration.js';
 import { DefaultLogger, type Logger } from '../common/logger.js';
 import type { WorkflowService } from '../gen/strata/v1/service_pb.js';
+import {
+  type CompiledDeployment,
+  compileDeploymentOptions,
+  type WorkerDeploymentOptions,
+} from './deployment-options.js';
 import type { WorkflowBundle } from './sandbox/bundler.js';
 
 /** What a worker needs from a connection: the raw RPC client. A `Connection` from `strata/client` fits. */
@@ -18,13 +23,23 @@ export type ActivityFunction = (...args: never[]) => unknown;
 
 /** Options of {@link Worker.create}. */
 export interface WorkerOptions {
-  /** The connection to the server, e.g. `await Connection.connect({ address })` from `strata/client`. */
-  connection: WorkerConnection;
+  /**
+   * The connection to the server, e.g. `await Connection.connect({ address })` from `strata/client`.
+   * @default a connection to `STRATA_ADDRESS` when that variable is set (the worker closes it on shutdown)
+   */
+  connection?: WorkerConnection;
   /**
    * The namespace the worker polls.
-   * @default 'default'
+   * @default `STRATA_NAMESPACE` when set, else 'default'
    */
   namespace?: string;
+  /**
+   * The worker deployment version this worker runs, and whether the server routes tasks to it by version
+   * (docs/worker-versioning.md). Without it, `STRATA_DEPLOYMENT_NAME` and `STRATA_WORKER_BUILD_ID` (both
+   * set) turn versioning on, with `STRATA_DEFAULT_VERSIONING_BEHAVIOR` as the default behavior.
+   * @default an unversioned worker
+   */
+  workerDeploymentOptions?: WorkerDeploymentOptions;
   /** The task queue the worker polls for workflow and activity tasks. Required. */
   taskQueue: string;
   /**
@@ -138,6 +153,8 @@ export class WorkerOptionsError extends TypeError {
 export interface CompiledWorkerOptions {
   connection: WorkerConnection;
   namespace: string;
+  /** Undefined for a worker without deployment options. */
+  deployment: CompiledDeployment | undefined;
   taskQueue: string;
   workflowsPath: string | undefined;
   workflowBundle: WorkflowBundle | undefined;
@@ -159,16 +176,24 @@ export interface CompiledWorkerOptions {
 }
 
 /** Applies defaults and validates; throws a {@link WorkerOptionsError} that names the bad option. */
-export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOptions {
+export function compileWorkerOptions(
+  options: WorkerOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): CompiledWorkerOptions {
   if (typeof options !== 'object' || options === null) {
     fail('Worker.create needs an options object: Worker.create({ connection, taskQueue, workflowsPath })');
   }
-  if (options.connection?.workflowService === undefined) {
-    fail('connection is required: pass `await Connection.connect({ address })` from strata/client');
+  const connection = options.connection;
+  if (connection?.workflowService === undefined) {
+    fail(
+      'connection is required: pass `await Connection.connect({ address })` from strata/client, or set STRATA_ADDRESS',
+    );
   }
   const taskQueue = nonEmptyString(options.taskQueue, 'taskQueue', "the task queue to poll, e.g. 'orders'");
   const namespace =
-    options.namespace === undefined ? 'default' : nonEmptyString(options.namespace, 'namespace', 'a name');
+    options.namespace === undefined
+      ? env.STRATA_NAMESPACE || 'default'
+      : nonEmptyString(options.namespace, 'namespace', 'a name');
   if (options.workflowsPath !== undefined) nonEmptyString(options.workflowsPath, 'workflowsPath', 'a path');
   if (options.workflowBundle !== undefined) {
     if (options.workflowsPath !== undefined) fail('pass workflowsPath or workflowBundle, not both');
@@ -207,8 +232,9 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
     100,
   );
   return {
-    connection: options.connection,
+    connection,
     namespace,
+    deployment: compileDeploymentOptions(options.workerDeploymentOptions, env, fail),
     taskQueue,
     workflowsPath: options.workflowsPath,
     workflowBundle: options.workflowBundle,

@@ -1,4 +1,6 @@
+import { Connection } from '../client/connection.js';
 import { ActivityPoller } from './activity-poller.js';
+import { missingBehaviorProblem } from './deployment-options.js';
 import type { HistoryInput } from './replay/history-json.js';
 import {
   type ReplayHistoriesItem,
@@ -7,7 +9,13 @@ import {
   runReplayHistories,
   runReplayHistory,
 } from './replay/replay-history.js';
-import { type CompiledWorkerOptions, compileWorkerOptions, type WorkerOptions } from './worker-options.js';
+import { describeRpcError } from './rpc-retry.js';
+import {
+  type CompiledWorkerOptions,
+  compileWorkerOptions,
+  type WorkerOptions,
+  WorkerOptionsError,
+} from './worker-options.js';
 import { WorkflowPoller } from './workflow-poller.js';
 import { loadWorkflowTaskProcessor } from './workflow-processor.js';
 import type { WorkflowTaskProcessor } from './workflow-tasks.js';
@@ -60,6 +68,8 @@ export class Worker {
   });
   private fatalError: unknown;
   private hasFatalError = false;
+  /** The connection Worker.create opened from STRATA_ADDRESS, closed when the worker stops. */
+  private ownedConnection: Connection | undefined;
 
   private constructor(
     options: CompiledWorkerOptions,
@@ -77,8 +87,32 @@ export class Worker {
    * @throws WorkerOptionsError naming the bad option
    */
   static async create(options: WorkerOptions): Promise<Worker> {
+    const address = process.env.STRATA_ADDRESS;
+    if (options?.connection === undefined && address) {
+      const connection = await Connection.connect({ address });
+      try {
+        const worker = await Worker.createWith({ ...options, connection });
+        worker.ownedConnection = connection;
+        return worker;
+      } catch (err) {
+        connection.close();
+        throw err;
+      }
+    }
+    return Worker.createWith(options);
+  }
+
+  private static async createWith(options: WorkerOptions): Promise<Worker> {
     const compiled = compileWorkerOptions(options);
-    return new Worker(compiled, await loadWorkflowTaskProcessor(compiled));
+    const processor = await loadWorkflowTaskProcessor(compiled);
+    const problem =
+      processor &&
+      missingBehaviorProblem(compiled.deployment, processor.workflowTypes, processor.versioningBehaviors);
+    if (problem) {
+      await processor?.close();
+      throw new WorkerOptionsError(`[INVALID_WORKER_OPTIONS] ${problem}`);
+    }
+    return new Worker(compiled, processor);
   }
 
   /**
@@ -194,6 +228,7 @@ export class Worker {
     if (this.shutdownDone) return this.shutdownDone;
     if (this.state === 'INITIALIZED') {
       this.setState('STOPPED');
+      this.ownedConnection?.close();
       this.shutdownDone = this.processor?.close() ?? Promise.resolve();
       return this.shutdownDone;
     }
@@ -209,11 +244,28 @@ export class Worker {
         this.workflowPoller?.shutdown(),
         this.activityPoller?.shutdown(this.options.shutdownGraceTimeMs),
       ]);
+      await this.leaveTaskQueues();
       await this.processor?.close();
     } catch (err) {
       this.recordFatal(err);
     }
+    this.ownedConnection?.close();
     this.setState(this.hasFatalError ? 'FAILED' : 'STOPPED');
+  }
+
+  /** Tells the server this worker stops polling, so it leaves the task queues' poller lists at once. */
+  private async leaveTaskQueues(): Promise<void> {
+    try {
+      await this.options.connection.workflowService.shutdownWorker({
+        namespace: this.options.namespace,
+        identity: this.options.identity,
+        stickyTaskQueue: this.workflowPoller?.stickyQueue ?? '',
+        reason: 'graceful shutdown',
+      });
+    } catch (err) {
+      // The pollers then expire on the server by themselves; shutting down goes on.
+      this.options.logger.warn('ShutdownWorker failed', { error: describeRpcError(err) });
+    }
   }
 
   private fail(error: unknown): void {

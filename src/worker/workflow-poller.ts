@@ -6,6 +6,7 @@ import type { HistoryEvent } from '../gen/strata/v1/history_pb.js';
 import { WorkflowTaskFailedCause } from '../gen/strata/v1/history_pb.js';
 import { type PollWorkflowTaskQueueResponse, TaskQueueKind } from '../gen/strata/v1/service_pb.js';
 import type { EagerActivityReservation } from './activity-poller.js';
+import { completionBehavior } from './deployment-options.js';
 import { runPollLoop } from './poll-loop.js';
 import { callWithRetry, describeRpcError, PollBackoff } from './rpc-retry.js';
 import { Slots } from './slots.js';
@@ -77,6 +78,7 @@ export class WorkflowPoller {
               taskQueue: queue.name,
               taskQueueKind: queue.kind,
               identity: options.identity,
+              deploymentOptions: options.deployment?.proto,
             },
             { signal },
           );
@@ -159,6 +161,12 @@ export class WorkflowPoller {
                     ? options.stickyQueueScheduleToStartTimeoutMs
                     : 0,
                   binaryChecksum: processor.bundleHash,
+                  deploymentOptions: options.deployment?.proto,
+                  versioningBehavior: completionBehavior(
+                    options.deployment,
+                    processor.versioningBehaviors,
+                    task.workflowType?.name ?? '',
+                  ),
                 },
                 callOptions,
               ),

@@ -3,6 +3,7 @@
  * replayer). The loop hands each polled workflow task to a {@link WorkflowTaskProcessor} and sends back
  * what it returns; everything about running workflow code lives behind this interface.
  */
+import type { VersioningBehavior } from '../common/versioning.js';
 import type { Command } from '../gen/strata/v1/command_pb.js';
 import type { Failure, Payloads } from '../gen/strata/v1/common_pb.js';
 import type { HistoryEvent, WorkflowTaskFailedCause } from '../gen/strata/v1/history_pb.js';
@@ -25,6 +26,8 @@ export interface WorkflowTaskProcessor {
   readonly bundleHash: string;
   /** The workflow types the bundle exports. */
   readonly workflowTypes: readonly string[];
+  /** The versioning behavior each workflow type declared with `setWorkflowOptions`, by type. */
+  readonly versioningBehaviors: Readonly<Record<string, VersioningBehavior>>;
   /** Number of runs held in the cache now. */
   readonly cachedRuns: number;
   /**

@@ -58,6 +58,7 @@ export {
   type SearchAttributeValue,
   TypedSearchAttributes,
 } from '../common/search-attributes.js';
+export type { VersioningBehavior } from '../common/versioning.js';
 export type { WithWorkflowArgs, Workflow, WorkflowResultType } from '../common/workflow-types.js';
 export {
   type ActivityInterfaceFor,
@@ -110,3 +111,4 @@ export {
   type UpdateInfo,
   type UpdateValidator,
 } from './updates.js';
+export { setWorkflowOptions, type WorkflowDefinitionOptions } from './workflow-options.js';

@@ -3,11 +3,13 @@
  * values only, and drains the context's microtasks between calls (the context runs with
  * `microtaskMode: 'afterEvaluate'`), so an activation is fully processed when `concludeActivation` returns.
  */
+
 import { decodeValues, type RawPayload } from '../common/converter.js';
 import { errorToFailure } from '../common/failure.js';
 import type { Activation, RunInit } from './activation.js';
 import { Activator } from './activator.js';
 import { setCurrentActivator } from './global-state.js';
+import { workflowDefinitionOptions } from './workflow-options.js';
 
 /** A run as the host sees it. Methods that take or return structured data use JSON text. */
 export interface SandboxRunHandle {
@@ -54,7 +56,10 @@ export function createRun(initJson: string, loadWorkflows: () => Record<string, 
   };
 }
 
-/** The workflow types a bundle exports: its exported functions, read from a throwaway run. */
+/**
+ * The workflow types a bundle exports (its exported functions, read from a throwaway run), with the
+ * versioning behavior each declared with `setWorkflowOptions`: JSON of `{ types, behaviors }`.
+ */
 export function listWorkflowTypes(loadWorkflows: () => Record<string, unknown>): string {
   const probe = new Activator({
     workflowId: 'probe',
@@ -71,7 +76,13 @@ export function listWorkflowTypes(loadWorkflows: () => Record<string, unknown>):
   setCurrentActivator(probe);
   try {
     const exports = loadWorkflows();
-    return JSON.stringify(Object.keys(exports).filter((name) => typeof exports[name] === 'function'));
+    const types = Object.keys(exports).filter((name) => typeof exports[name] === 'function');
+    const behaviors: Record<string, string> = {};
+    for (const name of types) {
+      const behavior = workflowDefinitionOptions(exports[name])?.versioningBehavior;
+      if (behavior) behaviors[name] = behavior;
+    }
+    return JSON.stringify({ types, behaviors });
   } finally {
     setCurrentActivator(undefined);
   }

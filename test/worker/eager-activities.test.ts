@@ -110,7 +110,8 @@ describe('eager activity execution', () => {
     expect(first?.response.activityTasks.map((task) => task.activityType?.name)).toEqual(['greet']);
     expect(second?.response.activityTasks).toEqual([]);
     expect(polledActivities(log)).toEqual([]);
-    // Worker RPCs of the run: poll + complete, activity completed, poll + complete (no activity poll).
+    // Worker RPCs of the run: poll + complete, activity completed, poll + complete (no activity poll), then
+    // the worker's ShutdownWorker as it stops.
     const counted = log.calls.filter((call) => {
       if (call.method === 'PollWorkflowTaskQueue' || call.method === 'PollActivityTaskQueue') {
         return (call.response as { taskToken: Uint8Array }).taskToken.length > 0;
@@ -123,6 +124,7 @@ describe('eager activity execution', () => {
       'RespondActivityTaskCompleted',
       'PollWorkflowTaskQueue',
       'RespondWorkflowTaskCompleted',
+      'ShutdownWorker',
     ]);
   });
 

@@ -1,4 +1,6 @@
 import { create } from '@bufbuild/protobuf';
+import { parseVersion } from '../../common/versioning.js';
+import { behaviorToProto } from '../../common/versioning-proto.js';
 import { workflowTimeoutsProblem } from '../../common/workflow-timeouts.js';
 import type { Command } from '../../gen/strata/v1/command_pb.js';
 import {
@@ -35,6 +37,7 @@ import { chainOf } from './next-run.js';
 import { modifyMemo, recordPatchMarker, upsertSearchAttributes } from './search-attributes.js';
 import type { ActivityState, ExecutionState } from './types.js';
 import { acceptUpdate, completeUpdate, newUpdateCommandIds, updateCommandProblem } from './updates.js';
+import { type CompletingWorker, recordCompletingWorker } from './versioning-task.js';
 import {
   failWorkflowTask,
   finishWorkflowTask,
@@ -63,6 +66,8 @@ export interface WorkflowTaskCompletion {
   stickyScheduleToStartTimeoutMs: number;
   /** The namespace's custom search attributes; needed when a command upserts some. */
   searchAttributeRegistry?: SearchAttributeRegistry;
+  /** The completing worker's version and the workflow's declared behavior (V4); absent: unversioned. */
+  worker?: CompletingWorker;
 }
 
 const closingCommands = new Set<Command['attributes']['case']>([
@@ -352,6 +357,7 @@ export function completeWorkflowTask(m: Mutation, completion: WorkflowTaskComple
       eagerActivities,
     };
   }
+  const worker = completion.worker ?? { version: '', behavior: undefined };
   const completed = m.addEvent({
     case: 'workflowTaskCompletedEventAttributes',
     value: {
@@ -359,8 +365,11 @@ export function completeWorkflowTask(m: Mutation, completion: WorkflowTaskComple
       startedEventId: task.startedEventId,
       identity: completion.identity,
       binaryChecksum: completion.binaryChecksum,
+      deploymentVersion: worker.version ? parseVersion(worker.version) : undefined,
+      versioningBehavior: behaviorToProto(worker.version ? worker.behavior : undefined),
     },
   });
+  recordCompletingWorker(state, worker, completion.stickyTaskQueue);
   state.previousStartedEventId = task.startedEventId;
   state.lastBinaryChecksum = completion.binaryChecksum || state.lastBinaryChecksum;
   state.workflowTaskAttempt = 1;

@@ -1,3 +1,5 @@
+import type { VersioningOverride } from '../../common/versioning.js';
+import { overrideToProto } from '../../common/versioning-proto.js';
 import type { Failure, Memo, Payloads, RetryPolicy } from '../../gen/strata/v1/common_pb.js';
 import { WorkflowExecutionStatus } from '../../gen/strata/v1/common_pb.js';
 import type { CheckedSearchAttribute } from '../visibility/search-attributes.js';
@@ -37,6 +39,8 @@ export interface StartExecutionInput {
   continuation?: RunContinuation;
   /** Set when a parent workflow starts this run (or an earlier run of its chain) as its child. */
   parent?: ParentState;
+  /** Pins the run (or makes it auto-upgrade) from its first workflow task (V5). */
+  versioningOverride?: VersioningOverride;
 }
 
 /** A run named by workflow id and run id. */
@@ -72,6 +76,7 @@ export function newExecutionState(input: StartExecutionInput, nowMs: number): Ex
     cancelRequested: false,
     lastBinaryChecksum: '',
     ...(input.parent ? { parent: input.parent } : {}),
+    ...(input.versioningOverride ? { versioning: { override: input.versioningOverride } } : {}),
   };
 }
 
@@ -118,6 +123,7 @@ export function startExecution(m: Mutation, input: StartExecutionInput): void {
         runId: input.parent.runId,
       },
       parentInitiatedEventId: input.parent?.initiatedEventId ?? 0,
+      versioningOverride: input.versioningOverride && overrideToProto(input.versioningOverride),
     },
   });
   const deadlineMs = runDeadlineMs(chain);

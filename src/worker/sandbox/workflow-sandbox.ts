@@ -13,6 +13,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import vm from 'node:vm';
 import type { RawPayload } from '../../common/converter.js';
 import { errorToFailure, type FailureShape } from '../../common/failure.js';
+import type { VersioningBehavior } from '../../common/versioning.js';
 import {
   type Activation,
   type ActivationCompletion,
@@ -117,6 +118,8 @@ function attempt(fn: () => unknown): Outcome {
 export class WorkflowSandbox {
   readonly hash: string;
   readonly workflowTypes: string[];
+  /** The versioning behavior each workflow type declared with `setWorkflowOptions`, by type. */
+  readonly versioningBehaviors: Readonly<Record<string, VersioningBehavior>>;
   readonly #context: vm.Context;
   readonly #drain = new vm.Script('void 0', { filename: 'strata-drain.js' });
   readonly #host: SandboxHost;
@@ -161,7 +164,12 @@ export class WorkflowSandbox {
     };
     this.#host = globals.__strataHost;
     this.#loadWorkflows = globals.__strataLoadWorkflows;
-    this.workflowTypes = JSON.parse(this.#host.listWorkflowTypes(this.#loadWorkflows)) as string[];
+    const listed = JSON.parse(this.#host.listWorkflowTypes(this.#loadWorkflows)) as {
+      types: string[];
+      behaviors: Record<string, VersioningBehavior>;
+    };
+    this.workflowTypes = listed.types;
+    this.versioningBehaviors = listed.behaviors;
   }
 
   static create(bundle: SandboxBundle, options: WorkflowSandboxOptions = {}): WorkflowSandbox {

@@ -4,10 +4,12 @@
  * replaying its full history. Problems of workflow code never throw from `process`: they become failed
  * workflow tasks (R3), and the run is evicted so the retried task replays from scratch.
  */
+
 import { FAILURE_SOURCE, type FailureShape } from '../../common/failure.js';
 import { toProtoFailure } from '../../common/failure-proto.js';
 import { DefaultLogger, type LogEntry } from '../../common/logger.js';
 import { fromProtoPayloads, toProtoPayloads } from '../../common/payload-proto.js';
+import type { VersioningBehavior } from '../../common/versioning.js';
 import { type HistoryEvent, WorkflowTaskFailedCause } from '../../gen/strata/v1/history_pb.js';
 import type { PollWorkflowTaskQueueResponse } from '../../gen/strata/v1/service_pb.js';
 import type { RunInit, WorkflowCommand, WorkflowLogEntry } from '../../workflow/activation.js';
@@ -72,6 +74,7 @@ const CLOSING_COMMANDS = new Set<WorkflowCommand['kind']>([
 class WorkflowTaskProcessorImpl implements WorkflowTaskProcessor {
   readonly bundleHash: string;
   readonly workflowTypes: readonly string[];
+  readonly versioningBehaviors: Readonly<Record<string, VersioningBehavior>>;
   readonly #sandbox: WorkflowSandbox;
   readonly #cache: LruCache<string, WorkflowRun>;
   readonly #locks = new Map<string, Promise<unknown>>();
@@ -86,6 +89,7 @@ class WorkflowTaskProcessorImpl implements WorkflowTaskProcessor {
       executionTimeoutMs: options.isolateExecutionTimeoutMs ?? 5000,
     });
     this.workflowTypes = this.#sandbox.workflowTypes;
+    this.versioningBehaviors = this.#sandbox.versioningBehaviors;
     this.#cache = new LruCache(options.maxCachedWorkflows ?? 1000);
     this.#namespace = options.namespace ?? 'default';
     this.#taskQueue = options.taskQueue;
