@@ -153,7 +153,15 @@ export class PostgresCluster implements StoreCluster {
 
   async shareUpdate(namespace: string, runId: string, updateId: string, request: Uint8Array): Promise<void> {
     const nowMs = Date.now();
-    await this.db.query('DELETE FROM shared_updates WHERE rejected_ms < $1', [nowMs - rejectionKeptMs]);
+    // Rejections past their minute, and what runs closed without a server dispatching them again left.
+    await this.db.query(
+      `WITH offers AS (
+         DELETE FROM shared_update_tasks t WHERE NOT EXISTS (
+           SELECT 1 FROM executions e WHERE e.namespace = t.namespace AND e.run_id = t.run_id AND e.status = 1))
+       DELETE FROM shared_updates s WHERE s.rejected_ms < $1 OR NOT EXISTS (
+         SELECT 1 FROM executions e WHERE e.namespace = s.namespace AND e.run_id = s.run_id AND e.status = 1)`,
+      [nowMs - rejectionKeptMs],
+    );
     await this.db.query(
       `WITH added AS (
          INSERT INTO shared_updates (namespace, run_id, update_id, request, admitted_ms)
