@@ -97,9 +97,11 @@ export async function pollWorkflowExecutionUpdate(
     workflowId,
     ref?.workflowExecution?.runId ?? '',
   );
-  // Several server processes: the update may have been sent through another one.
+  // Several server processes: the update may have been sent through another one, and the process that
+  // held its task may have died; it goes out again unless a process holds it.
   await core.sharedUpdates?.sync(namespace, record.runId);
   const pending = core.updates.pending(runKey(namespace, record.runId), updateId);
+  if (core.sharedUpdates && pending) await dispatchUpdates(core, namespace, record.runId, { synced: true });
   // UNSPECIFIED (and ADMITTED, always reached by an update that exists) answer at once.
   const wanted = request.waitPolicy?.lifecycleStage || Stage.ADMITTED;
   const status = await awaitStage(core, record, updateId, pending, wanted, signal);

@@ -132,6 +132,8 @@ export async function dispatchUpdates(
     // Not taken yet, its claim delivers every pending update; taken (written or not), its answer dispatches again.
     if (speculativeTaskStanding(state, existing) !== 'gone') return;
     dropSpeculativeTask(core, key, existing);
+    // Updates sent through other processes while this one held the run's offer (they could not offer it).
+    if (shared) await shared.sync(namespace, runId);
   }
   const undelivered = core.updates.pendingOf(key).some((update) => update.delivery === undefined);
   if (!undelivered || state.workflowTask || core.closed) return;
@@ -206,6 +208,8 @@ export async function claimOfferedTask(
   const record = await core.store.getExecution(namespace, offer.runId);
   if (!record || core.updates.speculativeTask(key) || core.closed) {
     await shared.releaseOffer(namespace, offer);
+    // Another process may have tried to offer the run's updates meanwhile.
+    if (!core.closed) await dispatchUpdates(core, namespace, offer.runId);
     return undefined;
   }
   const task = newSpeculativeTask(core, offer.id, parseState(record), taskQueue, false);
@@ -371,7 +375,8 @@ export async function settleTaskUpdates(
   if (shared && (answersUpdates || settled.rejected.length > 0)) {
     await shared.settle(namespace, runId, settled.accepted, settled.rejected);
   }
-  await dispatchUpdates(core, namespace, runId, { synced: true });
+  // A speculative task's offer went with it: read again once it is gone (see SharedUpdates.sync).
+  await dispatchUpdates(core, namespace, runId, { synced: token.speculativeId === undefined });
 }
 
 function isUpdateCommand(command: Command): boolean {

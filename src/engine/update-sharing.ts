@@ -25,6 +25,8 @@ export class SharedUpdates {
   private readonly offerMarks = new Map<string, { namespace: string; taskQueue: string; count: number }>();
   /** Channels polled here, re-checked for offers after notifications may have been missed. */
   private readonly polled = new Map<string, { namespace: string; taskQueue: string }>();
+  /** Offers of speculative tasks this process gave up, by run, until the database has them gone. */
+  private readonly releasing = new Map<string, Promise<void>>();
   /** Runs whose rows this process mirrors, to read again after notifications may have been missed. */
   private readonly mirrored = new Map<string, { namespace: string; runId: string }>();
 
@@ -47,6 +49,9 @@ export class SharedUpdates {
   async sync(namespace: string, runId: string): Promise<boolean> {
     const registry = this.core.updates;
     const key = runKey(namespace, runId);
+    // An offer this process gives up is gone first: another process that could not offer while it was held
+    // wrote its update before trying, so this read sees that update, and the dispatch that follows offers it.
+    await this.releasing.get(key);
     // Only updates held before the read may have lost their row: a row is written before its update is held.
     const held = new Set(registry.pendingOf(key).map((update) => update.updateId));
     const rows = await this.cluster.runUpdates(namespace, runId);
@@ -130,14 +135,21 @@ export class SharedUpdates {
 
   /** A speculative task of this process is gone (answered, timed out, dropped): its offer goes too. */
   released(task: SpeculativeTask): void {
-    this.cluster.releaseUpdateTask(task.namespace, task.runId, task.id).catch((error: unknown) => {
-      if (!this.core.closed) {
-        this.core.logger.warn('releasing an update task offer failed; it lapses by itself', {
-          runId: task.runId,
-          error: String(error),
-        });
-      }
-    });
+    const key = runKey(task.namespace, task.runId);
+    const release = this.cluster
+      .releaseUpdateTask(task.namespace, task.runId, task.id)
+      .catch((error: unknown) => {
+        if (!this.core.closed) {
+          this.core.logger.warn('releasing an update task offer failed; it lapses by itself', {
+            runId: task.runId,
+            error: String(error),
+          });
+        }
+      })
+      .finally(() => {
+        if (this.releasing.get(key) === release) this.releasing.delete(key);
+      });
+    this.releasing.set(key, release);
   }
 
   /** Another process changed the run's updates: read its rows again and wake the callers waiting here. */
