@@ -103,14 +103,28 @@ export async function runBatch(
   });
   if (flags.output === 'table') print(`Started batch for job ID: ${jobId}`);
   const bar = new ProgressBar('workflows', undefined);
-  const last = await client.batch.waitForCompletion(jobId, {
-    onProgress: (progress) => {
-      bar.setTotal(progress.totalOperationCount);
-      const failed = progress.failureOperationCount;
-      bar.update(progress.completeOperationCount + failed, failed > 0 ? `${failed} failed` : '');
-    },
-  });
-  bar.finish();
+  // Ctrl-C stops following the batch, not the batch.
+  const detach = (): void => {
+    bar.finish();
+    process.stderr.write(
+      `The batch keeps running on the server: strata batch describe --job-id ${jobId} (strata batch terminate to stop it)\n`,
+    );
+    process.exit(130);
+  };
+  process.once('SIGINT', detach);
+  let last: BatchOperationDescription;
+  try {
+    last = await client.batch.waitForCompletion(jobId, {
+      onProgress: (progress) => {
+        bar.setTotal(progress.totalOperationCount);
+        const failed = progress.failureOperationCount;
+        bar.update(progress.completeOperationCount + failed, failed > 0 ? `${failed} failed` : '');
+      },
+    });
+  } finally {
+    process.off('SIGINT', detach);
+    bar.finish();
+  }
   reportBatch(flags, last, wording);
 }
 

@@ -4,6 +4,7 @@ import { registerWorkflowPatchStatusCommand } from './workflow-patch-status-comm
 import { registerWorkflowReplayCommands } from './workflow-replay-commands.js';
 import { registerWorkflowRunCommands } from './workflow-run-commands.js';
 import { registerWorkflowUpdateCommands } from './workflow-update-commands.js';
+import { registerWorkflowUpdateOptionsCommand } from './workflow-update-options-command.js';
 
 /** `strata workflow ...`: the same commands and flags as `temporal workflow ...`. */
 export function registerWorkflowCommands(program: Command): void {
@@ -13,4 +14,5 @@ export function registerWorkflowCommands(program: Command): void {
   registerWorkflowReplayCommands(workflow);
   registerWorkflowPatchStatusCommand(workflow);
   registerWorkflowUpdateCommands(workflow);
+  registerWorkflowUpdateOptionsCommand(workflow);
 }

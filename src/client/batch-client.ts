@@ -1,6 +1,6 @@
 /**
  * `client.batch`: durable batch operations. The server applies one operation (terminate, cancel,
- * signal) to every running workflow a visibility query matches, or to a list of workflows, in the
+ * signal, update options) to every running workflow a visibility query matches, or to a list of workflows, in the
  * background; a batch survives server restarts and can be stopped. These wrap Temporal's
  * `StartBatchOperation`, `DescribeBatchOperation`, `ListBatchOperations` and `StopBatchOperation` calls,
  * which are also reachable as `connection.workflowService.*`.
@@ -9,6 +9,8 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { valuesToPayloads } from '../common/payload-proto.js';
+import type { VersioningOverride } from '../common/versioning.js';
+import { overrideToProto } from '../common/versioning-proto.js';
 import {
   BatchOperationState,
   BatchOperationType,
@@ -26,7 +28,9 @@ import type { SignalDefinition } from './types.js';
 export type BatchOperationAction =
   | { type: 'terminate' }
   | { type: 'cancel' }
-  | { type: 'signal'; signal: SignalDefinition<unknown[]> | string; args?: unknown[] };
+  | { type: 'signal'; signal: SignalDefinition<unknown[]> | string; args?: unknown[] }
+  /** Sets each workflow's versioning override (V5), or removes it with `null`. */
+  | { type: 'updateOptions'; versioningOverride: VersioningOverride | null };
 
 /** Which workflows a batch changes, and how. */
 export interface StartBatchOperationOptions {
@@ -186,6 +190,20 @@ export class BatchClient {
         const signal = typeof action.signal === 'string' ? action.signal : action.signal.name;
         const input = valuesToPayloads(action.args ?? [], `signal "${signal}" argument`);
         return { case: 'signalOperation', value: { signal, input, identity } };
+      }
+      case 'updateOptions': {
+        const { versioningOverride } = action;
+        return {
+          case: 'updateWorkflowOptionsOperation',
+          value: {
+            identity,
+            workflowExecutionOptions: {
+              versioningOverride:
+                versioningOverride === null ? undefined : overrideToProto(versioningOverride),
+            },
+            updatePaths: ['versioning_override'],
+          },
+        };
       }
       default: {
         const unknown: never = action;

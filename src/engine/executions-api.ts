@@ -11,7 +11,7 @@ import type {
   TerminateWorkflowExecutionRequest,
   TerminateWorkflowExecutionResponse,
 } from '../gen/strata/v1/service_pb.js';
-import type { StoreTransaction } from '../store/store.js';
+import type { ExecutionRecord, StoreTransaction } from '../store/store.js';
 import { type CommitEffects, type EngineCore, isRunning } from './engine-core.js';
 import { EngineError, workflowClosed } from './errors.js';
 import { newRunId, randomSeed } from './run-id.js';
@@ -224,7 +224,16 @@ export async function changeRunningWorkflow(
   run: RunRef,
   change: (m: Mutation) => void,
 ): Promise<void> {
+  await core.mutate(tx, effects, await runningRecord(core, tx, run), change);
+}
+
+/** The run a request names, read in `tx`; not found, or closed, is the request's error. */
+export async function runningRecord(
+  core: EngineCore,
+  tx: StoreTransaction,
+  run: RunRef,
+): Promise<ExecutionRecord> {
   const record = await core.resolveRun(tx, run.namespace, run.workflowId, run.runId);
   if (!isRunning(record)) throw workflowClosed(run.namespace, run.workflowId, record.runId);
-  await core.mutate(tx, effects, record, change);
+  return record;
 }

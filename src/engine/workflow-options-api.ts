@@ -35,6 +35,27 @@ export function checkVersioningOverride(
 }
 
 /**
+ * The override an options update sets (`undefined`: removes it), checking its paths and override;
+ * `prefix` names the request's field in errors (a batch's operation).
+ */
+export function checkOptionsUpdate(
+  update: Pick<UpdateWorkflowExecutionOptionsRequest, 'updatePaths' | 'workflowExecutionOptions'>,
+  prefix: string,
+): VersioningOverride | undefined {
+  const paths = update.updatePaths.length === 0 ? [overridePath] : update.updatePaths;
+  const unknown = paths.filter((path) => path !== overridePath);
+  if (unknown.length > 0) {
+    throw invalidArgument(
+      `${prefix}update_paths: unknown option ${unknown.map((path) => `"${path}"`).join(', ')}; the options that can change: "${overridePath}"`,
+    );
+  }
+  return checkVersioningOverride(
+    update.workflowExecutionOptions?.versioningOverride,
+    `${prefix}workflow_execution_options.versioning_override`,
+  );
+}
+
+/**
  * Sets (or, with `undefined`, removes) a running run's override in the transaction: writes
  * WorkflowExecutionOptionsUpdated when it changes, drops its sticky queue, and moves its queued tasks to
  * the version they now belong to. Returns whether the override changed. The caller wakes pollers after
@@ -65,17 +86,7 @@ export async function updateWorkflowExecutionOptions(
 ): Promise<UpdateWorkflowExecutionOptionsResponse> {
   const namespace = core.checkNamespace(request.namespace);
   const workflowId = requireField(request.workflowId, 'workflow_id');
-  const paths = request.updatePaths.length === 0 ? [overridePath] : request.updatePaths;
-  const unknown = paths.filter((path) => path !== overridePath);
-  if (unknown.length > 0) {
-    throw invalidArgument(
-      `update_paths: unknown option ${unknown.map((path) => `"${path}"`).join(', ')}; the options that can change: "${overridePath}"`,
-    );
-  }
-  const override = checkVersioningOverride(
-    request.workflowExecutionOptions?.versioningOverride,
-    'workflow_execution_options.versioning_override',
-  );
+  const override = checkOptionsUpdate(request, '');
   const changed = await core.transact(async (tx, effects) => {
     const record = await core.resolveRun(tx, namespace, workflowId, request.runId);
     if (!isRunning(record)) throw workflowClosed(namespace, workflowId, record.runId);

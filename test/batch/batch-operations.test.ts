@@ -5,8 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Client, ServiceError, WorkflowFailedError } from '../../src/client/index.js';
+import { Worker } from '../../src/worker/index.js';
 import { eventually } from '../helpers/strata-server.js';
-import { type BatchTestEnvironment, startBatchTestEnvironment } from './environment.js';
+import { type BatchTestEnvironment, startBatchTestEnvironment, workflowsPath } from './environment.js';
 import { bump, finish } from './workflows.js';
 
 let batchEnv: BatchTestEnvironment;
@@ -85,6 +86,10 @@ describe('batch operations', () => {
       await handle.signal(finish);
       expect(await handle.result()).toEqual([7]);
     }
+    // A history with the batch's signal replays on the workflow code.
+    await expect(
+      Worker.runReplayHistory({ workflowsPath }, await client.workflow.getHandle('signal-0').fetchHistory()),
+    ).resolves.toBeUndefined();
   });
 
   it('takes an explicit list of workflows and reports the ones it could not change', async () => {

@@ -6,7 +6,7 @@ import { Worker } from '../../src/worker/index.js';
 import { startTestServer } from '../engine/helpers.js';
 import { waiter } from './workflows.js';
 
-const workflowsPath = fileURLToPath(new URL('./workflows.ts', import.meta.url));
+export const workflowsPath = fileURLToPath(new URL('./workflows.ts', import.meta.url));
 
 export interface BatchTestEnvironment {
   server: StrataServer;

@@ -190,12 +190,14 @@ export class BatchRunner {
     const { namespace, jobId } = batch;
     const run = { namespace, workflowId: item.workflowId, runId: item.runId };
     try {
-      await this.core.transact(async (tx, effects) => {
-        await operation.apply(this.core, tx, effects, run);
+      const afterCommit = await this.core.transact(async (tx, effects) => {
+        const after = await operation.apply(this.core, tx, effects, run);
         if (!(await tx.finishBatchItem(namespace, jobId, item.seq, { failed: false }))) {
           throw new ItemNotPendingError();
         }
+        return after;
       });
+      afterCommit?.();
       return true;
     } catch (error) {
       if (error instanceof ItemNotPendingError) return false;

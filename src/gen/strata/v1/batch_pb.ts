@@ -6,13 +6,15 @@ import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2"
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Payloads, WorkflowExecution } from "./common_pb.js";
 import { file_strata_v1_common } from "./common_pb.js";
+import type { WorkflowExecutionOptions } from "./deployment_pb.js";
+import { file_strata_v1_deployment } from "./deployment_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file strata/v1/batch.proto.
  */
 export const file_strata_v1_batch: GenFile = /*@__PURE__*/
-  fileDesc("ChVzdHJhdGEvdjEvYmF0Y2gucHJvdG8SCXN0cmF0YS52MSItChlCYXRjaE9wZXJhdGlvblRlcm1pbmF0aW9uEhAKCGlkZW50aXR5GAEgASgJIi4KGkJhdGNoT3BlcmF0aW9uQ2FuY2VsbGF0aW9uEhAKCGlkZW50aXR5GAEgASgJIlwKFEJhdGNoT3BlcmF0aW9uU2lnbmFsEg4KBnNpZ25hbBgBIAEoCRIiCgVpbnB1dBgCIAEoCzITLnN0cmF0YS52MS5QYXlsb2FkcxIQCghpZGVudGl0eRgDIAEoCSKYAwoaU3RhcnRCYXRjaE9wZXJhdGlvblJlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEhgKEHZpc2liaWxpdHlfcXVlcnkYAiABKAkSDgoGam9iX2lkGAMgASgJEg4KBnJlYXNvbhgEIAEoCRIwCgpleGVjdXRpb25zGAUgAygLMhwuc3RyYXRhLnYxLldvcmtmbG93RXhlY3V0aW9uEiEKGW1heF9vcGVyYXRpb25zX3Blcl9zZWNvbmQYBiABKAESRQoVdGVybWluYXRpb25fb3BlcmF0aW9uGAogASgLMiQuc3RyYXRhLnYxLkJhdGNoT3BlcmF0aW9uVGVybWluYXRpb25IABI7ChBzaWduYWxfb3BlcmF0aW9uGAsgASgLMh8uc3RyYXRhLnYxLkJhdGNoT3BlcmF0aW9uU2lnbmFsSAASRwoWY2FuY2VsbGF0aW9uX29wZXJhdGlvbhgMIAEoCzIlLnN0cmF0YS52MS5CYXRjaE9wZXJhdGlvbkNhbmNlbGxhdGlvbkgAQgsKCW9wZXJhdGlvbiIdChtTdGFydEJhdGNoT3BlcmF0aW9uUmVzcG9uc2UiYAoZU3RvcEJhdGNoT3BlcmF0aW9uUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSDgoGam9iX2lkGAIgASgJEg4KBnJlYXNvbhgDIAEoCRIQCghpZGVudGl0eRgEIAEoCSIcChpTdG9wQmF0Y2hPcGVyYXRpb25SZXNwb25zZSJCCh1EZXNjcmliZUJhdGNoT3BlcmF0aW9uUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSDgoGam9iX2lkGAIgASgJIlkKFUJhdGNoT3BlcmF0aW9uRmFpbHVyZRIvCglleGVjdXRpb24YASABKAsyHC5zdHJhdGEudjEuV29ya2Zsb3dFeGVjdXRpb24SDwoHbWVzc2FnZRgCIAEoCSKsAwoeRGVzY3JpYmVCYXRjaE9wZXJhdGlvblJlc3BvbnNlEjUKDm9wZXJhdGlvbl90eXBlGAEgASgOMh0uc3RyYXRhLnYxLkJhdGNoT3BlcmF0aW9uVHlwZRIOCgZqb2JfaWQYAiABKAkSLQoFc3RhdGUYAyABKA4yHi5zdHJhdGEudjEuQmF0Y2hPcGVyYXRpb25TdGF0ZRIVCg1zdGFydF90aW1lX21zGAQgASgBEhUKDWNsb3NlX3RpbWVfbXMYBSABKAESHQoVdG90YWxfb3BlcmF0aW9uX2NvdW50GAYgASgFEiAKGGNvbXBsZXRlX29wZXJhdGlvbl9jb3VudBgHIAEoBRIfChdmYWlsdXJlX29wZXJhdGlvbl9jb3VudBgIIAEoBRIQCghpZGVudGl0eRgJIAEoCRIOCgZyZWFzb24YCiABKAkSGAoQdmlzaWJpbGl0eV9xdWVyeRgLIAEoCRIUCgxjbG9zZV9yZWFzb24YDCABKAkSMgoIZmFpbHVyZXMYDSADKAsyIC5zdHJhdGEudjEuQmF0Y2hPcGVyYXRpb25GYWlsdXJlIlsKGkxpc3RCYXRjaE9wZXJhdGlvbnNSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSFwoPbmV4dF9wYWdlX3Rva2VuGAMgASgMIpoCChJCYXRjaE9wZXJhdGlvbkluZm8SDgoGam9iX2lkGAEgASgJEi0KBXN0YXRlGAIgASgOMh4uc3RyYXRhLnYxLkJhdGNoT3BlcmF0aW9uU3RhdGUSFQoNc3RhcnRfdGltZV9tcxgDIAEoARIVCg1jbG9zZV90aW1lX21zGAQgASgBEjUKDm9wZXJhdGlvbl90eXBlGAUgASgOMh0uc3RyYXRhLnYxLkJhdGNoT3BlcmF0aW9uVHlwZRIdChV0b3RhbF9vcGVyYXRpb25fY291bnQYBiABKAUSIAoYY29tcGxldGVfb3BlcmF0aW9uX2NvdW50GAcgASgFEh8KF2ZhaWx1cmVfb3BlcmF0aW9uX2NvdW50GAggASgFIm0KG0xpc3RCYXRjaE9wZXJhdGlvbnNSZXNwb25zZRI1Cg5vcGVyYXRpb25faW5mbxgBIAMoCzIdLnN0cmF0YS52MS5CYXRjaE9wZXJhdGlvbkluZm8SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgMKtMBChJCYXRjaE9wZXJhdGlvblR5cGUSJAogQkFUQ0hfT1BFUkFUSU9OX1RZUEVfVU5TUEVDSUZJRUQQABIiCh5CQVRDSF9PUEVSQVRJT05fVFlQRV9URVJNSU5BVEUQARIfChtCQVRDSF9PUEVSQVRJT05fVFlQRV9DQU5DRUwQAhIfChtCQVRDSF9PUEVSQVRJT05fVFlQRV9TSUdOQUwQAxIxCi1CQVRDSF9PUEVSQVRJT05fVFlQRV9VUERBVEVfRVhFQ1VUSU9OX09QVElPTlMQBirMAQoTQmF0Y2hPcGVyYXRpb25TdGF0ZRIlCiFCQVRDSF9PUEVSQVRJT05fU1RBVEVfVU5TUEVDSUZJRUQQABIhCh1CQVRDSF9PUEVSQVRJT05fU1RBVEVfUlVOTklORxABEiMKH0JBVENIX09QRVJBVElPTl9TVEFURV9DT01QTEVURUQQAhIgChxCQVRDSF9PUEVSQVRJT05fU1RBVEVfRkFJTEVEEAMSJAogQkFUQ0hfT1BFUkFUSU9OX1NUQVRFX1RFUk1JTkFURUQQBGIGcHJvdG8z", [file_strata_v1_common]);
+  fileDesc("ChVzdHJhdGEvdjEvYmF0Y2gucHJvdG8SCXN0cmF0YS52MSItChlCYXRjaE9wZXJhdGlvblRlcm1pbmF0aW9uEhAKCGlkZW50aXR5GAEgASgJIi4KGkJhdGNoT3BlcmF0aW9uQ2FuY2VsbGF0aW9uEhAKCGlkZW50aXR5GAEgASgJIlwKFEJhdGNoT3BlcmF0aW9uU2lnbmFsEg4KBnNpZ25hbBgBIAEoCRIiCgVpbnB1dBgCIAEoCzITLnN0cmF0YS52MS5QYXlsb2FkcxIQCghpZGVudGl0eRgDIAEoCSKfAQosQmF0Y2hPcGVyYXRpb25VcGRhdGVXb3JrZmxvd0V4ZWN1dGlvbk9wdGlvbnMSEAoIaWRlbnRpdHkYASABKAkSRwoad29ya2Zsb3dfZXhlY3V0aW9uX29wdGlvbnMYAiABKAsyIy5zdHJhdGEudjEuV29ya2Zsb3dFeGVjdXRpb25PcHRpb25zEhQKDHVwZGF0ZV9wYXRocxgDIAMoCSL+AwoaU3RhcnRCYXRjaE9wZXJhdGlvblJlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEhgKEHZpc2liaWxpdHlfcXVlcnkYAiABKAkSDgoGam9iX2lkGAMgASgJEg4KBnJlYXNvbhgEIAEoCRIwCgpleGVjdXRpb25zGAUgAygLMhwuc3RyYXRhLnYxLldvcmtmbG93RXhlY3V0aW9uEiEKGW1heF9vcGVyYXRpb25zX3Blcl9zZWNvbmQYBiABKAESRQoVdGVybWluYXRpb25fb3BlcmF0aW9uGAogASgLMiQuc3RyYXRhLnYxLkJhdGNoT3BlcmF0aW9uVGVybWluYXRpb25IABI7ChBzaWduYWxfb3BlcmF0aW9uGAsgASgLMh8uc3RyYXRhLnYxLkJhdGNoT3BlcmF0aW9uU2lnbmFsSAASRwoWY2FuY2VsbGF0aW9uX29wZXJhdGlvbhgMIAEoCzIlLnN0cmF0YS52MS5CYXRjaE9wZXJhdGlvbkNhbmNlbGxhdGlvbkgAEmQKIXVwZGF0ZV93b3JrZmxvd19vcHRpb25zX29wZXJhdGlvbhgPIAEoCzI3LnN0cmF0YS52MS5CYXRjaE9wZXJhdGlvblVwZGF0ZVdvcmtmbG93RXhlY3V0aW9uT3B0aW9uc0gAQgsKCW9wZXJhdGlvbiIdChtTdGFydEJhdGNoT3BlcmF0aW9uUmVzcG9uc2UiYAoZU3RvcEJhdGNoT3BlcmF0aW9uUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSDgoGam9iX2lkGAIgASgJEg4KBnJlYXNvbhgDIAEoCRIQCghpZGVudGl0eRgEIAEoCSIcChpTdG9wQmF0Y2hPcGVyYXRpb25SZXNwb25zZSJCCh1EZXNjcmliZUJhdGNoT3BlcmF0aW9uUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSDgoGam9iX2lkGAIgASgJIlkKFUJhdGNoT3BlcmF0aW9uRmFpbHVyZRIvCglleGVjdXRpb24YASABKAsyHC5zdHJhdGEudjEuV29ya2Zsb3dFeGVjdXRpb24SDwoHbWVzc2FnZRgCIAEoCSKsAwoeRGVzY3JpYmVCYXRjaE9wZXJhdGlvblJlc3BvbnNlEjUKDm9wZXJhdGlvbl90eXBlGAEgASgOMh0uc3RyYXRhLnYxLkJhdGNoT3BlcmF0aW9uVHlwZRIOCgZqb2JfaWQYAiABKAkSLQoFc3RhdGUYAyABKA4yHi5zdHJhdGEudjEuQmF0Y2hPcGVyYXRpb25TdGF0ZRIVCg1zdGFydF90aW1lX21zGAQgASgBEhUKDWNsb3NlX3RpbWVfbXMYBSABKAESHQoVdG90YWxfb3BlcmF0aW9uX2NvdW50GAYgASgFEiAKGGNvbXBsZXRlX29wZXJhdGlvbl9jb3VudBgHIAEoBRIfChdmYWlsdXJlX29wZXJhdGlvbl9jb3VudBgIIAEoBRIQCghpZGVudGl0eRgJIAEoCRIOCgZyZWFzb24YCiABKAkSGAoQdmlzaWJpbGl0eV9xdWVyeRgLIAEoCRIUCgxjbG9zZV9yZWFzb24YDCABKAkSMgoIZmFpbHVyZXMYDSADKAsyIC5zdHJhdGEudjEuQmF0Y2hPcGVyYXRpb25GYWlsdXJlIlsKGkxpc3RCYXRjaE9wZXJhdGlvbnNSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSFwoPbmV4dF9wYWdlX3Rva2VuGAMgASgMIpoCChJCYXRjaE9wZXJhdGlvbkluZm8SDgoGam9iX2lkGAEgASgJEi0KBXN0YXRlGAIgASgOMh4uc3RyYXRhLnYxLkJhdGNoT3BlcmF0aW9uU3RhdGUSFQoNc3RhcnRfdGltZV9tcxgDIAEoARIVCg1jbG9zZV90aW1lX21zGAQgASgBEjUKDm9wZXJhdGlvbl90eXBlGAUgASgOMh0uc3RyYXRhLnYxLkJhdGNoT3BlcmF0aW9uVHlwZRIdChV0b3RhbF9vcGVyYXRpb25fY291bnQYBiABKAUSIAoYY29tcGxldGVfb3BlcmF0aW9uX2NvdW50GAcgASgFEh8KF2ZhaWx1cmVfb3BlcmF0aW9uX2NvdW50GAggASgFIm0KG0xpc3RCYXRjaE9wZXJhdGlvbnNSZXNwb25zZRI1Cg5vcGVyYXRpb25faW5mbxgBIAMoCzIdLnN0cmF0YS52MS5CYXRjaE9wZXJhdGlvbkluZm8SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgMKtMBChJCYXRjaE9wZXJhdGlvblR5cGUSJAogQkFUQ0hfT1BFUkFUSU9OX1RZUEVfVU5TUEVDSUZJRUQQABIiCh5CQVRDSF9PUEVSQVRJT05fVFlQRV9URVJNSU5BVEUQARIfChtCQVRDSF9PUEVSQVRJT05fVFlQRV9DQU5DRUwQAhIfChtCQVRDSF9PUEVSQVRJT05fVFlQRV9TSUdOQUwQAxIxCi1CQVRDSF9PUEVSQVRJT05fVFlQRV9VUERBVEVfRVhFQ1VUSU9OX09QVElPTlMQBirMAQoTQmF0Y2hPcGVyYXRpb25TdGF0ZRIlCiFCQVRDSF9PUEVSQVRJT05fU1RBVEVfVU5TUEVDSUZJRUQQABIhCh1CQVRDSF9PUEVSQVRJT05fU1RBVEVfUlVOTklORxABEiMKH0JBVENIX09QRVJBVElPTl9TVEFURV9DT01QTEVURUQQAhIgChxCQVRDSF9PUEVSQVRJT05fU1RBVEVfRkFJTEVEEAMSJAogQkFUQ0hfT1BFUkFUSU9OX1NUQVRFX1RFUk1JTkFURUQQBGIGcHJvdG8z", [file_strata_v1_common, file_strata_v1_deployment]);
 
 /**
  * @generated from message strata.v1.BatchOperationTermination
@@ -74,6 +76,38 @@ export type BatchOperationSignal = Message<"strata.v1.BatchOperationSignal"> & {
  */
 export const BatchOperationSignalSchema: GenMessage<BatchOperationSignal> = /*@__PURE__*/
   messageDesc(file_strata_v1_batch, 2);
+
+/**
+ * Changes each workflow's options as UpdateWorkflowExecutionOptions would (e.g. its versioning override).
+ *
+ * @generated from message strata.v1.BatchOperationUpdateWorkflowExecutionOptions
+ */
+export type BatchOperationUpdateWorkflowExecutionOptions = Message<"strata.v1.BatchOperationUpdateWorkflowExecutionOptions"> & {
+  /**
+   * @generated from field: string identity = 1;
+   */
+  identity: string;
+
+  /**
+   * @generated from field: strata.v1.WorkflowExecutionOptions workflow_execution_options = 2;
+   */
+  workflowExecutionOptions?: WorkflowExecutionOptions | undefined;
+
+  /**
+   * As UpdateWorkflowExecutionOptionsRequest.update_paths: "versioning_override"; a listed field left
+   * unset removes it.
+   *
+   * @generated from field: repeated string update_paths = 3;
+   */
+  updatePaths: string[];
+};
+
+/**
+ * Describes the message strata.v1.BatchOperationUpdateWorkflowExecutionOptions.
+ * Use `create(BatchOperationUpdateWorkflowExecutionOptionsSchema)` to create a new message.
+ */
+export const BatchOperationUpdateWorkflowExecutionOptionsSchema: GenMessage<BatchOperationUpdateWorkflowExecutionOptions> = /*@__PURE__*/
+  messageDesc(file_strata_v1_batch, 3);
 
 /**
  * @generated from message strata.v1.StartBatchOperationRequest
@@ -138,6 +172,12 @@ export type StartBatchOperationRequest = Message<"strata.v1.StartBatchOperationR
      */
     value: BatchOperationCancellation;
     case: "cancellationOperation";
+  } | {
+    /**
+     * @generated from field: strata.v1.BatchOperationUpdateWorkflowExecutionOptions update_workflow_options_operation = 15;
+     */
+    value: BatchOperationUpdateWorkflowExecutionOptions;
+    case: "updateWorkflowOptionsOperation";
   } | { case: undefined; value?: undefined };
 };
 
@@ -146,7 +186,7 @@ export type StartBatchOperationRequest = Message<"strata.v1.StartBatchOperationR
  * Use `create(StartBatchOperationRequestSchema)` to create a new message.
  */
 export const StartBatchOperationRequestSchema: GenMessage<StartBatchOperationRequest> = /*@__PURE__*/
-  messageDesc(file_strata_v1_batch, 3);
+  messageDesc(file_strata_v1_batch, 4);
 
 /**
  * @generated from message strata.v1.StartBatchOperationResponse
@@ -159,7 +199,7 @@ export type StartBatchOperationResponse = Message<"strata.v1.StartBatchOperation
  * Use `create(StartBatchOperationResponseSchema)` to create a new message.
  */
 export const StartBatchOperationResponseSchema: GenMessage<StartBatchOperationResponse> = /*@__PURE__*/
-  messageDesc(file_strata_v1_batch, 4);
+  messageDesc(file_strata_v1_batch, 5);
 
 /**
  * @generated from message strata.v1.StopBatchOperationRequest
@@ -191,7 +231,7 @@ export type StopBatchOperationRequest = Message<"strata.v1.StopBatchOperationReq
  * Use `create(StopBatchOperationRequestSchema)` to create a new message.
  */
 export const StopBatchOperationRequestSchema: GenMessage<StopBatchOperationRequest> = /*@__PURE__*/
-  messageDesc(file_strata_v1_batch, 5);
+  messageDesc(file_strata_v1_batch, 6);
 
 /**
  * @generated from message strata.v1.StopBatchOperationResponse
@@ -204,7 +244,7 @@ export type StopBatchOperationResponse = Message<"strata.v1.StopBatchOperationRe
  * Use `create(StopBatchOperationResponseSchema)` to create a new message.
  */
 export const StopBatchOperationResponseSchema: GenMessage<StopBatchOperationResponse> = /*@__PURE__*/
-  messageDesc(file_strata_v1_batch, 6);
+  messageDesc(file_strata_v1_batch, 7);
 
 /**
  * @generated from message strata.v1.DescribeBatchOperationRequest
@@ -226,7 +266,7 @@ export type DescribeBatchOperationRequest = Message<"strata.v1.DescribeBatchOper
  * Use `create(DescribeBatchOperationRequestSchema)` to create a new message.
  */
 export const DescribeBatchOperationRequestSchema: GenMessage<DescribeBatchOperationRequest> = /*@__PURE__*/
-  messageDesc(file_strata_v1_batch, 7);
+  messageDesc(file_strata_v1_batch, 8);
 
 /**
  * One execution the batch could not change, and why.
@@ -250,7 +290,7 @@ export type BatchOperationFailure = Message<"strata.v1.BatchOperationFailure"> &
  * Use `create(BatchOperationFailureSchema)` to create a new message.
  */
 export const BatchOperationFailureSchema: GenMessage<BatchOperationFailure> = /*@__PURE__*/
-  messageDesc(file_strata_v1_batch, 8);
+  messageDesc(file_strata_v1_batch, 9);
 
 /**
  * @generated from message strata.v1.DescribeBatchOperationResponse
@@ -339,7 +379,7 @@ export type DescribeBatchOperationResponse = Message<"strata.v1.DescribeBatchOpe
  * Use `create(DescribeBatchOperationResponseSchema)` to create a new message.
  */
 export const DescribeBatchOperationResponseSchema: GenMessage<DescribeBatchOperationResponse> = /*@__PURE__*/
-  messageDesc(file_strata_v1_batch, 9);
+  messageDesc(file_strata_v1_batch, 10);
 
 /**
  * @generated from message strata.v1.ListBatchOperationsRequest
@@ -366,7 +406,7 @@ export type ListBatchOperationsRequest = Message<"strata.v1.ListBatchOperationsR
  * Use `create(ListBatchOperationsRequestSchema)` to create a new message.
  */
 export const ListBatchOperationsRequestSchema: GenMessage<ListBatchOperationsRequest> = /*@__PURE__*/
-  messageDesc(file_strata_v1_batch, 10);
+  messageDesc(file_strata_v1_batch, 11);
 
 /**
  * @generated from message strata.v1.BatchOperationInfo
@@ -418,7 +458,7 @@ export type BatchOperationInfo = Message<"strata.v1.BatchOperationInfo"> & {
  * Use `create(BatchOperationInfoSchema)` to create a new message.
  */
 export const BatchOperationInfoSchema: GenMessage<BatchOperationInfo> = /*@__PURE__*/
-  messageDesc(file_strata_v1_batch, 11);
+  messageDesc(file_strata_v1_batch, 12);
 
 /**
  * @generated from message strata.v1.ListBatchOperationsResponse
@@ -442,7 +482,7 @@ export type ListBatchOperationsResponse = Message<"strata.v1.ListBatchOperations
  * Use `create(ListBatchOperationsResponseSchema)` to create a new message.
  */
 export const ListBatchOperationsResponseSchema: GenMessage<ListBatchOperationsResponse> = /*@__PURE__*/
-  messageDesc(file_strata_v1_batch, 12);
+  messageDesc(file_strata_v1_batch, 13);
 
 /**
  * @generated from enum strata.v1.BatchOperationType
