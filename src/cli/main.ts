@@ -8,6 +8,7 @@ import { registerBatchCommands } from './batch-commands.js';
 import { describeCliError, EXIT_OK, EXIT_USAGE, ReportedFailure } from './errors.js';
 import { registerOperatorCommands } from './operator-commands.js';
 import { registerServerCommands } from './server.js';
+import { registerTaskQueueCommands } from './task-queue-commands.js';
 import { registerWorkflowCommands } from './workflow-commands.js';
 
 export function buildProgram(): Command {
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerWorkflowCommands(program);
   registerOperatorCommands(program);
   registerBatchCommands(program);
+  registerTaskQueueCommands(program);
   return program;
 }
 

@@ -55,11 +55,18 @@ function startChild(
   });
 }
 
-/** A worker of fixtures/workflows.ts and fixtures/activities.ts in its own process, once it polls. */
-export async function startWorkerProcess(address: string, taskQueue: string): Promise<ChildHandle> {
+/**
+ * A worker of fixtures/workflows.ts and fixtures/activities.ts in its own process, once it polls; with
+ * `env`, more of its environment (e.g. WORKER_FIXTURES, another folder of workflows and activities).
+ */
+export async function startWorkerProcess(
+  address: string,
+  taskQueue: string,
+  env: Record<string, string> = {},
+): Promise<ChildHandle> {
   const { handle } = await startChild(
     ['--import', 'tsx', workerScript],
-    { STRATA_ADDRESS: address, TASK_QUEUE: taskQueue, STRATA_LOG_LEVEL: 'ERROR' },
+    { STRATA_ADDRESS: address, TASK_QUEUE: taskQueue, STRATA_LOG_LEVEL: 'ERROR', ...env },
     /worker: running/,
   );
   return handle;
