@@ -38,7 +38,12 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'postgres',
-          include: ['test/engine/**/*.test.ts', 'test/batch/batch-operations.test.ts', ...postgresOnly],
+          include: [
+            'test/engine/**/*.test.ts',
+            'test/batch/batch-operations.test.ts',
+            'test/batch/runbook-override.test.ts',
+            ...postgresOnly,
+          ],
           env: { STRATA_TEST_STORE: 'postgres' },
           globalSetup: ['test/helpers/postgres-global-setup.ts'],
         },

@@ -7,6 +7,7 @@
  * Confirmation: on a terminal the CLI asks first (with the number of matching workflows), unless
  * `--yes`; without a terminal on stdin (scripts, CI) it never asks, so a runbook's command runs as written.
  */
+import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import type { BatchOperationAction, BatchOperationDescription } from '../client/batch-client.js';
 import type { Client } from '../client/client.js';
@@ -98,7 +99,7 @@ export async function runBatch(
   }
   const jobId = await client.batch.start(action, {
     query,
-    reason: flags.reason ?? `${wording.verb} from the Strata CLI`,
+    reason: flags.reason ?? defaultReason(),
     maxOperationsPerSecond: flags.rps,
   });
   if (flags.output === 'table') print(`Started batch for job ID: ${jobId}`);
@@ -126,6 +127,17 @@ export async function runBatch(
     bar.finish();
   }
   reportBatch(flags, last, wording);
+}
+
+/** Temporal's default: who asked, from where. */
+function defaultReason(): string {
+  let user = '<unknown user>';
+  try {
+    user = userInfo().username || user;
+  } catch {
+    // No user entry for this uid (e.g. a container): keep the placeholder.
+  }
+  return `Requested from the Strata CLI by ${user}`;
 }
 
 function reportBatch(flags: GlobalOptions, batch: BatchOperationDescription, wording: BatchWording): void {

@@ -152,3 +152,69 @@ describe('strata batch', () => {
     }
   });
 });
+
+describe('strata workflow update-options', () => {
+  it("-w sets and removes one workflow's override; bad flag combinations exit 2 naming the flag", async () => {
+    await startWaiters('single-override', 1);
+    const single = await runCli(
+      [
+        'workflow',
+        'update-options',
+        '-w',
+        'single-override-0',
+        '--versioning-override-behavior',
+        'auto_upgrade',
+      ],
+      env,
+    );
+    expect(single).toMatchObject({
+      exitCode: 0,
+      stdout: 'Versioning override of single-override-0: auto-upgrade\n',
+    });
+    const removed = await runCli(
+      [
+        'workflow',
+        'update-options',
+        '-w',
+        'single-override-0',
+        '--versioning-override-behavior',
+        'unspecified',
+        '-o',
+        'json',
+      ],
+      env,
+    );
+    expect(JSON.parse(removed.stdout)).toEqual({ workflowId: 'single-override-0', versioningOverride: null });
+
+    const cases: Array<[string[], RegExp]> = [
+      [
+        ['-w', 'x', '--versioning-override-behavior', 'pinned', '--versioning-override-build-id', 'b'],
+        /pinned needs the version to pin to: give --versioning-override-deployment-name$/m,
+      ],
+      [
+        [
+          '-q',
+          'WorkflowId = "x"',
+          '--versioning-override-behavior',
+          'auto_upgrade',
+          '--versioning-override-build-id',
+          'b',
+        ],
+        /--versioning-override-build-id go only with --versioning-override-behavior pinned, not auto_upgrade/,
+      ],
+      [['-w', 'x'], /required option '--versioning-override-behavior <behavior>' not specified/],
+      [
+        ['-w', 'x', '--versioning-override-behavior', 'sticky'],
+        /Allowed choices are pinned, auto_upgrade, unspecified/,
+      ],
+    ];
+    const results = await Promise.all(
+      cases.map(([args]) => runCli(['workflow', 'update-options', ...args], env)),
+    );
+    for (const [index, [args, message]] of cases.entries()) {
+      expect({ args, exitCode: results[index]?.exitCode }).toEqual({ args, exitCode: 2 });
+      expect(results[index]?.stderr).toMatch(message);
+    }
+    await client.workflow.getHandle('single-override-0').signal(finish);
+  });
+});

@@ -2,7 +2,7 @@
  * The patch-build runbook (seeds/patch-build-runbook.txt), step 4, as written with `strata` in place of
  * `temporal` and no standard input: workflows pinned to my-worker/prod:v1.2.0-dsf7 are moved to the patch
  * build v1.2.1-4543 by a batch versioning override (V5), and finish there; the patch version, never
- * current, is Draining while they run and Drained after (V8).
+ * current, is Draining while they run and Drained after (V8). Runs on SQLite and on PostgreSQL.
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,8 +10,9 @@ import { Client, Connection } from '../../src/client/index.js';
 import { WorkerDeploymentVersionStatus } from '../../src/gen/strata/v1/deployment_pb.js';
 import type { StrataServer } from '../../src/server/index.js';
 import { Worker } from '../../src/worker/index.js';
+import { startTestServer } from '../engine/helpers.js';
 import { runCli } from '../helpers/run-cli.js';
-import { eventually, startTestServer } from '../helpers/strata-server.js';
+import { eventually } from '../helpers/strata-server.js';
 import { finish, waiter } from './workflows.js';
 
 const workflowsPath = fileURLToPath(new URL('./workflows.ts', import.meta.url));
@@ -27,7 +28,7 @@ let client: Client;
 const workers: Array<{ worker: Worker; running: Promise<void> }> = [];
 
 beforeAll(async () => {
-  server = await startTestServer();
+  ({ server } = await startTestServer());
   connection = await Connection.connect({ address: server.address });
   client = new Client({ connection });
   for (const version of [broken, patch]) {
@@ -149,74 +150,5 @@ describe('the patch-build runbook', () => {
       status: WorkerDeploymentVersionStatus.DRAINED,
       openPinned: 0,
     });
-  });
-
-  it('update-options -w changes one workflow; bad flag combinations exit 2 naming the flag', async () => {
-    await client.workflow.start(waiter, {
-      taskQueue,
-      workflowId: 'single-override',
-      versioningOverride: { pinnedTo: broken },
-    });
-    const env = { STRATA_ADDRESS: server.address };
-    const single = await runCli(
-      [
-        'workflow',
-        'update-options',
-        '-w',
-        'single-override',
-        '--versioning-override-behavior',
-        'auto_upgrade',
-      ],
-      env,
-    );
-    expect(single).toMatchObject({
-      exitCode: 0,
-      stdout: 'Versioning override of single-override: auto-upgrade\n',
-    });
-    const removed = await runCli(
-      [
-        'workflow',
-        'update-options',
-        '-w',
-        'single-override',
-        '--versioning-override-behavior',
-        'unspecified',
-        '-o',
-        'json',
-      ],
-      env,
-    );
-    expect(JSON.parse(removed.stdout)).toEqual({ workflowId: 'single-override', versioningOverride: null });
-
-    const cases: Array<[string[], RegExp]> = [
-      [
-        ['-w', 'x', '--versioning-override-behavior', 'pinned', '--versioning-override-build-id', 'b'],
-        /pinned needs the version to pin to: give --versioning-override-deployment-name$/m,
-      ],
-      [
-        [
-          '-q',
-          'WorkflowId = "x"',
-          '--versioning-override-behavior',
-          'auto_upgrade',
-          '--versioning-override-build-id',
-          'b',
-        ],
-        /--versioning-override-build-id go only with --versioning-override-behavior pinned, not auto_upgrade/,
-      ],
-      [['-w', 'x'], /required option '--versioning-override-behavior <behavior>' not specified/],
-      [
-        ['-w', 'x', '--versioning-override-behavior', 'sticky'],
-        /Allowed choices are pinned, auto_upgrade, unspecified/,
-      ],
-    ];
-    const results = await Promise.all(
-      cases.map(([args]) => runCli(['workflow', 'update-options', ...args], env)),
-    );
-    for (const [index, [args, message]] of cases.entries()) {
-      expect({ args, exitCode: results[index]?.exitCode }).toEqual({ args, exitCode: 2 });
-      expect(results[index]?.stderr).toMatch(message);
-    }
-    await client.workflow.getHandle('single-override').signal(finish);
   });
 });

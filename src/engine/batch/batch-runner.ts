@@ -124,8 +124,9 @@ export class BatchRunner {
       );
     }, this.leaseMs / 3);
     try {
-      const operation = batchOperationOf(storedRequest(batch));
-      const pace = new Pace(storedRequest(batch).maxOperationsPerSecond, this.pauses);
+      const request = storedRequest(batch);
+      const operation = batchOperationOf(request);
+      const pace = new Pace(request.maxOperationsPerSecond, this.pauses);
       for (;;) {
         if (this.stopped || !held) return;
         const record = await this.core.store.getBatchOperation(batch.namespace, batch.jobId);
