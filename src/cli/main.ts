@@ -9,6 +9,7 @@ import { describeCliError, EXIT_OK, EXIT_USAGE, ReportedFailure } from './errors
 import { registerOperatorCommands } from './operator-commands.js';
 import { registerServerCommands } from './server.js';
 import { registerTaskQueueCommands } from './task-queue-commands.js';
+import { registerWorkerDeploymentCommands } from './worker-deployment-commands.js';
 import { registerWorkflowCommands } from './workflow-commands.js';
 
 export function buildProgram(): Command {
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerOperatorCommands(program);
   registerBatchCommands(program);
   registerTaskQueueCommands(program);
+  registerWorkerDeploymentCommands(program);
   return program;
 }
 

@@ -5,10 +5,13 @@ import type {
   WorkflowExecutionDescription,
   WorkflowExecutionInfo,
   WorkflowExecutionStatusName,
+  WorkflowVersioningInfo,
 } from '../client/description.js';
 import type { WorkflowFailedError } from '../client/errors.js';
 import { CancelledFailure, TerminatedFailure, TimeoutFailure } from '../common/failure.js';
 import type { TypedSearchAttributes } from '../common/search-attributes.js';
+import { formatVersion } from '../common/versioning.js';
+import { describeOverride } from '../common/versioning-proto.js';
 import { failureToJson, formatFailureInline } from './failure-format.js';
 import { type Column, compactJson, formatKeyValues, formatTable, formatTime, truncate } from './output.js';
 
@@ -42,7 +45,37 @@ export function executionInfoToJson(info: WorkflowExecutionInfo | WorkflowExecut
     historyLength: info.historyLength,
     searchAttributes: searchAttributeValues(info.typedSearchAttributes),
     memo: info.memo,
+    versioningInfo: info.versioningInfo && versioningInfoToJson(info.versioningInfo),
   };
+}
+
+function versioningInfoToJson(info: WorkflowVersioningInfo) {
+  const override = info.versioningOverride;
+  return {
+    behavior: info.behavior,
+    version: info.version && formatVersion(info.version),
+    versioningOverride:
+      override === undefined || override === 'AUTO_UPGRADE'
+        ? override
+        : { pinnedTo: formatVersion(override.pinnedTo) },
+    effectiveBehavior: info.effectiveBehavior,
+    pinnedVersion: info.pinnedVersion && formatVersion(info.pinnedVersion),
+  };
+}
+
+/** The `Versioning Info:` block of describe. */
+function versioningLines(info: WorkflowVersioningInfo): string {
+  const json = versioningInfoToJson(info);
+  return formatKeyValues(
+    [
+      ['Behavior', json.behavior],
+      ['Version', json.version],
+      ['Override', info.versioningOverride && describeOverride(info.versioningOverride)],
+      ['EffectiveBehavior', json.effectiveBehavior],
+      ['PinnedVersion', json.pinnedVersion],
+    ],
+    '  ',
+  );
 }
 
 export function descriptionToJson(description: WorkflowExecutionDescription, namespace: string) {
@@ -94,6 +127,9 @@ export function formatDescription(description: WorkflowExecutionDescription, nam
       '  ',
     ),
   ];
+  if (description.versioningInfo) {
+    blocks.push('', 'Versioning Info:', versioningLines(description.versioningInfo));
+  }
   const searchAttributes = searchAttributeValues(description.typedSearchAttributes);
   if (Object.keys(searchAttributes).length > 0)
     blocks.push('', 'Search Attributes:', valueLines(searchAttributes));

@@ -1,6 +1,7 @@
 import { BatchClient } from './batch-client.js';
 import { type ClientOptions, resolveClientOptions } from './client-options.js';
 import type { Connection } from './connection.js';
+import { type WorkerDeploymentClient, WorkerDeploymentClientImpl } from './worker-deployment-client.js';
 import { WorkflowClient } from './workflow-client.js';
 
 /**
@@ -15,6 +16,8 @@ export class Client {
   readonly namespace: string;
   readonly identity: string;
   readonly workflow: WorkflowClient;
+  /** Worker deployments and their versions: routing, status, drainage, deletion. */
+  readonly workerDeployments: WorkerDeploymentClient;
   /** Durable batch operations: terminate, cancel or signal every workflow a query matches. */
   readonly batch: BatchClient;
 
@@ -24,6 +27,11 @@ export class Client {
     this.namespace = resolved.namespace;
     this.identity = resolved.identity;
     this.workflow = new WorkflowClient(resolved);
+    this.workerDeployments = new WorkerDeploymentClientImpl(
+      resolved.connection.workflowService,
+      resolved.namespace,
+      resolved.identity,
+    );
     this.batch = new BatchClient(resolved);
   }
 }

@@ -11,7 +11,14 @@ import {
   untypedSearchAttributes,
 } from '../common/search-attributes.js';
 import { fromProtoSearchAttributes, memoValues } from '../common/search-attributes-proto.js';
+import type {
+  VersioningBehavior,
+  VersioningOverride,
+  WorkerDeploymentVersion,
+} from '../common/versioning.js';
+import { behaviorFromProto, overrideFromProto, versionFromProto } from '../common/versioning-proto.js';
 import { ParentClosePolicy, WorkflowExecutionStatus } from '../gen/strata/v1/common_pb.js';
+import type { WorkflowVersioningInfo as ProtoVersioningInfo } from '../gen/strata/v1/deployment_pb.js';
 import {
   type DescribeWorkflowExecutionResponse,
   PendingActivityState,
@@ -50,7 +57,22 @@ export interface WorkflowExecutionInfo {
   memo: Record<string, unknown> | undefined;
   /** Set for a child workflow: the workflow that started it. */
   parentExecution: { workflowId: string; runId: string } | undefined;
+  /** Undefined for a workflow that never met a versioned worker or a versioning override. */
+  versioningInfo: WorkflowVersioningInfo | undefined;
   raw: ProtoWorkflowExecutionInfo;
+}
+
+/** A workflow's worker deployment versioning (V4, V5). */
+export interface WorkflowVersioningInfo {
+  /** What the workflow declared at its last completed workflow task; undefined for unversioned workers. */
+  behavior: VersioningBehavior | undefined;
+  /** The version of the worker that completed its last workflow task. */
+  version: WorkerDeploymentVersion | undefined;
+  versioningOverride: VersioningOverride | undefined;
+  /** The override's behavior when one is set, else `behavior`: what routes its next tasks. */
+  effectiveBehavior: VersioningBehavior | undefined;
+  /** For an effectively pinned workflow: the version its tasks go to (and whose drainage counts it). */
+  pinnedVersion: WorkerDeploymentVersion | undefined;
 }
 
 export type PendingActivityStateName = 'SCHEDULED' | 'STARTED' | 'CANCEL_REQUESTED' | 'UNSPECIFIED';
@@ -126,7 +148,19 @@ export function toWorkflowExecutionInfo(raw: ProtoWorkflowExecutionInfo): Workfl
       workflowId: raw.parentExecution.workflowId,
       runId: raw.parentExecution.runId,
     },
+    versioningInfo: versioningInfoOf(raw.versioningInfo),
     raw,
+  };
+}
+
+function versioningInfoOf(raw: ProtoVersioningInfo | undefined): WorkflowVersioningInfo | undefined {
+  if (!raw) return undefined;
+  return {
+    behavior: behaviorFromProto(raw.behavior),
+    version: versionFromProto(raw.version),
+    versioningOverride: overrideFromProto(raw.versioningOverride),
+    effectiveBehavior: behaviorFromProto(raw.effectiveBehavior),
+    pinnedVersion: versionFromProto(raw.pinnedVersion),
   };
 }
 

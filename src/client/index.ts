@@ -72,6 +72,7 @@ export type {
   WorkflowExecutionDescription,
   WorkflowExecutionInfo,
   WorkflowExecutionStatusName,
+  WorkflowVersioningInfo,
 } from './description.js';
 export {
   QueryFailedError,
@@ -101,6 +102,16 @@ export {
   type WorkflowUpdateOptions,
   WorkflowUpdateStage,
 } from './update-handle.js';
+export type {
+  RoutingChangeOptions,
+  WorkerDeploymentClient,
+  WorkerDeploymentDescription,
+  WorkerDeploymentRoutingConfig,
+  WorkerDeploymentVersion,
+  WorkerDeploymentVersionDescription,
+  WorkerDeploymentVersionStatus,
+  WorkerDeploymentVersionSummary,
+} from './worker-deployment-client.js';
 export {
   type CountWorkflowExecution,
   type GetWorkflowHandleOptions,

@@ -38,10 +38,8 @@ import type { EngineCore } from './engine-core.js';
 import { EngineError, invalidArgument } from './errors.js';
 import { conflictTokenOf } from './versioning/conflict-token.js';
 import { deploymentNotFound, versionNotFound } from './versioning/deployment-errors.js';
+import { pollerLivenessMs } from './versioning/pollers.js';
 import { deleteVersionProblem, type VersionStatus, versionState } from './versioning/version-status.js';
-
-/** Pollers seen within this long count as polling (V9, as V6). */
-const POLLER_LIVENESS_MS = 70_000;
 
 const statusToProto: Record<VersionStatus, WorkerDeploymentVersionStatus> = {
   INACTIVE: WorkerDeploymentVersionStatus.INACTIVE,
@@ -136,7 +134,7 @@ function recentPollers(
   nowMs: number,
 ): Promise<PollerRecord[]> {
   return tx.listPollers(namespace, {
-    sinceMs: nowMs - POLLER_LIVENESS_MS,
+    sinceMs: nowMs - pollerLivenessMs,
     deploymentName: version.deploymentName,
     buildId: version.buildId,
   });

@@ -216,6 +216,8 @@ export function nextRunInput(
 ): StartExecutionInput {
   const chain = chainOf(state);
   const continued = next.continued;
+  const override = state.versioning?.override;
+  const pinnedOverride = override && override !== 'AUTO_UPGRADE' ? override : undefined;
   return {
     namespace: state.namespace,
     workflowId: state.workflowId,
@@ -235,6 +237,8 @@ export function nextRunInput(
       : inheritedVisibility(state)),
     // A child's later runs report to the same parent.
     ...(state.parent ? { parent: state.parent } : {}),
+    // As in Temporal, a pinned override follows the chain: the next run stays on that version (V5, V8).
+    ...(pinnedOverride ? { versioningOverride: pinnedOverride } : {}),
     continuation: {
       previousRunId: state.runId,
       initiator: next.initiator,

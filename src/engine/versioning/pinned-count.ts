@@ -15,6 +15,7 @@ import {
   versioningSearchValues,
   versioningSearchValuesDiffer,
 } from '../state/versioning.js';
+import { ensureDeployment } from './deployment-rows.js';
 
 type PinnedCountWriter = Pick<
   StoreTransaction,
@@ -51,20 +52,7 @@ export async function syncVersioning(
 async function pin(tx: PinnedCountWriter, namespace: string, text: string, nowMs: number): Promise<void> {
   const version = parseVersion(text);
   await tx.adjustOpenPinned(namespace, version.deploymentName, version.buildId, 1, nowMs);
-  if (await tx.getDeployment(namespace, version.deploymentName)) return;
-  await tx.putDeployment({
-    namespace,
-    name: version.deploymentName,
-    createTimeMs: nowMs,
-    currentBuildId: '',
-    rampingBuildId: '',
-    rampingPercentage: 0,
-    currentChangedMs: 0,
-    rampingChangedMs: 0,
-    rampingPercentageChangedMs: 0,
-    revision: 0,
-    lastModifierIdentity: '',
-  });
+  await ensureDeployment(tx, namespace, version.deploymentName, nowMs);
 }
 
 /**

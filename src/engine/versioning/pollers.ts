@@ -11,6 +11,7 @@ import type { StoreTransaction, TaskKind } from '../../store/store.js';
 import type { EngineCore } from '../engine-core.js';
 import { invalidArgument } from '../errors.js';
 import type { CompletingWorker } from '../state/versioning-task.js';
+import { ensureDeployment } from './deployment-rows.js';
 
 /** How often one worker's poll of one queue is written to the pollers table at most. */
 export const pollerRecordIntervalMs = 5_000;
@@ -117,21 +118,7 @@ async function registerVersion(
   now: number,
 ): Promise<void> {
   const { namespace, deploymentName, buildId } = poll;
-  if (!(await tx.getDeployment(namespace, deploymentName))) {
-    await tx.putDeployment({
-      namespace,
-      name: deploymentName,
-      createTimeMs: now,
-      currentBuildId: '',
-      rampingBuildId: '',
-      rampingPercentage: 0,
-      currentChangedMs: 0,
-      rampingChangedMs: 0,
-      rampingPercentageChangedMs: 0,
-      revision: 0,
-      lastModifierIdentity: '',
-    });
-  }
+  await ensureDeployment(tx, namespace, deploymentName, now);
   if (!(await tx.getDeploymentVersion(namespace, deploymentName, buildId))) {
     await tx.putDeploymentVersion({
       namespace,
