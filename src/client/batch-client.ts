@@ -10,7 +10,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { valuesToPayloads } from '../common/payload-proto.js';
 import type { VersioningOverride } from '../common/versioning.js';
-import { overrideToProto } from '../common/versioning-proto.js';
 import {
   BatchOperationState,
   BatchOperationType,
@@ -23,6 +22,7 @@ import type { WorkflowServiceClient } from './connection.js';
 import { toClientError } from './errors.js';
 import { callWithRetry } from './retry.js';
 import type { SignalDefinition } from './types.js';
+import { versioningOverrideToProto } from './versioning-override.js';
 
 /** What a batch does to each workflow. */
 export type BatchOperationAction =
@@ -199,7 +199,9 @@ export class BatchClient {
             identity,
             workflowExecutionOptions: {
               versioningOverride:
-                versioningOverride === null ? undefined : overrideToProto(versioningOverride),
+                versioningOverride === null
+                  ? undefined
+                  : versioningOverrideToProto(versioningOverride, 'versioningOverride'),
             },
             updatePaths: ['versioning_override'],
           },

@@ -204,6 +204,19 @@ describe('strata workflow update-options', () => {
       ],
       [['-w', 'x'], /required option '--versioning-override-behavior <behavior>' not specified/],
       [
+        [
+          '-q',
+          'WorkflowId = "x"',
+          '--versioning-override-behavior',
+          'pinned',
+          '--versioning-override-deployment-name',
+          'my:worker',
+          '--versioning-override-build-id',
+          'v1',
+        ],
+        /\[INVALID_ARGUMENT\] versioningOverride.pinnedTo: the deployment name "my:worker" contains ":"/,
+      ],
+      [
         ['-w', 'x', '--versioning-override-behavior', 'sticky'],
         /Allowed choices are pinned, auto_upgrade, unspecified/,
       ],
