@@ -113,7 +113,7 @@ describe('strata batch', () => {
   it('list, describe and terminate a running batch; the waiting CLI then exits 1 saying it was stopped', async () => {
     await startWaiters('cli-slow', 20);
     const waiting = runCli(
-      ['workflow', 'terminate', '-q', 'WorkflowId STARTS_WITH "cli-slow-"', '--rps', '4'],
+      ['workflow', 'terminate', '-q', 'WorkflowId STARTS_WITH "cli-slow-"', '--rps', '1'],
       env,
     );
     const jobId = await eventually(async () => {

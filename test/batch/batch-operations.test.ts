@@ -115,7 +115,7 @@ describe('batch operations', () => {
     await startWaiters('slow', 30);
     const jobId = await client.batch.start(
       { type: 'terminate' },
-      { query: 'WorkflowId STARTS_WITH "slow-"', maxOperationsPerSecond: 20 },
+      { query: 'WorkflowId STARTS_WITH "slow-"', maxOperationsPerSecond: 10 },
     );
     await eventually(async () => (await client.batch.describe(jobId)).completeOperationCount >= 3);
     await client.batch.stop(jobId, 'changed my mind');

@@ -10,7 +10,8 @@
 import { randomUUID } from 'node:crypto';
 import { BatchOperationState } from '../../gen/strata/v1/batch_pb.js';
 import { WorkflowExecutionStatus } from '../../gen/strata/v1/common_pb.js';
-import type { BatchItem, BatchOperationRecord } from '../../store/batch-operations.js';
+import type { BatchItem, BatchItemOutcome, BatchOperationRecord } from '../../store/batch-operations.js';
+import type { StoreTransaction } from '../../store/store.js';
 import type { VisibilityFilter } from '../../store/visibility-filter.js';
 import type { EngineCore } from '../engine-core.js';
 import { EngineError } from '../errors.js';
@@ -188,14 +189,11 @@ export class BatchRunner {
     operation: BatchOperation,
     item: BatchItem,
   ): Promise<boolean> {
-    const { namespace, jobId } = batch;
-    const run = { namespace, workflowId: item.workflowId, runId: item.runId };
+    const run = { namespace: batch.namespace, workflowId: item.workflowId, runId: item.runId };
     try {
       const afterCommit = await this.core.transact(async (tx, effects) => {
         const after = await operation.apply(this.core, tx, effects, run);
-        if (!(await tx.finishBatchItem(namespace, jobId, item.seq, { failed: false }))) {
-          throw new ItemNotPendingError();
-        }
+        await this.finish(tx, batch, item, { failed: false });
         return after;
       });
       afterCommit?.();
@@ -203,9 +201,27 @@ export class BatchRunner {
     } catch (error) {
       if (error instanceof ItemNotPendingError) return false;
       if (!isExecutionFailure(error)) throw error;
-      return this.core.transact((tx) =>
-        tx.finishBatchItem(namespace, jobId, item.seq, { failed: true, error: error.message }),
-      );
+      try {
+        await this.core.transact((tx) =>
+          this.finish(tx, batch, item, { failed: true, error: error.message }),
+        );
+        return true;
+      } catch (failure) {
+        if (failure instanceof ItemNotPendingError) return false;
+        throw failure;
+      }
+    }
+  }
+
+  /** Records the item's outcome; throws ItemNotPendingError, rolling the transaction back, when it cannot. */
+  private async finish(
+    tx: StoreTransaction,
+    batch: BatchOperationRecord,
+    item: BatchItem,
+    outcome: BatchItemOutcome,
+  ): Promise<void> {
+    if (!(await tx.finishBatchItem(batch.namespace, batch.jobId, item.seq, outcome))) {
+      throw new ItemNotPendingError();
     }
   }
 
