@@ -7,6 +7,7 @@ import {
 } from '../store.js';
 import { sqlState, violatedConstraint } from './errors.js';
 import { type Queryable, runPrepared } from './queryable.js';
+import { writeExecution } from './writes.js';
 
 export interface ExecutionRow {
   namespace: string;
@@ -75,28 +76,38 @@ export function findLatestExecution(
   );
 }
 
-export async function insertExecution(db: Queryable, execution: NewExecution): Promise<void> {
+/**
+ * Inserts the run's row and writes the rest of `execution` (events, tasks, timers) in the same round trip.
+ * Returns the ids of the queued tasks.
+ */
+export async function insertExecution(db: Queryable, execution: NewExecution): Promise<number[]> {
   try {
-    await runPrepared(
+    const { taskIds } = await writeExecution(
       db,
-      `INSERT INTO executions (namespace, run_id, workflow_id, workflow_type, task_queue, status, start_time_ms,
-         close_time_ms, history_length, busy, start_request_id, version, state)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12)`,
-      [
-        execution.namespace,
-        execution.runId,
-        execution.workflowId,
-        execution.workflowType,
-        execution.taskQueue,
-        execution.status,
-        execution.startTimeMs,
-        execution.closeTimeMs,
-        execution.historyLength,
-        execution.busy,
-        execution.startRequestId,
-        execution.state,
-      ],
+      {
+        text: `INSERT INTO executions (namespace, run_id, workflow_id, workflow_type, task_queue, status,
+           start_time_ms, close_time_ms, history_length, busy, start_request_id, version, state)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12)`,
+        values: [
+          execution.namespace,
+          execution.runId,
+          execution.workflowId,
+          execution.workflowType,
+          execution.taskQueue,
+          execution.status,
+          execution.startTimeMs,
+          execution.closeTimeMs,
+          execution.historyLength,
+          execution.busy,
+          execution.startRequestId,
+          execution.state,
+        ],
+      },
+      execution.namespace,
+      execution.runId,
+      execution,
     );
+    return taskIds;
   } catch (error) {
     if (sqlState(error) === '23505' && violatedConstraint(error) === 'executions_running') {
       throw new ExecutionAlreadyRunningError(execution.namespace, execution.workflowId);
@@ -105,28 +116,38 @@ export async function insertExecution(db: Queryable, execution: NewExecution): P
   }
 }
 
-/** The version check is the optimistic lock: a row changed since it was read matches nothing. */
-export async function updateExecution(db: Queryable, update: ExecutionUpdate): Promise<number> {
-  const result = await runPrepared(
+/**
+ * Updates the run's row and writes the rest of `update` in the same round trip. The version check is the
+ * optimistic lock: a row changed since it was read matches nothing, and then nothing is written. Returns
+ * the new version and the ids of the queued tasks.
+ */
+export async function updateExecution(
+  db: Queryable,
+  update: ExecutionUpdate,
+): Promise<{ version: number; taskIds: number[] }> {
+  const { written, taskIds } = await writeExecution(
     db,
-    `UPDATE executions SET status = $4, close_time_ms = $5, history_length = $6, busy = $7, state = $8,
-       version = version + 1
-     WHERE namespace = $1 AND run_id = $2 AND version = $3`,
-    [
-      update.namespace,
-      update.runId,
-      update.expectedVersion,
-      update.status,
-      update.closeTimeMs,
-      update.historyLength,
-      update.busy,
-      update.state,
-    ],
+    {
+      text: `UPDATE executions SET status = $4, close_time_ms = $5, history_length = $6, busy = $7, state = $8,
+         version = version + 1
+       WHERE namespace = $1 AND run_id = $2 AND version = $3`,
+      values: [
+        update.namespace,
+        update.runId,
+        update.expectedVersion,
+        update.status,
+        update.closeTimeMs,
+        update.historyLength,
+        update.busy,
+        update.state,
+      ],
+    },
+    update.namespace,
+    update.runId,
+    update,
   );
-  if (result.rowCount !== 1) {
-    throw new ConcurrencyConflictError(update.namespace, update.runId, update.expectedVersion);
-  }
-  return update.expectedVersion + 1;
+  if (!written) throw new ConcurrencyConflictError(update.namespace, update.runId, update.expectedVersion);
+  return { version: update.expectedVersion + 1, taskIds };
 }
 
 export async function hasBusyExecutions(db: Queryable): Promise<boolean> {

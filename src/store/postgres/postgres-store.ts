@@ -26,7 +26,6 @@ import * as searchAttributes from './search-attributes.js';
 import * as tasks from './tasks.js';
 import * as timers from './timers.js';
 import * as visibility from './visibility.js';
-import { applyWrite } from './writes.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database` (libpq URL; `?sslmode=` and the like work). */
@@ -261,16 +260,17 @@ export class PostgresStore implements Store {
     if (this.closed) throw new Error('the store is closed');
   }
 
-  private async applyWrite(
+  /** What a committed write must announce, and the search attribute values it replaces. */
+  private async afterWrite(
     client: pg.PoolClient,
     state: TransactionState,
     namespace: string,
     runId: string,
     write: ExecutionWrite,
+    taskIds: number[],
   ): Promise<void> {
-    const ids = await applyWrite(client, namespace, runId, write);
     for (const [index, task] of write.tasks.entries()) {
-      const id = ids[index];
+      const id = taskIds[index];
       if (id !== undefined) {
         state.taskQueued(id, {
           type: 'task',
@@ -298,12 +298,12 @@ export class PostgresStore implements Store {
       findLatestExecution: (namespace, workflowId) =>
         executions.findLatestExecution(client, namespace, workflowId),
       insertExecution: async (execution: NewExecution) => {
-        await executions.insertExecution(client, execution);
-        await this.applyWrite(client, state, execution.namespace, execution.runId, execution);
+        const taskIds = await executions.insertExecution(client, execution);
+        await this.afterWrite(client, state, execution.namespace, execution.runId, execution, taskIds);
       },
       updateExecution: async (update: ExecutionUpdate) => {
-        const version = await executions.updateExecution(client, update);
-        await this.applyWrite(client, state, update.namespace, update.runId, update);
+        const { version, taskIds } = await executions.updateExecution(client, update);
+        await this.afterWrite(client, state, update.namespace, update.runId, update, taskIds);
         return version;
       },
       claimTask: async (namespace, taskQueue, kind, version) => {

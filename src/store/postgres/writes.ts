@@ -1,22 +1,57 @@
 import type { ExecutionWrite } from '../store.js';
 import { type Queryable, runPrepared } from './queryable.js';
 
+/** The statement that writes the executions row (an INSERT or a version-checked UPDATE, no RETURNING). */
+export interface RowStatement {
+  text: string;
+  values: unknown[];
+}
+
+// The types of strata_apply_write's parameters, in order (see the latest migration that defines it).
+const applyWriteCasts = [
+  '',
+  '',
+  '::integer[]',
+  '::bytea[]',
+  '',
+  '::text[]',
+  '::text[]',
+  '::text[]',
+  '::text[]',
+  '::text[]',
+  '::integer[]',
+  '::integer[]',
+  '::text[]',
+  '::boolean[]',
+  '::integer[]',
+  '::text[]',
+  '::text[]',
+  '::text[]',
+  '::bigint[]',
+  '::text[]',
+];
+
 /**
- * Writes everything of `write` beside the executions row through `strata_apply_write` (migration
- * 0003), in one round trip. Returns the ids of the queued tasks, in the order of `write.tasks`.
+ * Writes the executions row with `row`, then everything else of `write` through `strata_apply_write`, in
+ * one statement and one round trip. `written` is false when the row statement matched nothing (the version
+ * check failed); then nothing else was written. `taskIds` are the ids of the queued tasks, in the order of
+ * `write.tasks`.
  */
-export async function applyWrite(
+export async function writeExecution(
   db: Queryable,
+  row: RowStatement,
   namespace: string,
   runId: string,
   write: ExecutionWrite,
-): Promise<number[]> {
-  const result = await runPrepared<{ ids: number[] | null }>(
+): Promise<{ written: boolean; taskIds: number[] }> {
+  const offset = row.values.length;
+  const args = applyWriteCasts.map((cast, i) => `$${offset + i + 1}${cast}`).join(', ');
+  const result = await runPrepared<{ written: number; ids: number[] | null }>(
     db,
-    `SELECT strata_apply_write($1, $2, $3::integer[], $4::bytea[], $5, $6::text[], $7::text[], $8::text[],
-       $9::text[], $10::text[], $11::integer[], $12::integer[], $13::text[], $14::boolean[], $15::integer[],
-       $16::text[], $17::text[], $18::text[], $19::bigint[], $20::text[]) AS ids`,
+    `WITH row_written AS (${row.text} RETURNING 1), counted AS (SELECT count(*)::integer AS written FROM row_written)
+     SELECT written, CASE WHEN written = 1 THEN strata_apply_write(${args}) END AS ids FROM counted`,
     [
+      ...row.values,
       namespace,
       runId,
       write.events.map((event) => event.eventId),
@@ -39,5 +74,6 @@ export async function applyWrite(
       write.timers.map((timer) => timer.payload),
     ],
   );
-  return (result.rows[0]?.ids ?? []).map(Number);
+  const first = result.rows[0];
+  return { written: first?.written === 1, taskIds: (first?.ids ?? []).map(Number) };
 }
