@@ -10,6 +10,7 @@ import type { WorkerDeploymentVersion } from '../../src/common/versioning.js';
 import { overrideToProto } from '../../src/common/versioning-proto.js';
 import type { Command } from '../../src/gen/strata/v1/command_pb.js';
 import { VersioningBehavior } from '../../src/gen/strata/v1/deployment_pb.js';
+import { eventually } from '../helpers/strata-server.js';
 import { command, useTestServer, type WorkflowClient, waitForClose } from './helpers.js';
 
 const deploymentName = 'drain/prod';
@@ -157,6 +158,33 @@ describe('worker deployment drainage', () => {
     expect(await runningOn(v3)).toEqual(['drain-a']);
     await client.workflow.getHandle('drain-a').terminate();
     expect(await summary(v3)).toMatchObject({ status: 'DRAINED', openPinnedWorkflows: 0 });
+  });
+
+  it('V8: a workflow pinned by the worker that completes its first task counts for that version', async () => {
+    const version = { deploymentName: 'behavior/prod', buildId: 'b1' };
+    // The worker's poll registers its version and waits; the version becomes current; the start reaches it.
+    const polled = complete(t.client, 'behavior-q', version, []);
+    await eventually(
+      () => client.workerDeployments.describeVersion(version).catch(() => undefined),
+      10_000,
+      'the version to be registered by its poll',
+    );
+    await client.workerDeployments.setCurrentVersion(version.deploymentName, version.buildId);
+    await t.client.startWorkflowExecution({
+      namespace: 'default',
+      workflowId: 'behavior-1',
+      workflowType: { name: 'Pinned' },
+      taskQueue: 'behavior-q',
+      requestId: 'behavior-1-start',
+    });
+    await polled;
+    expect(await summary(version)).toMatchObject({ status: 'CURRENT', openPinnedWorkflows: 1 });
+    const listed = [];
+    for await (const info of client.workflow.list({ query: 'WorkflowId = "behavior-1"' })) listed.push(info);
+    expect(listed[0]?.versioningInfo).toMatchObject({ behavior: 'PINNED', version, pinnedVersion: version });
+    expect(await runningOn(version)).toEqual(['behavior-1']);
+    await client.workflow.getHandle('behavior-1').terminate();
+    expect(await summary(version)).toMatchObject({ status: 'CURRENT', openPinnedWorkflows: 0 });
   });
 
   it('V8: concurrent starts and terminations never lose a count', async () => {
