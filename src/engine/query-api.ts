@@ -17,6 +17,7 @@ import { type QueryTask as InMemoryTask, queueChannel } from './matching.js';
 import { decodeTaskToken, encodeTaskToken } from './task-token.js';
 import { checkPayloads, requireField } from './validation.js';
 import { runTaskVersion } from './versioning/route.js';
+import { sharedQueueChannel, sharedQueueKey } from './versioning/shared-queue.js';
 import { decodeEvents } from './workflow-task-api.js';
 
 export interface PendingQuery {
@@ -62,14 +63,16 @@ export class Queries {
     checkPayloads(request.query?.queryArgs, 'query.query_args');
     const record = await core.resolveRun(core.store, namespace, workflowId, request.execution?.runId ?? '');
     const state = parseState(record);
+    const stickyVersion = state.versioning?.stickyVersion ?? '';
     const stickyChannel = state.stickyTaskQueue
-      ? queueChannel(namespace, state.stickyTaskQueue, 'workflow', state.versioning?.stickyVersion)
+      ? queueChannel(namespace, state.stickyTaskQueue, 'workflow', stickyVersion)
       : '';
     const useSticky = stickyChannel !== '' && core.matching.hasWaiter(stickyChannel);
     const taskQueue = useSticky ? state.stickyTaskQueue : state.taskQueue;
-    const channel = useSticky
-      ? stickyChannel
-      : queueChannel(namespace, taskQueue, 'workflow', await runTaskVersion(core.store, state));
+    // The version whose pollers may answer: the sticky worker's, else the one the run's next task goes to.
+    const version = useSticky ? stickyVersion : await runTaskVersion(core.store, state);
+    const channel = queueChannel(namespace, taskQueue, 'workflow', version);
+    const sharedKey = sharedQueueKey(taskQueue, version);
     // Another process's poller may have to answer: share it unless a poller waits here.
     const shared = this.cluster !== undefined && !core.matching.hasWaiter(channel) ? this.cluster : undefined;
     const id = randomUUID();
@@ -122,13 +125,13 @@ export class Queries {
         .enqueueQuery({
           id,
           namespace,
-          taskQueue,
+          taskQueue: sharedKey,
           runId: record.runId,
           query: toBinary(WorkflowQuerySchema, request.query ?? create(WorkflowQuerySchema)),
           deadlineMs: Date.now() + timeoutMs,
         })
         .then(
-          () => this.onSharedQuery(namespace, taskQueue),
+          () => this.onSharedQuery(namespace, sharedKey),
           (error: unknown) =>
             fail(
               new EngineError({
@@ -153,15 +156,15 @@ export class Queries {
    */
   async take(
     namespace: string,
-    taskQueue: string,
+    sharedKey: string,
     local: InMemoryTask | undefined,
   ): Promise<PollWorkflowTaskQueueResponse | undefined> {
-    const channel = queueChannel(namespace, taskQueue, 'workflow');
+    const channel = sharedQueueChannel(namespace, sharedKey);
     const pending = local && this.pending.get(local.id);
     const task: QueryTask | undefined =
       local && pending
         ? { id: local.id, namespace: local.namespace, runId: local.runId, query: pending.query }
-        : await this.claimShared(channel, namespace, taskQueue);
+        : await this.claimShared(channel, namespace, sharedKey);
     if (!task) return undefined;
     const core = this.core;
     const record = await core.store.getExecution(task.namespace, task.runId);
@@ -208,7 +211,7 @@ export class Queries {
 
   /** A shared query may be waiting for pollers of this queue (another process queued it, or this one). */
   onSharedQuery(namespace: string, taskQueue: string): void {
-    const channel = queueChannel(namespace, taskQueue, 'workflow');
+    const channel = sharedQueueChannel(namespace, taskQueue);
     const mark = this.sharedMarks.get(channel);
     this.sharedMarks.set(channel, { namespace, taskQueue, count: (mark?.count ?? 0) + 1 });
     this.core.matching.notify(channel);

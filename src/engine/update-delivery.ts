@@ -28,6 +28,7 @@ import { defaultStickyScheduleToStartTimeoutMs } from './state/workflow-task.js'
 import { encodeTaskToken, type TaskToken } from './task-token.js';
 import type { PendingUpdate, SpeculativeTask, UpdateDelivery } from './update-registry.js';
 import { runTaskVersion } from './versioning/route.js';
+import { sharedQueueKey } from './versioning/shared-queue.js';
 
 type WorkflowTaskToken = Extract<TaskToken, { kind: 'workflow' }>;
 
@@ -137,8 +138,9 @@ export async function dispatchUpdates(
   }
   const undelivered = core.updates.pendingOf(key).some((update) => update.delivery === undefined);
   if (!undelivered || state.workflowTask || core.closed) return;
+  const stickyVersion = state.versioning?.stickyVersion ?? '';
   const stickyChannel = state.stickyTaskQueue
-    ? queueChannel(namespace, state.stickyTaskQueue, 'workflow', state.versioning?.stickyVersion)
+    ? queueChannel(namespace, state.stickyTaskQueue, 'workflow', stickyVersion)
     : '';
   // As for queries: the sticky queue only while its worker polls, else any worker rebuilds the run.
   const sticky = (options.sticky ?? true) && stickyChannel !== '' && core.matching.hasWaiter(stickyChannel);
@@ -146,11 +148,11 @@ export async function dispatchUpdates(
   let id: string | undefined = randomUUID();
   if (shared && !sticky) {
     // A poller of any server may take it: the offer is claimed once, and the claim makes the task.
-    await shared.offer(namespace, runId, taskQueue);
+    await shared.offer(namespace, runId, sharedQueueKey(taskQueue, version));
     return;
   }
   // The run's sticky worker polls here: this process takes the run's offer itself, unless another holds it.
-  if (shared) id = await shared.hold(namespace, runId, taskQueue);
+  if (shared) id = await shared.hold(namespace, runId, sharedQueueKey(taskQueue, stickyVersion));
   if (id === undefined) return;
   const task = newSpeculativeTask(core, id, state, taskQueue, sticky);
   core.updates.setSpeculativeTask(key, task);
@@ -198,10 +200,11 @@ export async function claimOfferedTask(
   core: EngineCore,
   namespace: string,
   taskQueue: string,
+  version: string,
   identity: string,
 ): Promise<PollWorkflowTaskQueueResponse | undefined> {
   const shared = core.sharedUpdates;
-  const offer = shared && (await shared.claim(namespace, taskQueue));
+  const offer = shared && (await shared.claim(namespace, sharedQueueKey(taskQueue, version)));
   if (!shared || !offer) return undefined;
   const key = runKey(namespace, offer.runId);
   await shared.sync(namespace, offer.runId);

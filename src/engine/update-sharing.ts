@@ -9,13 +9,14 @@
  * speculative task through an offer (one per run across the cluster), which a poller of the queue on any server
  * claims, as shared queries are. A rejection still writes no history: only the table sees it.
  */
+
 import { fromBinary, toBinary } from '@bufbuild/protobuf';
 import { type Failure, FailureSchema } from '../gen/strata/v1/common_pb.js';
 import { type UpdateRequest, UpdateRequestSchema } from '../gen/strata/v1/update_pb.js';
 import type { StoreCluster, UpdateTaskOffer } from '../store/cluster.js';
 import { type EngineCore, runKey } from './engine-core.js';
-import { queueChannel } from './matching.js';
 import type { SpeculativeTask } from './update-registry.js';
+import { sharedQueueChannel } from './versioning/shared-queue.js';
 
 /** How long a claimed offer stays this process's: past the longest workflow task timeout (120 s). */
 const offerHoldMs = 130_000;
@@ -118,7 +119,7 @@ export class SharedUpdates {
 
   /** Takes an offer for a poller of the queue, if one may be waiting. */
   async claim(namespace: string, taskQueue: string): Promise<UpdateTaskOffer | undefined> {
-    const channel = queueChannel(namespace, taskQueue, 'workflow');
+    const channel = sharedQueueChannel(namespace, taskQueue);
     this.polled.set(channel, { namespace, taskQueue });
     const mark = this.offerMarks.get(channel);
     if (!mark) return undefined;
@@ -160,7 +161,7 @@ export class SharedUpdates {
 
   /** An offer may be waiting for pollers of this queue (another process made it, or this one). */
   onOffer(namespace: string, taskQueue: string): void {
-    const channel = queueChannel(namespace, taskQueue, 'workflow');
+    const channel = sharedQueueChannel(namespace, taskQueue);
     const mark = this.offerMarks.get(channel);
     this.offerMarks.set(channel, { namespace, taskQueue, count: (mark?.count ?? 0) + 1 });
     this.core.matching.notify(channel);

@@ -12,13 +12,12 @@ import {
   UpdateWorkflowExecutionOptionsResponseSchema,
   WorkflowExecutionOptionsSchema,
 } from '../gen/strata/v1/deployment_pb.js';
-import type { ExecutionRecord, StoreTransaction } from '../store/store.js';
+import type { ExecutionRecord, StoreTransaction, TaskKind } from '../store/store.js';
 import { type CommitEffects, type EngineCore, isRunning } from './engine-core.js';
 import { invalidArgument, workflowClosed } from './errors.js';
-import { effectivePinnedVersion } from './state/versioning.js';
 import { setVersioningOverride } from './state/versioning-override.js';
 import { requireField } from './validation.js';
-import { routeOfQueue } from './versioning/route.js';
+import { taskTarget } from './versioning/route.js';
 
 const overridePath = 'versioning_override';
 
@@ -74,9 +73,19 @@ export async function setRunVersioningOverride(
     state: m.state,
   }));
   if (!outcome.changed) return false;
-  const pinnedTo = effectivePinnedVersion(outcome.state.versioning);
-  const target = pinnedTo || (await routeOfQueue(tx, outcome.state, outcome.state.taskQueue, 'workflow'));
-  await tx.retargetRunTasks(record.namespace, record.runId, target, pinnedTo !== '');
+  // The run's queued tasks wait on its workflow task queue (its sticky queue was just dropped) and on
+  // the task queues of its pending activities.
+  const state = outcome.state;
+  const queues = new Map<string, { taskQueue: string; kind: TaskKind }>([
+    [`workflow:${state.taskQueue}`, { taskQueue: state.taskQueue, kind: 'workflow' }],
+  ]);
+  for (const activity of Object.values(state.activities)) {
+    queues.set(`activity:${activity.taskQueue}`, { taskQueue: activity.taskQueue, kind: 'activity' });
+  }
+  for (const queue of queues.values()) {
+    const target = await taskTarget(tx, state, queue);
+    await tx.retargetRunTasks(record.namespace, record.runId, target.version, target.pinned, queue);
+  }
   return true;
 }
 

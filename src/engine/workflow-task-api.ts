@@ -33,6 +33,7 @@ import {
 } from './update-delivery.js';
 import { checkFailure, requireField } from './validation.js';
 import { completingWorker, notePoll } from './versioning/pollers.js';
+import { sharedQueueKey } from './versioning/shared-queue.js';
 import { loadRegistry } from './visibility/search-attributes.js';
 
 export function decodeEvents(stored: StoredEvent[]): HistoryEvent[] {
@@ -160,8 +161,8 @@ export async function pollWorkflowTask(
         local && !queries.isPending(local.id) ? await claimSpeculativeTask(core, local, identity) : undefined;
       if (speculative) return speculative;
       return (
-        (await claimOfferedTask(core, namespace, taskQueue, identity)) ??
-        (await queries.take(namespace, taskQueue, local)) ??
+        (await claimOfferedTask(core, namespace, taskQueue, version, identity)) ??
+        (await queries.take(namespace, sharedQueueKey(taskQueue, version), local)) ??
         core.transact(claimInTx)
       );
     },

@@ -264,7 +264,14 @@ export interface StoreTransaction extends BatchOperationTransaction {
     route: TaskRoute,
   ): Promise<number>;
   /** Gives every queued task of a run this version and pinning (an override moved it: V5). */
-  retargetRunTasks(namespace: string, runId: string, version: string, pinned: boolean): Promise<void>;
+  retargetRunTasks(
+    namespace: string,
+    runId: string,
+    version: string,
+    pinned: boolean,
+    /** Only the run's tasks of this queue; all of them when omitted. */
+    queue?: { taskQueue: string; kind: TaskKind },
+  ): Promise<void>;
   /** Inserts or refreshes a poller. */
   recordPoller(poller: PollerRecord): Promise<void>;
   /** Pollers seen at or after `sinceMs`, optionally of one queue and/or one version. */

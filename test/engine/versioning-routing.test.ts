@@ -4,7 +4,15 @@ import { rampBucket } from '../../src/common/versioning.js';
 import { VersioningBehavior, WorkerDeploymentOptionsSchema } from '../../src/gen/strata/v1/deployment_pb.js';
 import { EventType } from '../../src/gen/strata/v1/history_pb.js';
 import type { PollWorkflowTaskQueueResponse } from '../../src/gen/strata/v1/service_pb.js';
-import { command, history, startWorkflow, useTestServer, type WorkflowClient } from './helpers.js';
+import {
+  command,
+  fromJson,
+  history,
+  json,
+  startWorkflow,
+  useTestServer,
+  type WorkflowClient,
+} from './helpers.js';
 
 /** Routing by version through the raw API (V2-V6); test/versioning/ has the same with real worker processes. */
 const deployment = 'orders/prod';
@@ -74,7 +82,7 @@ async function setCurrent(
 describe('worker versioning: routing (raw API)', () => {
   const t = useTestServer({ limits: { longPollTimeoutMs: 300 } });
 
-  it('V2 V3 V4: new workflows go to the current version, pinned ones stay, stale conflict tokens are refused', async () => {
+  it('V2 V3 V4: new workflows go to the current version, pinned ones stay (queries and updates too), stale conflict tokens are refused', async () => {
     const queue = 'routing-v2';
     // Both versions register on their first poll; nothing is routed to them yet.
     expect((await poll(t.client, queue, 'a')).taskToken).toHaveLength(0);
@@ -110,6 +118,53 @@ describe('worker versioning: routing (raw API)', () => {
     expect(taskB.workflowExecution?.workflowId).toBe('v2-new');
     const taskA2 = await poll(t.client, queue, 'a');
     expect(taskA2.workflowExecution?.workflowId).toBe('v2-pinned');
+    await complete(t.client, taskA2, 'a');
+    // A query of the pinned workflow goes to the pollers of its version only.
+    const answer = t.client.queryWorkflow({
+      namespace: 'default',
+      execution: { workflowId: 'v2-pinned' },
+      query: { queryType: 'where' },
+    });
+    expect((await poll(t.client, queue, 'b')).taskToken).toHaveLength(0);
+    const queryTask = await poll(t.client, queue, 'a');
+    expect(queryTask.query?.queryType).toBe('where');
+    await t.client.respondQueryTaskCompleted({
+      namespace: 'default',
+      taskToken: queryTask.taskToken,
+      queryResult: json('on a'),
+    });
+    expect(fromJson((await answer).queryResult)).toBe('on a');
+    // So does an update's speculative workflow task.
+    const update = t.client.updateWorkflowExecution({
+      namespace: 'default',
+      workflowExecution: { workflowId: 'v2-pinned' },
+      waitPolicy: { lifecycleStage: 3 },
+      request: { meta: { updateId: 'u1', identity: 'test' }, input: { name: 'setValue', args: json(1) } },
+    });
+    expect((await poll(t.client, queue, 'b')).taskToken).toHaveLength(0);
+    const updateTask = await poll(t.client, queue, 'a');
+    const [message] = updateTask.updateRequests;
+    expect(message?.request?.input?.name).toBe('setValue');
+    await t.client.respondWorkflowTaskCompleted({
+      namespace: 'default',
+      taskToken: updateTask.taskToken,
+      identity: 'worker-a',
+      deploymentOptions: options('a'),
+      versioningBehavior: VersioningBehavior.PINNED,
+      commands: [
+        command({
+          case: 'rejectWorkflowUpdate',
+          value: {
+            protocolInstanceId: message?.protocolInstanceId ?? '',
+            rejectedRequestMessageId: message?.id ?? '',
+            rejectedRequest: message?.request,
+            failure: { message: 'no', source: 'test' },
+          },
+        }),
+      ],
+    });
+    // The call returned once the update was admitted (the test server's waits are short).
+    expect((await update).updateRef?.updateId).toBe('u1');
     const completed = (await history(t.client, 'v2-pinned')).find(
       (event) => event.eventType === EventType.WORKFLOW_TASK_COMPLETED,
     );
@@ -258,7 +313,26 @@ describe('worker versioning: routing (raw API)', () => {
       buildId: 'old',
     });
     await startWorkflow(t.client, 'v5-wf', queue);
-    await completeAs(await pollAs('old'), 'old');
+    const first = await pollAs('old');
+    // Its activity goes to a queue no deployment serves: unversioned workers take it, override or not.
+    await t.client.respondWorkflowTaskCompleted({
+      namespace: 'default',
+      taskToken: first.taskToken,
+      identity: 'old',
+      deploymentOptions: opts('old'),
+      versioningBehavior: VersioningBehavior.PINNED,
+      commands: [
+        command({
+          case: 'scheduleActivityTask',
+          value: {
+            activityId: 'a1',
+            activityType: { name: 'work' },
+            taskQueue: 'routing-v5-plain',
+            startToCloseTimeoutMs: 5000,
+          },
+        }),
+      ],
+    });
 
     const update = (versioningOverride: unknown) =>
       t.client.updateWorkflowExecutionOptions({
@@ -275,6 +349,12 @@ describe('worker versioning: routing (raw API)', () => {
     await update(pinPatch);
     // The same override again changes nothing and writes nothing.
     await update(pinPatch);
+    const activity = await t.client.pollActivityTaskQueue({
+      namespace: 'default',
+      taskQueue: 'routing-v5-plain',
+      identity: 'plain',
+    });
+    expect(activity.activityId).toBe('a1');
     await signal(t.client, 'v5-wf');
     expect((await pollAs('old')).taskToken).toHaveLength(0);
     const onPatch = await pollAs('patch');

@@ -1,6 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PayloadsSchema } from '../../src/gen/strata/v1/common_pb.js';
+import { VersioningBehavior, WorkerDeploymentOptionsSchema } from '../../src/gen/strata/v1/deployment_pb.js';
 import { UpdateWorkflowExecutionLifecycleStage as UpdateStage } from '../../src/gen/strata/v1/update_pb.js';
 import { startServer } from '../../src/server/index.js';
 import {
@@ -14,6 +15,7 @@ import {
   startTestServer,
   startWorkflow,
   type TestServer,
+  type WorkflowClient,
 } from '../engine/helpers.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 import { eventually } from '../helpers/strata-server.js';
@@ -179,5 +181,51 @@ describe('several server processes on one PostgreSQL database', () => {
     expect(response.stage).toBe(UpdateStage.COMPLETED);
     const result = response.outcome?.value;
     expect(result?.case === 'success' && fromJson(result.value)).toBe('done');
+  });
+});
+
+const deploymentName = 'multi/prod';
+
+function poll(client: WorkflowClient, taskQueue: string, buildId: string, signal?: AbortSignal) {
+  return client.pollWorkflowTaskQueue(
+    {
+      namespace: 'default',
+      taskQueue,
+      identity: `worker-${buildId}`,
+      deploymentOptions: create(WorkerDeploymentOptionsSchema, {
+        version: { deploymentName, buildId },
+        useWorkerVersioning: true,
+        defaultVersioningBehavior: VersioningBehavior.PINNED,
+      }),
+    },
+    { signal },
+  );
+}
+
+describe('worker versioning with several server processes on one PostgreSQL database', () => {
+  it('V2: tasks a routing change moves reach the new version polling another server at once', async () => {
+    const [a, b] = (await serversOnOneDatabase(2)).servers as [TestServer, TestServer];
+    const queue = 'q-versioned';
+    // Both versions register on their first polls (through server a); then they stop polling there.
+    const registering = new AbortController();
+    const polls = ['1', '2'].map((buildId) =>
+      poll(a.client, queue, buildId, registering.signal).catch(() => undefined),
+    );
+    await eventually(async () => {
+      const { pollers } = await a.client.describeTaskQueue({ namespace: 'default', taskQueue: queue });
+      return pollers.length === 2 ? true : undefined;
+    });
+    registering.abort();
+    await Promise.all(polls);
+    await a.client.setWorkerDeploymentCurrentVersion({ namespace: 'default', deploymentName, buildId: '1' });
+    await startWorkflow(a.client, 'wf-moved', queue);
+
+    const waiting = poll(b.client, queue, '2');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const before = Date.now();
+    await a.client.setWorkerDeploymentCurrentVersion({ namespace: 'default', deploymentName, buildId: '2' });
+    const task = await waiting;
+    expect(task.workflowExecution?.workflowId).toBe('wf-moved');
+    expect(Date.now() - before).toBeLessThan(longPollTimeoutMs / 10);
   });
 });

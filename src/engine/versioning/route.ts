@@ -55,10 +55,33 @@ export async function routeOfQueue(
 }
 
 /** Whether the deployment of `version` has a version polling this queue. */
-async function servedBy(tx: DeploymentReader, task: NewTask, version: string): Promise<boolean> {
+async function servedBy(
+  tx: DeploymentReader,
+  namespace: string,
+  queue: { taskQueue: string; kind: TaskKind },
+  version: string,
+): Promise<boolean> {
   const { deploymentName } = parseVersion(version);
-  const deployments = await tx.deploymentsOfTaskQueue(task.namespace, task.taskQueue, task.kind);
+  const deployments = await tx.deploymentsOfTaskQueue(namespace, queue.taskQueue, queue.kind);
   return deployments.some((deployment) => deployment.name === deploymentName);
+}
+
+/**
+ * Where a task of the run on this (non-sticky) queue goes now: its pinned version (pinned) when the run is
+ * effectively pinned and the queue is its own workflow task queue or served by that version's deployment,
+ * else the queue's routing (not pinned).
+ */
+export async function taskTarget(
+  tx: DeploymentReader,
+  state: ExecutionState,
+  queue: { taskQueue: string; kind: TaskKind },
+): Promise<{ version: string; pinned: boolean }> {
+  const pinnedTo = effectivePinnedVersion(state.versioning);
+  const ownQueue = queue.kind === 'workflow' && queue.taskQueue === state.taskQueue;
+  if (pinnedTo !== '' && (ownQueue || (await servedBy(tx, state.namespace, queue, pinnedTo)))) {
+    return { version: pinnedTo, pinned: true };
+  }
+  return { version: await routeOfQueue(tx, state, queue.taskQueue, queue.kind), pinned: false };
 }
 
 /** Sets `version`, `pinned` and `rampBucket` on each task of the mutation (before it is written). */
@@ -81,14 +104,7 @@ export async function routeTasks(tx: DeploymentReader, m: Mutation): Promise<voi
       }
       leaveStickyQueue(m, task);
     }
-    const ownQueue = task.kind === 'workflow' && task.taskQueue === state.taskQueue;
-    if (pinnedTo !== '' && (ownQueue || (await servedBy(tx, task, pinnedTo)))) {
-      task.version = pinnedTo;
-      task.pinned = true;
-      continue;
-    }
-    task.version = await routeOfQueue(tx, state, task.taskQueue, task.kind);
-    task.pinned = false;
+    Object.assign(task, await taskTarget(tx, state, task));
   }
 }
 

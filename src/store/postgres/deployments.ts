@@ -313,22 +313,41 @@ export async function deploymentsOfTaskQueue(
   return result.rows.map(toDeployment);
 }
 
+/** Where moved tasks now wait: each queue, kind and version once, for the other processes' pollers. */
+export interface MovedTasks {
+  count: number;
+  targets: Array<{ taskQueue: string; kind: TaskKind; version: string }>;
+}
+
+function movedTasks(rows: Array<{ task_queue: string; kind: TaskKind; version: string }>): MovedTasks {
+  const targets = new Map<string, MovedTasks['targets'][number]>();
+  for (const row of rows) {
+    targets.set(`${row.task_queue}\u0000${row.kind}\u0000${row.version}`, {
+      taskQueue: row.task_queue,
+      kind: row.kind,
+      version: row.version,
+    });
+  }
+  return { count: rows.length, targets: [...targets.values()] };
+}
+
 export async function rerouteTasks(
   db: Queryable,
   namespace: string,
   taskQueue: string,
   kind: TaskKind,
   route: TaskRoute,
-): Promise<number> {
+): Promise<MovedTasks> {
   const percentage = route.ramping === '' ? 0 : route.percentage;
-  const result = await runPrepared(
+  const result = await runPrepared<{ task_queue: string; kind: TaskKind; version: string }>(
     db,
     `UPDATE tasks SET version = CASE WHEN ramp_bucket < $1 THEN $2 ELSE $3 END
      WHERE namespace = $4 AND task_queue = $5 AND kind = $6 AND NOT pinned
-       AND version <> CASE WHEN ramp_bucket < $1 THEN $2 ELSE $3 END`,
+       AND version <> CASE WHEN ramp_bucket < $1 THEN $2 ELSE $3 END
+     RETURNING task_queue, kind, version`,
     [percentage, route.ramping, route.current, namespace, taskQueue, kind],
   );
-  return result.rowCount ?? 0;
+  return movedTasks(result.rows);
 }
 
 export async function retargetRunTasks(
@@ -337,13 +356,19 @@ export async function retargetRunTasks(
   runId: string,
   version: string,
   pinned: boolean,
-): Promise<void> {
-  await runPrepared(db, 'UPDATE tasks SET version = $1, pinned = $2 WHERE namespace = $3 AND run_id = $4', [
-    version,
-    pinned,
-    namespace,
-    runId,
-  ]);
+  queue?: { taskQueue: string; kind: TaskKind },
+): Promise<MovedTasks> {
+  const update = 'UPDATE tasks SET version = $1, pinned = $2 WHERE namespace = $3 AND run_id = $4';
+  const result = await runPrepared<{ task_queue: string; kind: TaskKind; version: string }>(
+    db,
+    queue
+      ? `${update} AND task_queue = $5 AND kind = $6 RETURNING task_queue, kind, version`
+      : `${update} RETURNING task_queue, kind, version`,
+    queue
+      ? [version, pinned, namespace, runId, queue.taskQueue, queue.kind]
+      : [version, pinned, namespace, runId],
+  );
+  return movedTasks(result.rows);
 }
 
 export async function recordPoller(db: Queryable, poller: PollerRecord): Promise<void> {

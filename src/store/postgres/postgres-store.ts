@@ -17,6 +17,7 @@ import { ConcurrencyConflictError } from '../store.js';
 import type { VisibilityFilter, VisibilityOrder } from '../visibility-filter.js';
 import * as batches from './batch-operations.js';
 import { notifyChannel, notifyPayloads, PostgresCluster, type StoreLog } from './cluster.js';
+import type { MovedTasks } from './deployments.js';
 import * as deployments from './deployments.js';
 import { isConnectionError, sqlState, toStoreError } from './errors.js';
 import * as executions from './executions.js';
@@ -56,6 +57,7 @@ class TransactionState {
   prefetched: ExecutionRecord | undefined;
   private readonly queued = new Map<number, ClusterEvent>();
   private readonly closed: ClusterEvent[] = [];
+  private readonly moved = new Map<string, ClusterEvent>();
 
   taskQueued(id: number, event: ClusterEvent): void {
     this.queued.set(id, event);
@@ -70,8 +72,21 @@ class TransactionState {
     this.closed.push({ type: 'closed', namespace, runId });
   }
 
+  /** Queued tasks that a routing change or an override gave to other workers: their pollers must look. */
+  tasksMoved(namespace: string, targets: MovedTasks['targets']): void {
+    for (const { taskQueue, kind, version } of targets) {
+      this.moved.set(`${namespace}\u0000${taskQueue}\u0000${kind}\u0000${version}`, {
+        type: 'task',
+        namespace,
+        taskQueue,
+        kind,
+        version,
+      });
+    }
+  }
+
   events(): ClusterEvent[] {
-    return [...this.queued.values(), ...this.closed];
+    return [...this.queued.values(), ...this.moved.values(), ...this.closed];
   }
 }
 
@@ -342,12 +357,22 @@ export class PostgresStore implements Store {
       rerouteTasks: async (namespace, queues, route) => {
         let moved = 0;
         for (const queue of queues) {
-          moved += await deployments.rerouteTasks(client, namespace, queue.taskQueue, queue.kind, route);
+          const result = await deployments.rerouteTasks(
+            client,
+            namespace,
+            queue.taskQueue,
+            queue.kind,
+            route,
+          );
+          state.tasksMoved(namespace, result.targets);
+          moved += result.count;
         }
         return moved;
       },
-      retargetRunTasks: (namespace, runId, version, pinned) =>
-        deployments.retargetRunTasks(client, namespace, runId, version, pinned),
+      retargetRunTasks: async (namespace, runId, version, pinned, queue) => {
+        const result = await deployments.retargetRunTasks(client, namespace, runId, version, pinned, queue);
+        state.tasksMoved(namespace, result.targets);
+      },
       recordPoller: (poller) => deployments.recordPoller(client, poller),
       listPollers: (namespace, filter) => deployments.listPollers(client, namespace, filter),
       deletePollers: (namespace, identity) => deployments.deletePollers(client, namespace, identity),

@@ -109,7 +109,17 @@ function toPoller(row: PollerRow): PollerRecord {
 
 /** Worker deployments, their versions, the queues each version polls, and pollers (migration 0003). */
 export class DeploymentTables {
-  constructor(private readonly db: Database.Database) {}
+  /** Read at every task write (routing), so prepared once. */
+  private readonly deploymentsOfQueueStmt: Database.Statement<[string, string, string], DeploymentRow>;
+
+  constructor(private readonly db: Database.Database) {
+    this.deploymentsOfQueueStmt = db.prepare(
+      `SELECT d.* FROM worker_deployments d WHERE d.namespace = ? AND d.name IN (
+         SELECT deployment_name FROM worker_deployment_task_queues
+         WHERE namespace = d.namespace AND task_queue = ? AND kind = ?)
+       ORDER BY d.name`,
+    );
+  }
 
   listDeployments(namespace: string): DeploymentRecord[] {
     return this.db
@@ -267,15 +277,7 @@ export class DeploymentTables {
   }
 
   deploymentsOfTaskQueue(namespace: string, taskQueue: string, kind: TaskKind): DeploymentRecord[] {
-    return this.db
-      .prepare<[string, string, string], DeploymentRow>(
-        `SELECT d.* FROM worker_deployments d WHERE d.namespace = ? AND d.name IN (
-           SELECT deployment_name FROM worker_deployment_task_queues
-           WHERE namespace = d.namespace AND task_queue = ? AND kind = ?)
-         ORDER BY d.name`,
-      )
-      .all(namespace, taskQueue, kind)
-      .map(toDeployment);
+    return this.deploymentsOfQueueStmt.all(namespace, taskQueue, kind).map(toDeployment);
   }
 
   recordPoller(poller: PollerRecord): void {

@@ -319,8 +319,8 @@ export class SqliteStore implements Store {
           moved += this.tasks.reroute(namespace, queue.taskQueue, queue.kind, route);
         return moved;
       },
-      retargetRunTasks: async (namespace, runId, version, pinned) =>
-        this.tasks.retargetRun(namespace, runId, version, pinned),
+      retargetRunTasks: async (namespace, runId, version, pinned, queue) =>
+        this.tasks.retargetRun(namespace, runId, version, pinned, queue),
       recordPoller: async (poller) => this.deployments.recordPoller(poller),
       listPollers: async (namespace, filter) => this.deployments.listPollers(namespace, filter),
       deletePollers: async (namespace, identity) => this.deployments.deletePollers(namespace, identity),

@@ -33,6 +33,7 @@ export class TasksTable {
     ]
   >;
   private readonly retargetRunStmt: Database.Statement<[string, number, string, string]>;
+  private readonly retargetRunQueueStmt: Database.Statement<[string, number, string, string, string, string]>;
   private readonly deleteStmt: Database.Statement<[number]>;
   private readonly deleteRunStmt: Database.Statement<[string, string]>;
 
@@ -53,6 +54,9 @@ export class TasksTable {
     );
     this.retargetRunStmt = db.prepare(
       'UPDATE tasks SET version = ?, pinned = ? WHERE namespace = ? AND run_id = ?',
+    );
+    this.retargetRunQueueStmt = db.prepare(
+      'UPDATE tasks SET version = ?, pinned = ? WHERE namespace = ? AND run_id = ? AND task_queue = ? AND kind = ?',
     );
     this.deleteStmt = db.prepare('DELETE FROM tasks WHERE id = ?');
     this.deleteRunStmt = db.prepare('DELETE FROM tasks WHERE namespace = ? AND run_id = ?');
@@ -103,7 +107,17 @@ export class TasksTable {
     }).changes;
   }
 
-  retargetRun(namespace: string, runId: string, version: string, pinned: boolean): void {
+  retargetRun(
+    namespace: string,
+    runId: string,
+    version: string,
+    pinned: boolean,
+    queue?: { taskQueue: string; kind: TaskKind },
+  ): void {
+    if (queue) {
+      this.retargetRunQueueStmt.run(version, pinned ? 1 : 0, namespace, runId, queue.taskQueue, queue.kind);
+      return;
+    }
     this.retargetRunStmt.run(version, pinned ? 1 : 0, namespace, runId);
   }
 
