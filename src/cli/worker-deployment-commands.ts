@@ -1,6 +1,6 @@
 /**
  * `strata worker deployment list | describe | describe-version | set-current-version | set-ramping-version |
- * delete-version | delete`: worker deployments and their versions, with the flags of
+ * delete-version | delete` (and `patch`, in its own module): worker deployments and their versions, with the flags of
  * `temporal worker deployment ...`. Tables show each version's status, open pinned workflows, drainage
  * times, task queues and pollers; `-o json` prints the client's objects.
  */
@@ -16,6 +16,7 @@ import { formatVersion, type WorkerDeploymentVersion } from '../common/versionin
 import { addGlobalOptions, type GlobalOptions, output, withClient } from './common-options.js';
 import { UsageError } from './errors.js';
 import { formatKeyValues, formatTable, formatTime } from './output.js';
+import { registerPatchCommand } from './worker-deployment-patch-command.js';
 
 interface NameFlags extends GlobalOptions {
   name: string;
@@ -363,6 +364,8 @@ export function registerWorkerDeploymentCommands(program: Command): void {
       output(flags, { deleted: formatVersion(version) }, `Deleted version ${formatVersion(version)}.`);
     }),
   );
+
+  registerPatchCommand(deployment);
 
   addGlobalOptions(
     deployment

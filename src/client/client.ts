@@ -27,11 +27,12 @@ export class Client {
     this.namespace = resolved.namespace;
     this.identity = resolved.identity;
     this.workflow = new WorkflowClient(resolved);
+    this.batch = new BatchClient(resolved);
     this.workerDeployments = new WorkerDeploymentClientImpl(
       resolved.connection.workflowService,
       resolved.namespace,
       resolved.identity,
+      this.batch,
     );
-    this.batch = new BatchClient(resolved);
   }
 }

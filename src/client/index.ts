@@ -103,6 +103,9 @@ export {
   WorkflowUpdateStage,
 } from './update-handle.js';
 export type {
+  PatchBuildOptions,
+  PatchBuildResult,
+  ReplayTargets,
   RoutingChangeOptions,
   WorkerDeploymentClient,
   WorkerDeploymentDescription,
@@ -111,6 +114,7 @@ export type {
   WorkerDeploymentVersionDescription,
   WorkerDeploymentVersionStatus,
   WorkerDeploymentVersionSummary,
+  WorkflowReplayResult,
 } from './worker-deployment-client.js';
 export {
   type CountWorkflowExecution,

@@ -16,10 +16,25 @@ import {
   TaskQueueType,
   VersionDrainageStatus,
 } from '../gen/strata/v1/deployment_pb.js';
+import type { BatchClient } from './batch-client.js';
 import type { WorkflowServiceClient } from './connection.js';
 import { toClientError } from './errors.js';
+import {
+  type PatchBuildOptions,
+  type PatchBuildResult,
+  patchBuild,
+  type ReplayTargets,
+  replayResultOf,
+  type WorkflowReplayResult,
+} from './patch-build.js';
 
 export type { WorkerDeploymentVersion } from '../common/versioning.js';
+export type {
+  PatchBuildOptions,
+  PatchBuildResult,
+  ReplayTargets,
+  WorkflowReplayResult,
+} from './patch-build.js';
 
 export type WorkerDeploymentVersionStatus = 'INACTIVE' | 'CURRENT' | 'RAMPING' | 'DRAINING' | 'DRAINED';
 
@@ -105,6 +120,18 @@ export interface WorkerDeploymentClient {
     options?: { skipDrainage?: boolean; identity?: string },
   ): Promise<void>;
   delete(deploymentName: string, options?: { identity?: string }): Promise<void>;
+  /**
+   * The version's own workers replay the chosen executions' histories with their code (dispatched by the
+   * server like queries; nothing is recorded). Fails with `[NO_POLLERS]` when the version has no workers
+   * on a workflow's task queue.
+   */
+  replayOnVersion(version: WorkerDeploymentVersion, targets: ReplayTargets): Promise<WorkflowReplayResult[]>;
+  /**
+   * Native patch build: replays every running workflow pinned to `from` on `to`'s workers, and unless
+   * one would diverge, moves them all to `to` with one batch override. `to` is never promoted: it stays
+   * DRAINING (and keeps its workers) until those workflows close.
+   */
+  patch(options: PatchBuildOptions): Promise<PatchBuildResult>;
 }
 
 const statusNames: Record<ProtoStatus, WorkerDeploymentVersionStatus> = {
@@ -166,6 +193,7 @@ export class WorkerDeploymentClientImpl implements WorkerDeploymentClient {
     private readonly service: WorkflowServiceClient,
     private readonly namespace: string,
     private readonly identity: string,
+    private readonly batch: BatchClient,
   ) {}
 
   private async call<T>(fn: () => Promise<T>): Promise<T> {
@@ -290,5 +318,30 @@ export class WorkerDeploymentClientImpl implements WorkerDeploymentClient {
         identity: options.identity ?? this.identity,
       }),
     );
+  }
+
+  async replayOnVersion(
+    version: WorkerDeploymentVersion,
+    targets: ReplayTargets,
+  ): Promise<WorkflowReplayResult[]> {
+    const response = await this.call(() =>
+      this.service.replayWorkflowsOnVersion({
+        namespace: this.namespace,
+        version,
+        ...('query' in targets
+          ? { query: targets.query, maxExecutions: targets.maxExecutions ?? 0 }
+          : {
+              executions: targets.executions.map(({ workflowId, runId }) => ({
+                workflowId,
+                runId: runId ?? '',
+              })),
+            }),
+      }),
+    );
+    return response.results.map(replayResultOf);
+  }
+
+  patch(options: PatchBuildOptions): Promise<PatchBuildResult> {
+    return patchBuild((version, targets) => this.replayOnVersion(version, targets), this.batch, options);
   }
 }

@@ -36,6 +36,10 @@ import {
   type UpdateWorkflowExecutionOptionsRequest,
   type UpdateWorkflowExecutionOptionsResponse,
 } from '../gen/strata/v1/deployment_pb.js';
+import type {
+  ReplayWorkflowsOnVersionRequest,
+  ReplayWorkflowsOnVersionResponse,
+} from '../gen/strata/v1/replay_pb.js';
 import {
   type AddSearchAttributesRequest,
   type AddSearchAttributesResponse,
@@ -154,6 +158,7 @@ import { TimerQueue } from './timer-queue.js';
 import { applyTransfer } from './transfer-executor.js';
 import { pollWorkflowExecutionUpdate, updateWorkflowExecution } from './update-api.js';
 import { SharedUpdates } from './update-sharing.js';
+import { replayWorkflowsOnVersion } from './versioning/replay-on-version.js';
 import { setCurrentVersion, setRampingVersion } from './versioning/routing-api.js';
 import { describeTaskQueue, shutdownWorker } from './versioning/task-queue-api.js';
 import { updateWorkflowExecutionOptions } from './workflow-options-api.js';
@@ -493,6 +498,14 @@ export class Engine {
       await shutdownWorker(this.core, request);
       return create(ShutdownWorkerResponseSchema, {});
     });
+  }
+
+  /** The version's own workers replay the chosen executions' histories (like queries; nothing recorded). */
+  replayWorkflowsOnVersion(
+    request: ReplayWorkflowsOnVersionRequest,
+    options: CallOptions = {},
+  ): Promise<ReplayWorkflowsOnVersionResponse> {
+    return this.core.track(() => replayWorkflowsOnVersion(this.core, this.queries, request, options.signal));
   }
 
   /**

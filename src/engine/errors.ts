@@ -37,6 +37,7 @@ export type EngineErrorCode =
   | 'DEPLOYMENT_VERSION_NOT_FOUND'
   | 'DEPLOYMENT_VERSION_IN_USE'
   | 'DEPLOYMENT_HAS_VERSIONS'
+  | 'NO_POLLERS'
   | 'FAILED_PRECONDITION';
 
 export interface EngineErrorOptions {

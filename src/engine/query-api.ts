@@ -26,6 +26,19 @@ export interface PendingQuery {
   reject: (error: EngineError) => void;
 }
 
+/** A query to hand to a poller of `channel`; `sharedKey` names its queue (and version) in the shared table. */
+interface Dispatch {
+  namespace: string;
+  runId: string;
+  taskQueue: string;
+  channel: string;
+  sharedKey: string;
+  query: WorkflowQuery | undefined;
+  /** For errors: what was asked, and what to check when nobody answers. */
+  what: string;
+  hint: string;
+}
+
 /** A query handed to a poller: its id, its run, and what it asks. */
 interface QueryTask {
   id: string;
@@ -73,6 +86,51 @@ export class Queries {
     const version = useSticky ? stickyVersion : await runTaskVersion(core.store, state);
     const channel = queueChannel(namespace, taskQueue, 'workflow', version);
     const sharedKey = sharedQueueKey(taskQueue, version);
+    return this.dispatch(
+      {
+        namespace,
+        runId: record.runId,
+        taskQueue,
+        channel,
+        sharedKey,
+        query: request.query,
+        what: `query "${queryType}" of workflow "${workflowId}"`,
+        hint: `is a worker polling task queue "${state.taskQueue}"?`,
+      },
+      signal,
+    );
+  }
+
+  /**
+   * Hands `query` to a worker of `version` polling the run's task queue (never to another version's, on this
+   * server or through the shared table), and waits for its answer like a query. ReplayWorkflowsOnVersion
+   * sends its replays this way.
+   */
+  askVersion(
+    target: { namespace: string; workflowId: string; runId: string; taskQueue: string; version: string },
+    query: WorkflowQuery,
+    signal?: AbortSignal,
+  ): Promise<Partial<QueryWorkflowResponse>> {
+    const { namespace, taskQueue, version } = target;
+    return this.dispatch(
+      {
+        namespace,
+        runId: target.runId,
+        taskQueue,
+        channel: queueChannel(namespace, taskQueue, 'workflow', version),
+        sharedKey: sharedQueueKey(taskQueue, version),
+        query,
+        what: `query "${query.queryType}" of workflow "${target.workflowId}" for version "${version}"`,
+        hint: `is a worker of version "${version}" polling task queue "${taskQueue}"?`,
+      },
+      signal,
+    );
+  }
+
+  /** Queues a query for a poller of `channel` (here, or through the shared table) and waits for its answer. */
+  private dispatch(task: Dispatch, signal: AbortSignal | undefined): Promise<Partial<QueryWorkflowResponse>> {
+    const core = this.core;
+    const { namespace, channel, taskQueue, sharedKey } = task;
     // Another process's poller may have to answer: share it unless a poller waits here.
     const shared = this.cluster !== undefined && !core.matching.hasWaiter(channel) ? this.cluster : undefined;
     const id = randomUUID();
@@ -95,7 +153,7 @@ export class Queries {
             new EngineError({
               code: 'QUERY_TIMEOUT',
               kind: 'deadline_exceeded',
-              message: `no worker answered query "${queryType}" of workflow "${workflowId}" within ${timeoutMs} ms; is a worker polling task queue "${state.taskQueue}"?`,
+              message: `no worker answered ${task.what} within ${timeoutMs} ms; ${task.hint}`,
             }),
           ),
         timeoutMs,
@@ -110,7 +168,7 @@ export class Queries {
         );
       signal?.addEventListener('abort', onAbort);
       this.pending.set(id, {
-        query: request.query,
+        query: task.query,
         resolve: (value) => {
           cleanup();
           resolve(value);
@@ -118,7 +176,7 @@ export class Queries {
         reject: fail,
       });
       if (!shared) {
-        core.matching.pushQuery(channel, { id, namespace, runId: record.runId, taskQueue });
+        core.matching.pushQuery(channel, { id, namespace, runId: task.runId, taskQueue });
         return;
       }
       shared
@@ -126,8 +184,8 @@ export class Queries {
           id,
           namespace,
           taskQueue: sharedKey,
-          runId: record.runId,
-          query: toBinary(WorkflowQuerySchema, request.query ?? create(WorkflowQuerySchema)),
+          runId: task.runId,
+          query: toBinary(WorkflowQuerySchema, task.query ?? create(WorkflowQuerySchema)),
           deadlineMs: Date.now() + timeoutMs,
         })
         .then(
@@ -137,7 +195,7 @@ export class Queries {
               new EngineError({
                 code: 'STORE_UNAVAILABLE',
                 kind: 'unavailable',
-                message: `could not queue query "${queryType}": ${String(error)}; retry the query`,
+                message: `could not queue ${task.what}: ${String(error)}; retry it`,
                 cause: error,
               }),
             ),

@@ -89,5 +89,7 @@ export function createWorkflowService(engine: Engine, logger: Logger): WorkflowS
       mapErrors(() => engine.setWorkerDeploymentRampingVersion(request)),
     describeTaskQueue: (request) => mapErrors(() => engine.describeTaskQueue(request)),
     shutdownWorker: (request) => mapErrors(() => engine.shutdownWorker(request)),
+    replayWorkflowsOnVersion: (request, context) =>
+      mapErrors(() => engine.replayWorkflowsOnVersion(request, { signal: context.signal })),
   };
 }

@@ -1,5 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { afterEach, describe, expect, it } from 'vitest';
+import { VERSION_REPLAY_QUERY_TYPE } from '../../src/common/version-replay.js';
 import { PayloadsSchema } from '../../src/gen/strata/v1/common_pb.js';
 import { VersioningBehavior, WorkerDeploymentOptionsSchema } from '../../src/gen/strata/v1/deployment_pb.js';
 import { UpdateWorkflowExecutionLifecycleStage as UpdateStage } from '../../src/gen/strata/v1/update_pb.js';
@@ -99,6 +100,66 @@ describe('several server processes on one PostgreSQL database', () => {
     await expect(
       b.client.respondQueryTaskCompleted({ namespace: 'default', taskToken: task.taskToken }),
     ).rejects.toThrow(/\[TASK_NOT_FOUND\]/);
+  });
+
+  it("a replay for a version sent to one server reaches that version's worker polling another, not another version's", async () => {
+    const [a, b] = (await serversOnOneDatabase(2)).servers as [TestServer, TestServer];
+    await startWorkflow(a.client, 'wf-replay', 'q-replay');
+    await completeWorkflowTask(a.client, await pollWorkflowTask(a.client, 'q-replay'), []);
+    // On server B: an unversioned worker and a worker of my-worker/prod:v2 wait; nobody polls server A.
+    const unversioned = b.client.pollWorkflowTaskQueue({
+      namespace: 'default',
+      taskQueue: 'q-replay',
+      taskQueueKind: 1,
+      identity: 'unversioned-worker',
+    });
+    const versioned = b.client.pollWorkflowTaskQueue({
+      namespace: 'default',
+      taskQueue: 'q-replay',
+      taskQueueKind: 1,
+      identity: 'v2-worker',
+      deploymentOptions: {
+        useWorkerVersioning: true,
+        version: { deploymentName: 'my-worker/prod', buildId: 'v2' },
+        defaultVersioningBehavior: VersioningBehavior.PINNED,
+      },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const replayed = a.client.replayWorkflowsOnVersion({
+      namespace: 'default',
+      version: { deploymentName: 'my-worker/prod', buildId: 'v2' },
+      executions: [{ workflowId: 'wf-replay' }],
+    });
+    const task = await versioned;
+    expect(task.query?.queryType).toBe(VERSION_REPLAY_QUERY_TYPE);
+    expect(task.history?.events[0]?.eventId).toBe(1);
+    await b.client.respondQueryTaskCompleted({
+      namespace: 'default',
+      taskToken: task.taskToken,
+      queryResult: create(
+        PayloadsSchema,
+        json({
+          ok: false,
+          identity: 'v2-worker',
+          errorType: 'DeterminismViolationError',
+          message: '[NDE] differs',
+          eventId: 3,
+        }),
+      ),
+    });
+    const { results } = await replayed;
+    expect(
+      results.map((r) => [r.execution?.workflowId, r.ok, r.errorType, r.eventId, r.workerIdentity]),
+    ).toEqual([['wf-replay', false, 'DeterminismViolationError', 3, 'v2-worker']]);
+    // The unversioned worker was never handed the replay; its poll is still waiting.
+    const answered = await Promise.race([
+      unversioned.then(
+        () => true,
+        () => true,
+      ),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 300)),
+    ]);
+    expect(answered).toBe(false);
   });
 
   it('each due timer fires exactly once while several servers race for it', async () => {

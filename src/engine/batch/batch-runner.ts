@@ -31,7 +31,8 @@ function isExecutionFailure(error: unknown): error is EngineError {
   return error instanceof EngineError && error.kind !== 'unavailable' && error.kind !== 'internal';
 }
 
-function runningOnly(filter: VisibilityFilter | undefined): VisibilityFilter {
+/** `filter` ANDed with ExecutionStatus = "Running". */
+export function runningOnly(filter: VisibilityFilter | undefined): VisibilityFilter {
   const running: VisibilityFilter = {
     kind: 'comparison',
     field: 'status',

@@ -68,7 +68,7 @@ export async function* runReplayHistories(
 const REPLAY_WINDOW = 32;
 
 /** {@link replayOne}, where a promise rejection the code leaves unhandled fails the replay, as it fails a task. */
-async function replayObserved(
+export async function replayObserved(
   sandbox: WorkflowSandbox,
   history: HistoryInput,
   workflowId?: string,

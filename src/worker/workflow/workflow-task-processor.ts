@@ -8,7 +8,8 @@
 import { FAILURE_SOURCE, type FailureShape } from '../../common/failure.js';
 import { toProtoFailure } from '../../common/failure-proto.js';
 import { DefaultLogger, type LogEntry } from '../../common/logger.js';
-import { fromProtoPayloads, toProtoPayloads } from '../../common/payload-proto.js';
+import { fromProtoPayloads, toProtoPayloads, valuesToPayloads } from '../../common/payload-proto.js';
+import { VERSION_REPLAY_QUERY_TYPE, type VersionReplayAnswer } from '../../common/version-replay.js';
 import type { VersioningBehavior } from '../../common/versioning.js';
 import { type HistoryEvent, WorkflowTaskFailedCause } from '../../gen/strata/v1/history_pb.js';
 import type { PollWorkflowTaskQueueResponse } from '../../gen/strata/v1/service_pb.js';
@@ -16,6 +17,7 @@ import type { RunInit, WorkflowCommand, WorkflowLogEntry } from '../../workflow/
 import type { LocalActivityExecutor, RunningLocalActivity } from '../local-activities.js';
 import { toProtoCommand } from '../replay/commands-proto.js';
 import { ReplayError, WorkflowDeadlockError } from '../replay/errors.js';
+import { replayObserved } from '../replay/replay-history.js';
 import { runInitOf } from '../replay/run-init.js';
 import { type RunStep, WorkflowRun } from '../replay/workflow-run.js';
 import { bundleWorkflowCode, type WorkflowBundle } from '../sandbox/bundler.js';
@@ -80,6 +82,7 @@ class WorkflowTaskProcessorImpl implements WorkflowTaskProcessor {
   readonly #locks = new Map<string, Promise<unknown>>();
   readonly #namespace: string;
   readonly #taskQueue: string;
+  readonly #identity: string;
   readonly #logSink: (entry: LogEntry) => void;
   readonly #localActivityExecutor: LocalActivityExecutor | undefined;
 
@@ -93,6 +96,7 @@ class WorkflowTaskProcessorImpl implements WorkflowTaskProcessor {
     this.#cache = new LruCache(options.maxCachedWorkflows ?? 1000);
     this.#namespace = options.namespace ?? 'default';
     this.#taskQueue = options.taskQueue;
+    this.#identity = options.identity ?? 'strata-worker';
     this.#localActivityExecutor = options.localActivityExecutor;
     if (options.logSink) this.#logSink = options.logSink;
     else {
@@ -107,6 +111,9 @@ class WorkflowTaskProcessorImpl implements WorkflowTaskProcessor {
 
   process(task: PollWorkflowTaskQueueResponse, fetchHistory: HistoryFetcher): Promise<WorkflowTaskResult> {
     const runId = task.workflowExecution?.runId ?? '';
+    // Replays for the server touch no cached run: they need not wait for the run's tasks.
+    if (task.query?.queryType === VERSION_REPLAY_QUERY_TYPE)
+      return this.#processVersionReplay(task, fetchHistory);
     return this.#serialized(runId, () =>
       task.query ? this.#processQuery(task, fetchHistory) : this.#processTask(task, fetchHistory),
     );
@@ -308,6 +315,33 @@ class WorkflowTaskProcessorImpl implements WorkflowTaskProcessor {
       if (err instanceof WorkflowDeadlockError) this.#cache.delete(runId);
       return { kind: 'queryFailed', failure: toProtoFailure(typedFailure(err, 'ReplayError')) };
     }
+  }
+
+  /**
+   * A replay the server asked of this worker's version (ReplayWorkflowsOnVersion): the whole history runs
+   * through a fresh run of this worker's code, outside the cache, with no log lines and no local activities;
+   * the answer says whether it diverged, and where.
+   */
+  async #processVersionReplay(
+    task: PollWorkflowTaskQueueResponse,
+    fetchHistory: HistoryFetcher,
+  ): Promise<WorkflowTaskResult> {
+    const workflowId = task.workflowExecution?.workflowId ?? '';
+    const runId = task.workflowExecution?.runId ?? '';
+    let events = task.history?.events ?? [];
+    if (events[0]?.eventId !== 1) events = await fetchHistory(workflowId, runId);
+    const { error } = await replayObserved(this.#sandbox, events, workflowId);
+    const answer: VersionReplayAnswer =
+      error === undefined
+        ? { ok: true, identity: this.#identity }
+        : {
+            ok: false,
+            identity: this.#identity,
+            errorType: error.name,
+            message: error.message,
+            ...('eventId' in error && error.eventId !== undefined ? { eventId: error.eventId } : {}),
+          };
+    return { kind: 'query', result: valuesToPayloads([answer], 'replay answer') };
   }
 
   #emitLogs(run: WorkflowRun, logs: WorkflowLogEntry[]): void {
