@@ -45,9 +45,8 @@ export class SharedUpdates {
   /**
    * Brings the registry in line with the run's rows: updates admitted elsewhere are admitted here (undelivered),
    * rejected ones settle with their failure, and those whose row went (accepted, or the run closed) settle.
-   * Returns whether a pending update of this process was rejected or went.
    */
-  async sync(namespace: string, runId: string): Promise<boolean> {
+  async sync(namespace: string, runId: string): Promise<void> {
     const registry = this.core.updates;
     const key = runKey(namespace, runId);
     // An offer this process gives up is gone first: another process that could not offer while it was held
@@ -56,7 +55,6 @@ export class SharedUpdates {
     // Only updates held before the read may have lost their row: a row is written before its update is held.
     const held = new Set(registry.pendingOf(key).map((update) => update.updateId));
     const rows = await this.cluster.runUpdates(namespace, runId);
-    let settled = false;
     const present = new Set<string>();
     for (const row of rows) {
       present.add(row.updateId);
@@ -65,19 +63,15 @@ export class SharedUpdates {
         if (!pending) continue;
         pending.rejection = fromBinary(FailureSchema, row.rejection);
         registry.settle(key, row.updateId);
-        settled = true;
       } else if (!pending) {
         registry.admit(key, fromBinary(UpdateRequestSchema, row.request));
       }
     }
     for (const updateId of held) {
-      if (present.has(updateId)) continue;
-      registry.settle(key, updateId);
-      settled = true;
+      if (!present.has(updateId)) registry.settle(key, updateId);
     }
     if (registry.isTracked(key)) this.mirrored.set(key, { namespace, runId });
     else this.mirrored.delete(key);
-    return settled;
   }
 
   /**
