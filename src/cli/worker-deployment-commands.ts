@@ -70,9 +70,7 @@ function routingLines(routing: WorkerDeploymentRoutingConfig): [string, string |
       'RampingVersion',
       routing.rampingVersion
         ? `${formatVersion(routing.rampingVersion)} at ${routing.rampingVersionPercentage}%${since(routing.rampingVersionPercentageChangedTime)}`
-        : routing.rampingVersionPercentage > 0
-          ? `__unversioned__ at ${routing.rampingVersionPercentage}%`
-          : 'none',
+        : 'none',
     ],
   ];
 }
@@ -186,7 +184,7 @@ function targetBuildId(flags: SetRampingFlags, command: string): string | undefi
   }
   if (flags.buildId === undefined && !cleared) {
     throw new UsageError(
-      `${command}: give --build-id <id> (or --unversioned for unversioned workers${command === 'set-ramping-version' ? ', --delete to remove the ramp' : ''})`,
+      `${command}: give --build-id <id> (or ${command === 'set-ramping-version' ? '--delete to remove the ramp' : '--unversioned for unversioned workers'})`,
     );
   }
   return flags.buildId;
@@ -202,11 +200,11 @@ function addVersionOptions(command: Command): Command {
     .requiredOption('--build-id <id>', 'build id of the version');
 }
 
+/** `--deployment-name`, `--build-id`, `--force`, `--yes` of the routing changes. */
 function addRoutingOptions(command: Command): Command {
   return command
     .requiredOption('--deployment-name <name>', 'worker deployment name, e.g. my-worker/prod')
     .option('--build-id <id>', 'build id of the version')
-    .option('--unversioned', 'route to unversioned workers instead of a version')
     .addOption(
       new Option(
         '--force',
@@ -281,7 +279,8 @@ export function registerWorkerDeploymentCommands(program: Command): void {
     addRoutingOptions(
       deployment
         .command('set-current-version')
-        .description('Make a version (or unversioned workers) get new workflows and auto-upgrade ones'),
+        .description('Make a version (or unversioned workers) get new workflows and auto-upgrade ones')
+        .option('--unversioned', 'make unversioned workers current instead of a version'),
     ),
   ).action(async (flags: SetCurrentFlags & { ignoreMissingTaskQueues?: boolean }) => {
     const buildId = targetBuildId(flags, 'set-current-version');

@@ -62,7 +62,7 @@ afterAll(async () => {
 });
 
 describe('strata worker deployment', () => {
-  it('V2: set-current-version asks for --yes without a terminal, then promotes and says what was current', async () => {
+  it('V2: set-current-version asks for --yes without a terminal, then promotes and says what was current; --delete removes a ramp', async () => {
     const refused = await deployment('set-current-version', ...versionFlags('v1'));
     expect(refused.exitCode).toBe(2);
     expect(refused.stderr).toContain('changing the routing needs confirmation: pass --yes');
@@ -74,6 +74,15 @@ describe('strata worker deployment', () => {
     expect(promoted.stdout).toBe(
       'Current version of "cli/prod" is now cli/prod:v1 (was unversioned workers).\n',
     );
+    const unramped = await deployment(
+      'set-ramping-version',
+      '--deployment-name',
+      deploymentName,
+      '--delete',
+      '--yes',
+    );
+    expect(unramped.stderr).toBe('');
+    expect(unramped.stdout).toBe('Ramp of "cli/prod" removed (was none).\n');
   });
 
   it('V8: describe shows each version with status, open pinned workflows, drainage, pollers and task queues', async () => {
