@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { DEFAULT_ADDRESS } from '../client/connection.js';
 import { registerBatchCommands } from './batch-commands.js';
+import { registerControllerCommands } from './controller-commands.js';
 import { describeCliError, EXIT_OK, EXIT_USAGE, ReportedFailure } from './errors.js';
 import { registerOperatorCommands } from './operator-commands.js';
 import { registerServerCommands } from './server.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerServerCommands(program);
   registerWorkflowCommands(program);
   registerOperatorCommands(program);
+  registerControllerCommands(program);
   registerBatchCommands(program);
   registerTaskQueueCommands(program);
   registerWorkerDeploymentCommands(program);

@@ -36,3 +36,33 @@ export type ControllerAction =
 export function isEffect(action: ControllerAction): boolean {
   return action.kind !== 'wait' && action.kind !== 'blocked';
 }
+
+/** One line for logs and `status`: what the action does, without its reason. */
+export function describeAction(action: ControllerAction): string {
+  switch (action.kind) {
+    case 'scale':
+      return `scale ${action.buildId} to ${action.replicas} worker(s)`;
+    case 'setRamping':
+      return action.buildId === undefined
+        ? 'remove the ramping version'
+        : `ramp ${action.buildId} to ${action.percentage}%`;
+    case 'setCurrent':
+      return `make ${action.buildId} current`;
+    case 'startGate':
+      return `start gate workflow ${action.workflowType} (${action.workflowId}) on ${action.taskQueue}`;
+    case 'deleteVersion':
+      return action.onServer
+        ? `delete version ${action.buildId} and its processes`
+        : `stop and forget the processes of ${action.buildId}`;
+    case 'wait':
+      return action.dueMs === undefined
+        ? `wait${action.buildId ? ` (${action.buildId})` : ''}`
+        : `wait until ${new Date(action.dueMs).toISOString()}${action.buildId ? ` (${action.buildId})` : ''}`;
+    case 'blocked':
+      return `blocked (${action.buildId})`;
+    default: {
+      const unknownAction: never = action;
+      throw new Error(`unknown action ${JSON.stringify(unknownAction)}`);
+    }
+  }
+}

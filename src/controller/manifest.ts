@@ -47,6 +47,8 @@ export interface WorkerTemplate {
 export interface RolloutStep {
   rampPercentage: number;
   pauseDurationMs: number;
+  /** Must complete on the build once the step's pause is over, before the next step. */
+  gate?: RolloutGate;
 }
 
 export interface RolloutGate {
@@ -175,6 +177,14 @@ const templateSchema = strictObject({
     }),
 });
 
+const gateSchema = strictObject({
+  workflowType: z
+    .string({ error: orRequired('must be a workflow type name') })
+    .min(1, 'must be a workflow type name'),
+  input: z.unknown().optional(),
+  taskQueue: z.string({ error: 'must be a task queue name' }).min(1, 'must be a task queue name').optional(),
+});
+
 const stepSchema = strictObject({
   rampPercentage: z
     .number({ error: orRequired('must be a number from 1 to 99 (percent of new workflows)') })
@@ -184,6 +194,7 @@ const stepSchema = strictObject({
       'must be from 1 to 99 (percent of new workflows); the version becomes current after the last step',
     ),
   pauseDuration: duration,
+  gate: gateSchema.optional(),
 });
 
 const rolloutSchema = strictObject({
@@ -194,16 +205,7 @@ const rolloutSchema = strictObject({
         : `"${String(issue.input)}" is not a strategy; use one of ${ROLLOUT_STRATEGIES.join(', ')}`,
   }),
   steps: z.array(stepSchema, { error: 'must be a list of { rampPercentage, pauseDuration }' }).optional(),
-  gate: strictObject({
-    workflowType: z
-      .string({ error: orRequired('must be a workflow type name') })
-      .min(1, 'must be a workflow type name'),
-    input: z.unknown().optional(),
-    taskQueue: z
-      .string({ error: 'must be a task queue name' })
-      .min(1, 'must be a task queue name')
-      .optional(),
-  }).optional(),
+  gate: gateSchema.optional(),
   onGateFailure: z
     .enum(GATE_FAILURE_ACTIONS, {
       error: (issue) =>
@@ -337,6 +339,7 @@ function toManifest(doc: ManifestDocument, source: string, baseDir: string): Wor
       steps: (steps ?? []).map((step) => ({
         rampPercentage: step.rampPercentage,
         pauseDurationMs: step.pauseDuration,
+        ...(step.gate === undefined ? {} : { gate: step.gate }),
       })),
       ...(gate === undefined ? {} : { gate }),
       onGateFailure,

@@ -59,11 +59,14 @@ export interface ObservedDeployment {
     versions: ReadonlyArray<ObservedServerVersion>;
   };
   runtime: ReadonlyArray<RuntimeVersion>;
-  /** The gate of the manifest's build id, when the manifest has a gate. */
-  gate?: GateState;
+  /** The manifest build's gate workflows, by workflow id (see {@link gateWorkflowId}); absent = not started. */
+  gates?: Readonly<Record<string, GateState>>;
 }
 
-/** The fixed workflow id of a build's gate, so a restarted controller finds the gate it started. */
-export function gateWorkflowId(deploymentName: string, buildId: string): string {
-  return `strata-controller-gate:${deploymentName}:${buildId}`;
+/**
+ * The fixed workflow id of a build's gate (`step` for the gate of a Progressive step, from 1), so a
+ * restarted controller finds the gates it started.
+ */
+export function gateWorkflowId(deploymentName: string, buildId: string, step?: number): string {
+  return `strata-controller-gate:${deploymentName}:${buildId}${step === undefined ? '' : `:step-${step}`}`;
 }

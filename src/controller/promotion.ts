@@ -2,16 +2,12 @@
  * C2: how the manifest's build becomes the current version. Manual never touches routing; AllAtOnce
  * makes it current once its workers poll every task queue the current version serves; Progressive
  * ramps step by step (each pause measured from the server's ramp-changed time), then makes it current.
- * A gate workflow, when configured, must complete on the build before the first routing change.
+ * Gates (gates.ts) hold the first routing change, and each step's end.
  */
 import type { ControllerAction } from './actions.js';
+import { failedGate, gateActions, gateSlots } from './gates.js';
 import type { WorkerDeploymentManifest } from './manifest.js';
-import {
-  gateWorkflowId,
-  type ObservedDeployment,
-  type ObservedServerVersion,
-  type ObservedTaskQueue,
-} from './observed.js';
+import type { ObservedDeployment, ObservedServerVersion, ObservedTaskQueue } from './observed.js';
 
 type ServerView = NonNullable<ObservedDeployment['server']>;
 
@@ -43,84 +39,13 @@ function versionOf(server: ServerView, buildId: string | undefined): ObservedSer
   return buildId === undefined ? undefined : server.versions.find((v) => v.version.buildId === buildId);
 }
 
-/** The gate's verdict: undefined when promotion may go on, else the actions that stand instead. */
-function gateActions(
-  manifest: WorkerDeploymentManifest,
-  observed: ObservedDeployment,
-  target: ObservedServerVersion,
-  server: ServerView,
-): ControllerAction[] | undefined {
-  const gate = manifest.rollout.gate;
-  if (gate === undefined) return undefined;
-  const buildId = manifest.buildId;
-  const state = observed.gate ?? { status: 'NOT_STARTED' };
-  switch (state.status) {
-    case 'COMPLETED':
-      return undefined;
-    case 'RUNNING':
-      return [
-        { kind: 'wait', buildId, reason: `gate workflow ${gate.workflowType} is running on ${buildId}` },
-      ];
-    case 'FAILED': {
-      const blocked: ControllerAction = {
-        kind: 'blocked',
-        buildId,
-        reason: `gate workflow ${gate.workflowType} failed on ${buildId} (${state.detail}); promotion stops. Fix the code and change the template (a new build), or promote by hand with strata worker deployment set-current-version`,
-      };
-      const ramping = server.routing.rampingVersion?.buildId === buildId;
-      if (manifest.rollout.onGateFailure === 'rollback' && ramping) {
-        return [
-          {
-            kind: 'setRamping',
-            buildId: undefined,
-            percentage: 0,
-            conflictToken: server.conflictToken,
-            reason: `onGateFailure: rollback: the gate failed on ${buildId}, so its ramp is removed and the current version takes all new workflows again`,
-          },
-          blocked,
-        ];
-      }
-      return [blocked];
-    }
-    case 'NOT_STARTED': {
-      const workflowQueues = target.taskQueues
-        .filter((queue) => queue.type === 'WORKFLOW')
-        .map((q) => q.name);
-      const taskQueue = gate.taskQueue ?? (workflowQueues.length === 1 ? workflowQueues[0] : undefined);
-      if (taskQueue === undefined) {
-        return [
-          {
-            kind: 'blocked',
-            buildId,
-            reason: `the gate needs spec.rollout.gate.taskQueue: the workers of ${buildId} poll the workflow task queues ${workflowQueues.join(', ')}`,
-          },
-        ];
-      }
-      return [
-        {
-          kind: 'startGate',
-          buildId,
-          workflowId: gateWorkflowId(manifest.deploymentName, buildId),
-          workflowType: gate.workflowType,
-          taskQueue,
-          args: gate.input === undefined ? [] : [gate.input],
-          reason: `gate: ${gate.workflowType} must complete on ${buildId} before it is promoted`,
-        },
-      ];
-    }
-    default: {
-      const unknownState: never = state;
-      throw new Error(`unknown gate state ${JSON.stringify(unknownState)}`);
-    }
-  }
-}
-
 /** The next Progressive move of a build that ramps at `percentage`, or the wait until its pause ends. */
 function progressiveStep(
   manifest: WorkerDeploymentManifest,
+  observed: ObservedDeployment,
   server: ServerView,
   nowMs: number,
-): ControllerAction {
+): ControllerAction[] {
   const { steps } = manifest.rollout;
   const buildId = manifest.buildId;
   const percentage = server.routing.rampingVersionPercentage;
@@ -133,40 +58,52 @@ function progressiveStep(
   });
   const next = steps[index + 1];
   if (index === -1) {
-    return {
-      kind: 'setRamping',
-      buildId,
-      percentage: next!.rampPercentage,
-      conflictToken: token,
-      reason: `Progressive: ${buildId} ramps at ${percentage}%, below the first step; ramp to ${next!.rampPercentage}%`,
-    };
+    return [
+      {
+        kind: 'setRamping',
+        buildId,
+        percentage: next!.rampPercentage,
+        conflictToken: token,
+        reason: `Progressive: ${buildId} ramps at ${percentage}%, below the first step; ramp to ${next!.rampPercentage}%`,
+      },
+    ];
   }
   const step = steps[index]!;
   const changed = server.routing.rampingVersionPercentageChangedTime?.getTime() ?? nowMs;
   const dueMs = changed + step.pauseDurationMs;
   if (nowMs < dueMs) {
-    return {
-      kind: 'wait',
-      buildId,
-      dueMs,
-      reason: `Progressive: step ${index + 1} of ${steps.length} (${percentage}%) pauses ${step.pauseDurationMs} ms from the ramp change`,
-    };
+    return [
+      {
+        kind: 'wait',
+        buildId,
+        dueMs,
+        reason: `Progressive: step ${index + 1} of ${steps.length} (${percentage}%) pauses ${step.pauseDurationMs} ms from the ramp change`,
+      },
+    ];
   }
+  const stepGate = gateSlots(manifest).find((slot) => slot.field === `spec.rollout.steps[${index}].gate`);
+  const target = versionOf(server, buildId);
+  const gated = stepGate && target && gateActions(stepGate, manifest, observed, target, server);
+  if (gated) return gated;
   if (next === undefined) {
-    return {
-      kind: 'setCurrent',
-      buildId,
-      conflictToken: token,
-      reason: `Progressive: the last step (${percentage}%) paused its ${step.pauseDurationMs} ms; ${buildId} becomes current`,
-    };
+    return [
+      {
+        kind: 'setCurrent',
+        buildId,
+        conflictToken: token,
+        reason: `Progressive: the last step (${percentage}%) paused its ${step.pauseDurationMs} ms; ${buildId} becomes current`,
+      },
+    ];
   }
-  return {
-    kind: 'setRamping',
-    buildId,
-    percentage: next.rampPercentage,
-    conflictToken: token,
-    reason: `Progressive: step ${index + 1} (${percentage}%) paused its ${step.pauseDurationMs} ms; ramp to ${next.rampPercentage}%`,
-  };
+  return [
+    {
+      kind: 'setRamping',
+      buildId,
+      percentage: next.rampPercentage,
+      conflictToken: token,
+      reason: `Progressive: step ${index + 1} (${percentage}%) paused its ${step.pauseDurationMs} ms; ramp to ${next.rampPercentage}%`,
+    },
+  ];
 }
 
 /** The routing actions for the manifest's build (at most one routing change per loop: each moves the revision). */
@@ -207,12 +144,13 @@ export function promotionActions(
   }
   const target = versionOf(server, buildId);
   const ramping = routing.rampingVersion?.buildId === buildId;
-  // A failed gate stops everything below, even a ramp set since by hand (which `rollback` removes).
-  if (observed.gate?.status === 'FAILED' && target !== undefined) {
-    return gateActions(manifest, observed, target, server) ?? [];
+  // A failed gate stops the rollout; with `rollback` the build's ramp goes too.
+  const failed = failedGate(manifest, observed);
+  if (failed !== undefined && target !== undefined) {
+    return gateActions(failed, manifest, observed, target, server) ?? [];
   }
   if (strategy === 'Progressive' && ramping && routing.currentVersion !== undefined) {
-    return [progressiveStep(manifest, server, nowMs)];
+    return progressiveStep(manifest, observed, server, nowMs);
   }
   const problem = readinessProblem(target, versionOf(server, routing.currentVersion?.buildId));
   if (target === undefined || problem !== undefined) {
@@ -224,8 +162,9 @@ export function promotionActions(
       },
     ];
   }
-  const gated = gateActions(manifest, observed, target, server);
-  if (gated !== undefined) return gated;
+  const rolloutGate = gateSlots(manifest).find((slot) => slot.field === 'spec.rollout.gate');
+  const gated = rolloutGate && gateActions(rolloutGate, manifest, observed, target, server);
+  if (gated) return gated;
   // With no current version there is nothing to ramp from: the first version becomes current at once.
   if (strategy === 'AllAtOnce' || routing.currentVersion === undefined) {
     return [

@@ -82,12 +82,12 @@ describe('manifest', () => {
     });
   });
 
-  it('Progressive steps keep their order, pauses in ms', () => {
+  it('Progressive steps keep their order, pauses in ms, and their gates', () => {
     const doc = withField('spec.rollout', {
       strategy: 'Progressive',
       steps: [
         { rampPercentage: 10, pauseDuration: '5m' },
-        { rampPercentage: 50, pauseDuration: 1000 },
+        { rampPercentage: 50, pauseDuration: 1000, gate: { workflowType: 'loadTest', taskQueue: 'orders' } },
       ],
       gate: { workflowType: 'smokeTest', input: { n: 1 } },
       onGateFailure: 'rollback',
@@ -97,7 +97,11 @@ describe('manifest', () => {
       strategy: 'Progressive',
       steps: [
         { rampPercentage: 10, pauseDurationMs: 300_000 },
-        { rampPercentage: 50, pauseDurationMs: 1000 },
+        {
+          rampPercentage: 50,
+          pauseDurationMs: 1000,
+          gate: { workflowType: 'loadTest', taskQueue: 'orders' },
+        },
       ],
       gate: { workflowType: 'smokeTest', input: { n: 1 } },
       onGateFailure: 'rollback',

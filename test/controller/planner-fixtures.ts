@@ -1,13 +1,14 @@
 /** Builders for planner tests: manifests from a few fields, observed states from a compact description. */
 import { stringify } from 'yaml';
 import { parseManifests, type WorkerDeploymentManifest } from '../../src/controller/manifest.js';
-import type {
-  GateState,
-  ObservedDeployment,
-  ObservedServerVersion,
-  ObservedTaskQueue,
-  RuntimeVersion,
-  VersionStatus,
+import {
+  type GateState,
+  gateWorkflowId,
+  type ObservedDeployment,
+  type ObservedServerVersion,
+  type ObservedTaskQueue,
+  type RuntimeVersion,
+  type VersionStatus,
 } from '../../src/controller/observed.js';
 
 export const DEPLOYMENT = 'my-worker/prod';
@@ -89,7 +90,12 @@ export interface ObservedFields {
   rampChangedAt?: number;
   versions?: ObservedServerVersion[];
   runtime?: RuntimeVersion[];
+  /** The state of the rollout gate of build `gateBuildId`. */
   gate?: GateState;
+  /** The states of step gates, by step number (from 1). */
+  stepGates?: Record<number, GateState>;
+  /** The build the gates belong to (the manifest's). */
+  gateBuildId?: string;
   /** No deployment on the server yet. */
   noServer?: boolean;
 }
@@ -116,6 +122,14 @@ export function observedOf(fields: ObservedFields): ObservedDeployment {
           },
         }),
     runtime: fields.runtime ?? [],
-    ...(fields.gate ? { gate: fields.gate } : {}),
+    gates: Object.fromEntries([
+      ...(fields.gate
+        ? [[gateWorkflowId(DEPLOYMENT, fields.gateBuildId ?? '', undefined), fields.gate]]
+        : []),
+      ...Object.entries(fields.stepGates ?? {}).map(([step, state]) => [
+        gateWorkflowId(DEPLOYMENT, fields.gateBuildId ?? '', Number(step)),
+        state,
+      ]),
+    ]),
   };
 }

@@ -50,7 +50,11 @@ type Row = [
 function runTable(rows: Row[]) {
   it.each(rows)('%s', (_title, manifestFields, observedFields, nowS, expected) => {
     const manifest = manifestOf(manifestFields);
-    const actions = plan(observedOf(observedFields(manifest.buildId)), manifest, T0 + nowS * SECOND);
+    const actions = plan(
+      observedOf({ gateBuildId: manifest.buildId, ...observedFields(manifest.buildId) }),
+      manifest,
+      T0 + nowS * SECOND,
+    );
     expect(actions.map((action) => brief(action, manifest.buildId))).toEqual(expected);
     for (const action of actions) expect(action.reason.length).toBeGreaterThan(10);
   });
@@ -467,6 +471,67 @@ describe('planner: C2 gate', () => {
       ['gate T on billing'],
     ],
   ]);
+
+  const smoke = { workflowType: 'smokeTest' };
+  const gatedSteps = [
+    { rampPercentage: 10, pauseDuration: '1m', gate: smoke },
+    { rampPercentage: 50, pauseDuration: '1m' },
+  ];
+  const rampingAt10 = (t: string) => ({
+    current: OLD,
+    ramping: t,
+    percentage: 10,
+    rampChangedAt: 0,
+    versions: [oldCurrent, serverVersion(t, { status: 'RAMPING', taskQueues: queues('orders') })],
+    runtime: [running(OLD), running(t)],
+  });
+  runTable([
+    [
+      'C2: a step gate starts once the step pause is over, before the next step',
+      { strategy: 'Progressive', steps: gatedSteps },
+      rampingAt10,
+      60,
+      ['gate T on orders', 'wait v1-old'],
+    ],
+    [
+      'C2: a step gate does not start before the step pause is over',
+      { strategy: 'Progressive', steps: gatedSteps },
+      rampingAt10,
+      30,
+      ['wait T @60s', 'wait v1-old'],
+    ],
+    [
+      'C2: a running step gate holds the ramp at its step',
+      { strategy: 'Progressive', steps: gatedSteps },
+      (t) => ({ ...rampingAt10(t), stepGates: { 1: { status: 'RUNNING' } } }),
+      60,
+      ['wait T', 'wait v1-old'],
+    ],
+    [
+      'C2: a completed step gate lets the ramp go to the next step',
+      { strategy: 'Progressive', steps: gatedSteps },
+      (t) => ({ ...rampingAt10(t), stepGates: { 1: { status: 'COMPLETED' } } }),
+      60,
+      ['ramp T 50', 'wait v1-old'],
+    ],
+    [
+      'C2: a failed step gate with onGateFailure rollback removes the ramp',
+      { strategy: 'Progressive', steps: gatedSteps, onGateFailure: 'rollback' },
+      (t) => ({ ...rampingAt10(t), stepGates: { 1: { status: 'FAILED', detail: 'FAILED: late orders' } } }),
+      60,
+      ['ramp - 0', 'blocked T', 'wait v1-old'],
+    ],
+  ]);
+
+  it('C2: a step gate has its own workflow id and names its step', () => {
+    const manifest = manifestOf({ strategy: 'Progressive', steps: gatedSteps });
+    const [start] = plan(observedOf(rampingAt10(manifest.buildId)), manifest, T0 + MINUTE);
+    expect(start).toMatchObject({
+      kind: 'startGate',
+      workflowId: gateWorkflowId(DEPLOYMENT, manifest.buildId, 1),
+      reason: expect.stringMatching(/smokeTest must complete on .* before it leaves step 1 \(10%\)/),
+    });
+  });
 
   it('C2: the gate workflow has a fixed id per build and takes the input as its argument', () => {
     const manifest = manifestOf({ gate });

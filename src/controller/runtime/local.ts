@@ -266,3 +266,26 @@ export class LocalRuntime implements WorkerRuntime {
     );
   }
 }
+
+/**
+ * What a local runtime's state folder records, read without taking it over (for `strata controller
+ * status` while a controller runs): builds, replicas, and the recorded processes still alive.
+ */
+export function readLocalRuntime(stateDir: string): {
+  list(deploymentName: string): Promise<RuntimeVersion[]>;
+} {
+  const records = new LocalStateFolder(stateDir).read();
+  return {
+    list: async (deploymentName) =>
+      records
+        .filter((record) => record.deploymentName === deploymentName)
+        .map((record) => ({
+          buildId: record.buildId,
+          desiredReplicas: record.replicas,
+          runningReplicas: record.processes.filter(
+            (process) => process.slot < record.replicas && isWorkerAlive(process.pid, process.marker),
+          ).length,
+          hasTemplate: true,
+        })),
+  };
+}
