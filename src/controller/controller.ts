@@ -98,15 +98,13 @@ export class RolloutController {
         this.options.logger.error(err instanceof Error ? err.message : String(err));
       }
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, sleepMs);
-        signal.addEventListener(
-          'abort',
-          () => {
-            clearTimeout(timer);
-            resolve();
-          },
-          { once: true },
-        );
+        const wake = () => {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, sleepMs);
+        signal.addEventListener('abort', wake, { once: true });
       });
     }
   }
