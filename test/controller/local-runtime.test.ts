@@ -52,9 +52,9 @@ async function setup(options: Partial<LocalRuntimeOptions> = {}) {
   });
   const reports = async (): Promise<Report[]> =>
     Promise.all(
-      (await readdir(outDir)).map(
-        async (file) => JSON.parse(await readFile(path.join(outDir, file), 'utf8')) as Report,
-      ),
+      (await readdir(outDir))
+        .filter((file) => file.endsWith('.json'))
+        .map(async (file) => JSON.parse(await readFile(path.join(outDir, file), 'utf8')) as Report),
     );
   const alive = async () => (await reports()).filter((report) => processAlive(report.pid));
   return { root, open, template, reports, alive, logs, stateDir: runtimeOptions.stateDir };
