@@ -25,6 +25,11 @@ export type ControllerAction =
       args: unknown[];
       reason: string;
     }
+  /**
+   * Patch build (`spec.patch`): replay the running workflows pinned to `fromBuildId` on `buildId`'s workers
+   * and, if none diverges, move them all to `buildId` with one batch override (`workerDeployments.patch`).
+   */
+  | { kind: 'patch'; buildId: string; fromBuildId: string; reason: string }
   /** Stop and forget the build's processes, then (when `onServer`) delete its version on the server. */
   | { kind: 'deleteVersion'; buildId: string; onServer: boolean; reason: string }
   /** Nothing to do yet: due at `dueMs`, or when something outside changes (workers poll, a gate ends). */

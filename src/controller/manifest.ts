@@ -11,6 +11,7 @@
  *   template: { artifact: "my-worker:v1.2.1", command: [node, worker.js], cwd: ., env: { LOG: info } }
  *   rollout: { strategy: Progressive, steps: [{ rampPercentage: 10, pauseDuration: 5m }] }
  *   sunset: { scaledownDelay: 1h, deleteDelay: 24h }
+ *   # patch: { from: v1.2.0-dsf7 }   # a patch build (Manual): moves the verified pinned workflows of `from` here
  * ```
  */
 import { createHash } from 'node:crypto';
@@ -76,6 +77,11 @@ export interface SunsetSpec {
   deleteDelayMs: number;
 }
 
+/** A patch build: the running workflows pinned to `fromBuildId` move to the manifest's build once verified. */
+export interface PatchSpec {
+  fromBuildId: string;
+}
+
 /** One checked `WorkerDeployment` document. */
 export interface WorkerDeploymentManifest {
   /** `file` or `file#2` (the second document of the file), for messages. */
@@ -91,6 +97,8 @@ export interface WorkerDeploymentManifest {
   buildId: string;
   rollout: RolloutSpec;
   sunset: SunsetSpec;
+  /** Set when the build is a patch for another (`spec.patch.from`); the strategy is then Manual. */
+  patch?: PatchSpec;
 }
 
 export const DEFAULT_SCALEDOWN_DELAY = '1h';
@@ -240,6 +248,11 @@ const documentSchema = strictObject({
     template: templateSchema,
     rollout: rolloutSchema,
     sunset: sunsetSchema.prefault({}),
+    patch: strictObject({
+      from: z
+        .string({ error: orRequired('must be the build id of the version the workflows move from') })
+        .min(1, 'must be the build id of the version the workflows move from'),
+    }).optional(),
   }),
 });
 
@@ -310,6 +323,15 @@ function crossFieldProblems(doc: ManifestDocument): string[] {
   if (rollout.strategy === 'Manual' && rollout.gate !== undefined) {
     problems.push('spec.rollout.gate: Manual never promotes, so a gate would never run; remove it');
   }
+  const patch = doc.spec.patch;
+  if (patch !== undefined && rollout.strategy !== 'Manual') {
+    problems.push(
+      `spec.patch: a patch build is never promoted; set rollout.strategy: Manual (strategy is ${rollout.strategy})`,
+    );
+  }
+  if (patch !== undefined && patch.from === buildIdOf(templateOf(doc))) {
+    problems.push(`spec.patch.from: "${patch.from}" is this manifest's own build; name the broken build`);
+  }
   if (sunset.deleteDelay < sunset.scaledownDelay) {
     problems.push(
       `spec.sunset.deleteDelay: must be at least scaledownDelay (${sunset.scaledownDelay} ms); got ${sunset.deleteDelay} ms`,
@@ -318,13 +340,13 @@ function crossFieldProblems(doc: ManifestDocument): string[] {
   return problems;
 }
 
+function templateOf(doc: ManifestDocument): WorkerTemplate {
+  const { artifact, command, cwd, env } = doc.spec.template;
+  return { artifact, command, cwd, env };
+}
+
 function toManifest(doc: ManifestDocument, source: string, baseDir: string): WorkerDeploymentManifest {
-  const template: WorkerTemplate = {
-    artifact: doc.spec.template.artifact,
-    command: doc.spec.template.command,
-    cwd: doc.spec.template.cwd,
-    env: doc.spec.template.env,
-  };
+  const template = templateOf(doc);
   const { strategy, steps, gate, onGateFailure } = doc.spec.rollout;
   return {
     source,
@@ -345,6 +367,7 @@ function toManifest(doc: ManifestDocument, source: string, baseDir: string): Wor
       onGateFailure,
     },
     sunset: { scaledownDelayMs: doc.spec.sunset.scaledownDelay, deleteDelayMs: doc.spec.sunset.deleteDelay },
+    ...(doc.spec.patch === undefined ? {} : { patch: { fromBuildId: doc.spec.patch.from } }),
   };
 }
 

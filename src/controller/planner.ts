@@ -7,6 +7,7 @@
 import type { ControllerAction } from './actions.js';
 import type { WorkerDeploymentManifest } from './manifest.js';
 import type { ObservedDeployment } from './observed.js';
+import { patchActions } from './patch.js';
 import { promotionActions } from './promotion.js';
 import { sunsetActions } from './sunset.js';
 
@@ -57,7 +58,12 @@ export function plan(
       nowMs,
     ),
   );
-  return [...targetScale(manifest, observed), ...promotionActions(manifest, observed, nowMs), ...sunset];
+  return [
+    ...targetScale(manifest, observed),
+    ...promotionActions(manifest, observed, nowMs),
+    ...patchActions(manifest, observed),
+    ...sunset,
+  ];
 }
 
 /** The earliest time a wait is due, for "next planned action" and the loop's sleep. */

@@ -22,6 +22,7 @@ const queueKey = (queue: Pick<ObservedTaskQueue, 'name' | 'type'>) =>
 export function readinessProblem(
   target: ObservedServerVersion | undefined,
   current: ObservedServerVersion | undefined,
+  role = 'current version',
 ): string | undefined {
   const polled = new Set(
     (target?.taskQueues ?? []).filter((queue) => queue.pollers.length > 0).map(queueKey),
@@ -32,7 +33,7 @@ export function readinessProblem(
   const missing = current.taskQueues.map(queueKey).filter((key) => !polled.has(key));
   return missing.length === 0
     ? undefined
-    : `its workers do not poll ${missing.join(', ')}, which the current version ${current.version.buildId} serves`;
+    : `its workers do not poll ${missing.join(', ')}, which the ${role} ${current.version.buildId} serves`;
 }
 
 function versionOf(server: ServerView, buildId: string | undefined): ObservedServerVersion | undefined {

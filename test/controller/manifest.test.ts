@@ -178,7 +178,7 @@ describe('manifest', () => {
       '10s',
       /spec\.sunset\.deleteDelay: must be at least scaledownDelay \(30000 ms\); got 10000 ms/,
     ],
-    ['spec.extra', 1, /spec: unknown field "extra"; allowed: replicas, template, rollout, sunset$/],
+    ['spec.extra', 1, /spec: unknown field "extra"; allowed: replicas, template, rollout, sunset, patch$/],
   ];
   it.each(errorCases)(
     'a bad %s (%j) is refused naming the field and what is allowed',
@@ -236,6 +236,27 @@ describe('manifest', () => {
     );
     expect(problems).toEqual([
       'deploy.yaml: spec.rollout.gate: Manual never promotes, so a gate would never run; remove it',
+    ]);
+  });
+
+  it('spec.patch names the broken build of a Manual patch build; other strategies, its own build and an empty from are refused', () => {
+    const manual = withField('spec.rollout', { strategy: 'Manual' });
+    (manual.spec as Doc).patch = { from: 'v1.2.0-dsf7' };
+    const [manifest] = parseManifests(stringify(manual), 'deploy.yaml');
+    expect(manifest?.patch).toEqual({ fromBuildId: 'v1.2.0-dsf7' });
+    expect(manifest?.rollout.strategy).toBe('Manual');
+
+    const promoted = withField('spec.patch', { from: 'v1.2.0-dsf7' });
+    expect(problemsOf(promoted)).toEqual([
+      'deploy.yaml: spec.patch: a patch build is never promoted; set rollout.strategy: Manual (strategy is AllAtOnce)',
+    ]);
+    (manual.spec as Doc).patch = { from: manifest?.buildId };
+    expect(problemsOf(manual)).toEqual([
+      `deploy.yaml: spec.patch.from: "${manifest?.buildId}" is this manifest's own build; name the broken build`,
+    ]);
+    (manual.spec as Doc).patch = { from: '' };
+    expect(problemsOf(manual)).toEqual([
+      'deploy.yaml: spec.patch.from: must be the build id of the version the workflows move from',
     ]);
   });
 

@@ -25,6 +25,8 @@ export interface ManifestFields {
   replicas?: number;
   scaledownDelay?: string;
   deleteDelay?: string;
+  /** `spec.patch.from`. */
+  patchFrom?: string;
 }
 
 export function manifestOf(fields: ManifestFields = {}): WorkerDeploymentManifest {
@@ -41,6 +43,7 @@ export function manifestOf(fields: ManifestFields = {}): WorkerDeploymentManifes
         ...(fields.onGateFailure ? { onGateFailure: fields.onGateFailure } : {}),
       },
       sunset: { scaledownDelay: fields.scaledownDelay ?? '1m', deleteDelay: fields.deleteDelay ?? '10m' },
+      ...(fields.patchFrom ? { patch: { from: fields.patchFrom } } : {}),
     },
   };
   return parseManifests(stringify(doc), 'test.yaml')[0]!;

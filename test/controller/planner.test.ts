@@ -36,6 +36,8 @@ function brief(action: ControllerAction, target: string): string {
       return `wait ${id(action.buildId)}${action.dueMs === undefined ? '' : ` @${(action.dueMs - T0) / SECOND}s`}`;
     case 'blocked':
       return `blocked ${id(action.buildId)}`;
+    case 'patch':
+      return `patch ${action.fromBuildId} -> ${id(action.buildId)}`;
   }
 }
 
@@ -785,6 +787,71 @@ describe('planner: C5 the patch-build runbook', () => {
     ]);
     // Its workers stopped, the server still counts their recent polls: the processes go first.
     expect(drained(drainedAt + 10 * MINUTE, 0)).toEqual([`delete ${patch.buildId} (processes only)`]);
+  });
+});
+
+describe('planner: native patch builds (spec.patch)', () => {
+  const broken = 'v1.2.0-dsf7';
+  const patch = { tag: 'v1.2.1', strategy: 'Manual', patchFrom: broken } as const;
+  runTable([
+    [
+      "C5: the patch build starts its workers; nothing moves before they poll the broken version's queues",
+      patch,
+      () => ({
+        current: broken,
+        versions: [serverVersion(broken, { status: 'CURRENT', pinned: 3, taskQueues: queues('orders') })],
+        runtime: [running(broken)],
+      }),
+      0,
+      ['scale T:2', 'wait T', `wait ${broken}`],
+    ],
+    [
+      'C5: once its workers poll them, the pinned workflows are replayed on the patch and moved (never promoted)',
+      patch,
+      (t) => ({
+        current: broken,
+        versions: [
+          serverVersion(broken, { status: 'CURRENT', pinned: 3, taskQueues: queues('orders') }),
+          serverVersion(t, { status: 'INACTIVE', taskQueues: queues('orders') }),
+        ],
+        runtime: [running(broken), running(t)],
+      }),
+      0,
+      [`patch ${broken} -> T`, `wait ${broken}`],
+    ],
+    [
+      'C4: after the move the patch is DRAINING and keeps its workers; nothing is left to move',
+      patch,
+      (t) => ({
+        current: broken,
+        versions: [
+          serverVersion(broken, { status: 'CURRENT', taskQueues: queues('orders') }),
+          serverVersion(t, { status: 'DRAINING', pinned: 3, taskQueues: queues('orders') }),
+        ],
+        runtime: [running(broken), running(t)],
+      }),
+      0,
+      ['wait T', `wait ${broken}`],
+    ],
+  ]);
+
+  it("the wait names the queue the patch's workers do not poll yet", () => {
+    const manifest = manifestOf(patch);
+    const actions = plan(
+      observedOf({
+        current: broken,
+        versions: [
+          serverVersion(broken, { status: 'CURRENT', pinned: 2, taskQueues: queues('orders', 'billing') }),
+          serverVersion(manifest.buildId, { status: 'INACTIVE', taskQueues: queues('orders') }),
+        ],
+        runtime: [running(broken), running(manifest.buildId)],
+      }),
+      manifest,
+      T0,
+    );
+    expect(actions.find((action) => action.buildId === manifest.buildId)?.reason).toBe(
+      `spec.patch.from: 2 workflow(s) pinned to ${broken} move once the patch's workers poll its queues: its workers do not poll billing (workflow), billing (activity), which the broken version ${broken} serves`,
+    );
   });
 });
 
