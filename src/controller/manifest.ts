@@ -68,6 +68,11 @@ export interface RolloutSpec {
   gate?: RolloutGate;
   /** `block` (default) leaves routing as it is; `rollback` restores the previous current version. */
   onGateFailure: GateFailureAction;
+  /**
+   * Before each routing change toward the build, its workers replay this many of the open AutoUpgrade
+   * workflows it would take (all when unset); a divergence blocks the promotion.
+   */
+  replaySample?: number;
 }
 
 export interface SunsetSpec {
@@ -220,6 +225,11 @@ const rolloutSchema = strictObject({
         `"${String(issue.input)}" is not allowed; use one of ${GATE_FAILURE_ACTIONS.join(', ')}`,
     })
     .default('block'),
+  replaySample: z
+    .number({ error: 'must be a whole number of workflows, 1 or more' })
+    .int('must be a whole number of workflows, 1 or more')
+    .min(1, 'must be a whole number of workflows, 1 or more')
+    .optional(),
 });
 
 const sunsetSchema = strictObject({
@@ -323,6 +333,11 @@ function crossFieldProblems(doc: ManifestDocument): string[] {
   if (rollout.strategy === 'Manual' && rollout.gate !== undefined) {
     problems.push('spec.rollout.gate: Manual never promotes, so a gate would never run; remove it');
   }
+  if (rollout.strategy === 'Manual' && rollout.replaySample !== undefined) {
+    problems.push(
+      'spec.rollout.replaySample: Manual never promotes, so no replay check would run; remove it',
+    );
+  }
   const patch = doc.spec.patch;
   if (patch !== undefined && rollout.strategy !== 'Manual') {
     problems.push(
@@ -347,7 +362,7 @@ function templateOf(doc: ManifestDocument): WorkerTemplate {
 
 function toManifest(doc: ManifestDocument, source: string, baseDir: string): WorkerDeploymentManifest {
   const template = templateOf(doc);
-  const { strategy, steps, gate, onGateFailure } = doc.spec.rollout;
+  const { strategy, steps, gate, onGateFailure, replaySample } = doc.spec.rollout;
   return {
     source,
     baseDir,
@@ -365,6 +380,7 @@ function toManifest(doc: ManifestDocument, source: string, baseDir: string): Wor
       })),
       ...(gate === undefined ? {} : { gate }),
       onGateFailure,
+      ...(replaySample === undefined ? {} : { replaySample }),
     },
     sunset: { scaledownDelayMs: doc.spec.sunset.scaledownDelay, deleteDelayMs: doc.spec.sunset.deleteDelay },
     ...(doc.spec.patch === undefined ? {} : { patch: { fromBuildId: doc.spec.patch.from } }),

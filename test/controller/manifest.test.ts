@@ -260,6 +260,17 @@ describe('manifest', () => {
     ]);
   });
 
+  it('rollout.replaySample is a whole number of workflows, and not for Manual', () => {
+    const sampled = withField('spec.rollout', { strategy: 'AllAtOnce', replaySample: 20 });
+    expect(parseManifests(stringify(sampled), 'deploy.yaml')[0]?.rollout.replaySample).toBe(20);
+    expect(problemsOf(withField('spec.rollout', { strategy: 'AllAtOnce', replaySample: 0 }))).toEqual([
+      'deploy.yaml: spec.rollout.replaySample: must be a whole number of workflows, 1 or more',
+    ]);
+    expect(problemsOf(withField('spec.rollout', { strategy: 'Manual', replaySample: 5 }))).toEqual([
+      'deploy.yaml: spec.rollout.replaySample: Manual never promotes, so no replay check would run; remove it',
+    ]);
+  });
+
   it('reports every problem at once, and YAML syntax errors with the file', () => {
     const doc = withField('spec.replicas', -1);
     (doc.metadata as Doc).name = undefined;
