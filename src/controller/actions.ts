@@ -65,6 +65,8 @@ export function describeAction(action: ControllerAction): string {
         : `wait until ${new Date(action.dueMs).toISOString()}${action.buildId ? ` (${action.buildId})` : ''}`;
     case 'blocked':
       return `blocked (${action.buildId})`;
+    case 'patch':
+      return `patch: replay the workflows pinned to ${action.fromBuildId} on ${action.buildId} and move them there`;
     default: {
       const unknownAction: never = action;
       throw new Error(`unknown action ${JSON.stringify(unknownAction)}`);

@@ -11,7 +11,11 @@ import { loadManifests, type WorkerDeploymentManifest } from './manifest.js';
 import { type ControllerClient, type ObserveSources, observe } from './observe.js';
 import type { ObservedDeployment } from './observed.js';
 import { nextDue, plan } from './planner.js';
+import { divergenceReport, verifyPromotionReplay } from './replay-check.js';
 import type { WorkerRuntime } from './runtime/runtime.js';
+
+/** How long a refused replay check stands before the controller replays again. */
+const refusalRetryMs = 30_000;
 
 export interface RolloutControllerOptions {
   /** A manifest file or a folder of them, read again every loop (edits take effect at the next loop). */
@@ -49,6 +53,8 @@ export class RolloutController {
   private readonly identity: string;
   /** The waits and blocks logged last loop, so each is logged once when it starts, not every loop. */
   private lastNotes = new Set<string>();
+  /** Replay checks that refused a patch or a promotion, by what they checked. */
+  private readonly refusals = new Map<string, { atMs: number; error: Error }>();
 
   constructor(private readonly options: RolloutControllerOptions) {
     this.identity = options.identity ?? 'strata-controller';
@@ -109,6 +115,45 @@ export class RolloutController {
     }
   }
 
+  /**
+   * Replay-verified promotion: the build's workers replay the open AutoUpgrade workflows the routing
+   * change would move (all, or `rollout.replaySample`) before it is made; a divergence refuses it.
+   */
+  private async verifyPromotion(manifest: WorkerDeploymentManifest, buildId: string): Promise<void> {
+    const { deploymentName } = manifest;
+    await this.verified(`${deploymentName}|promote|${buildId}`, async () => {
+      const count = await verifyPromotionReplay(
+        this.options.client,
+        deploymentName,
+        buildId,
+        manifest.rollout.replaySample,
+      );
+      if (count > 0) {
+        this.options.logger.info(
+          `${deploymentName}: ${count} open AutoUpgrade workflow(s) replay without divergence on ${buildId}`,
+        );
+      }
+    });
+  }
+
+  /**
+   * Runs a replay check, remembering a refusal for {@link refusalRetryMs}: within it the same refusal is
+   * thrown again without replaying (replays occupy the build's workers), after it the check runs again.
+   */
+  private async verified(key: string, check: () => Promise<void>): Promise<void> {
+    const refused = this.refusals.get(key);
+    if (refused !== undefined && Date.now() - refused.atMs < refusalRetryMs) throw refused.error;
+    try {
+      await check();
+      this.refusals.delete(key);
+    } catch (err) {
+      if (err instanceof Error && /^\[(PATCH_REFUSED|REPLAY_DIVERGED)\]/.test(err.message)) {
+        this.refusals.set(key, { atMs: Date.now(), error: err });
+      }
+      throw err;
+    }
+  }
+
   private async execute(manifest: WorkerDeploymentManifest, action: ControllerAction): Promise<void> {
     const { runtime } = this.options;
     const deployments = this.options.client.workerDeployments;
@@ -124,12 +169,16 @@ export class RolloutController {
         return;
       }
       case 'setRamping':
+        if (action.buildId !== undefined && action.percentage > 0) {
+          await this.verifyPromotion(manifest, action.buildId);
+        }
         await deployments.setRampingVersion(deploymentName, action.buildId, action.percentage, {
           conflictToken: action.conflictToken,
           identity,
         });
         return;
       case 'setCurrent':
+        await this.verifyPromotion(manifest, action.buildId);
         await deployments.setCurrentVersion(deploymentName, action.buildId, {
           conflictToken: action.conflictToken,
           identity,
@@ -153,6 +202,32 @@ export class RolloutController {
         await runtime.delete(deploymentName, action.buildId);
         if (action.onServer)
           await deployments.deleteVersion({ deploymentName, buildId: action.buildId }, { identity });
+        return;
+      case 'patch':
+        await this.verified(`${deploymentName}|patch|${action.fromBuildId}|${action.buildId}`, async () => {
+          const result = await deployments.patch({
+            deploymentName,
+            from: action.fromBuildId,
+            to: action.buildId,
+            reason: `strata controller: spec.patch.from ${action.fromBuildId}`,
+          });
+          const from = `${deploymentName}:${action.fromBuildId}`;
+          const to = `${deploymentName}:${action.buildId}`;
+          if (result.diverged.length > 0) {
+            throw new Error(
+              `[PATCH_REFUSED] ${result.diverged.length} of ${result.replays.length} workflow(s) pinned to ${from} would not replay on ${to}; nothing moved: ${divergenceReport(result.diverged)}`,
+            );
+          }
+          const batch = result.batch;
+          if (batch && !result.moved) {
+            throw new Error(
+              `batch ${batch.jobId} ${batch.state} moved ${batch.completeOperationCount} of ${batch.totalOperationCount} workflow(s) from ${from} to ${to} (${batch.failureOperationCount} failed)`,
+            );
+          }
+          this.options.logger.info(
+            `${deploymentName}: moved ${batch?.completeOperationCount ?? 0} workflow(s) from ${from} to ${to} after replaying them on its workers`,
+          );
+        });
         return;
       case 'wait':
       case 'blocked':

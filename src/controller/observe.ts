@@ -13,13 +13,19 @@ import type { GateState, ObservedDeployment, RuntimeVersion } from './observed.j
 /** The part of `client.workerDeployments` the controller reads and drives. */
 export type DeploymentApi = Pick<
   WorkerDeploymentClient,
-  'describe' | 'describeVersion' | 'setCurrentVersion' | 'setRampingVersion' | 'deleteVersion'
+  | 'describe'
+  | 'describeVersion'
+  | 'setCurrentVersion'
+  | 'setRampingVersion'
+  | 'deleteVersion'
+  | 'replayOnVersion'
+  | 'patch'
 >;
 
 /** What the controller uses of a `Client` (from `strata/client`). */
 export interface ControllerClient {
   workerDeployments: DeploymentApi;
-  workflow: Pick<WorkflowClient, 'getHandle' | 'start'>;
+  workflow: Pick<WorkflowClient, 'getHandle' | 'start' | 'list'>;
 }
 
 export interface ObserveSources {
