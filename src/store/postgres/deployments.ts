@@ -1,3 +1,13 @@
+import {
+  type DeploymentRow,
+  type PollerRow,
+  type QueueRow,
+  toDeployment,
+  toPoller,
+  toQueue,
+  toVersion,
+  type VersionRow,
+} from '../deployment-rows.js';
 import type {
   DeploymentRecord,
   DeploymentVersionRecord,
@@ -9,108 +19,6 @@ import type {
 import { type Queryable, runPrepared } from './queryable.js';
 
 /** Worker deployments, their versions, the queues each version polls, and pollers (migration 0003). */
-
-type Bigint = string | number;
-
-interface DeploymentRow {
-  namespace: string;
-  name: string;
-  create_time_ms: Bigint;
-  current_build_id: string;
-  ramping_build_id: string;
-  ramping_percentage: number;
-  current_changed_ms: Bigint;
-  ramping_changed_ms: Bigint;
-  ramping_percentage_changed_ms: Bigint;
-  revision: number;
-  last_modifier_identity: string;
-}
-
-interface VersionRow {
-  namespace: string;
-  deployment_name: string;
-  build_id: string;
-  create_time_ms: Bigint;
-  open_pinned: number;
-  had_pinned: boolean;
-  drainage_changed_ms: Bigint;
-  current_since_ms: Bigint;
-  ramping_since_ms: Bigint;
-  first_activation_ms: Bigint;
-  last_deactivation_ms: Bigint;
-}
-
-interface QueueRow {
-  namespace: string;
-  deployment_name: string;
-  build_id: string;
-  task_queue: string;
-  kind: TaskKind;
-}
-
-interface PollerRow {
-  namespace: string;
-  task_queue: string;
-  kind: TaskKind;
-  identity: string;
-  deployment_name: string;
-  build_id: string;
-  last_access_ms: Bigint;
-}
-
-function toDeployment(row: DeploymentRow): DeploymentRecord {
-  return {
-    namespace: row.namespace,
-    name: row.name,
-    createTimeMs: Number(row.create_time_ms),
-    currentBuildId: row.current_build_id,
-    rampingBuildId: row.ramping_build_id,
-    rampingPercentage: row.ramping_percentage,
-    currentChangedMs: Number(row.current_changed_ms),
-    rampingChangedMs: Number(row.ramping_changed_ms),
-    rampingPercentageChangedMs: Number(row.ramping_percentage_changed_ms),
-    revision: row.revision,
-    lastModifierIdentity: row.last_modifier_identity,
-  };
-}
-
-function toVersion(row: VersionRow): DeploymentVersionRecord {
-  return {
-    namespace: row.namespace,
-    deploymentName: row.deployment_name,
-    buildId: row.build_id,
-    createTimeMs: Number(row.create_time_ms),
-    openPinned: row.open_pinned,
-    hadPinned: row.had_pinned,
-    drainageChangedMs: Number(row.drainage_changed_ms),
-    currentSinceMs: Number(row.current_since_ms),
-    rampingSinceMs: Number(row.ramping_since_ms),
-    firstActivationMs: Number(row.first_activation_ms),
-    lastDeactivationMs: Number(row.last_deactivation_ms),
-  };
-}
-
-function toQueue(row: QueueRow): VersionTaskQueue {
-  return {
-    namespace: row.namespace,
-    deploymentName: row.deployment_name,
-    buildId: row.build_id,
-    taskQueue: row.task_queue,
-    kind: row.kind,
-  };
-}
-
-function toPoller(row: PollerRow): PollerRecord {
-  return {
-    namespace: row.namespace,
-    taskQueue: row.task_queue,
-    kind: row.kind,
-    identity: row.identity,
-    deploymentName: row.deployment_name,
-    buildId: row.build_id,
-    lastAccessMs: Number(row.last_access_ms),
-  };
-}
 
 export async function listDeployments(db: Queryable, namespace: string): Promise<DeploymentRecord[]> {
   const result = await runPrepared<DeploymentRow>(

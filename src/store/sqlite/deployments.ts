@@ -1,4 +1,14 @@
 import type Database from 'better-sqlite3';
+import {
+  type DeploymentRow,
+  type PollerRow,
+  type QueueRow,
+  toDeployment,
+  toPoller,
+  toQueue,
+  toVersion,
+  type VersionRow,
+} from '../deployment-rows.js';
 import type {
   DeploymentRecord,
   DeploymentVersionRecord,
@@ -6,106 +16,6 @@ import type {
   TaskKind,
   VersionTaskQueue,
 } from '../store.js';
-
-interface DeploymentRow {
-  namespace: string;
-  name: string;
-  create_time_ms: number;
-  current_build_id: string;
-  ramping_build_id: string;
-  ramping_percentage: number;
-  current_changed_ms: number;
-  ramping_changed_ms: number;
-  ramping_percentage_changed_ms: number;
-  revision: number;
-  last_modifier_identity: string;
-}
-
-interface VersionRow {
-  namespace: string;
-  deployment_name: string;
-  build_id: string;
-  create_time_ms: number;
-  open_pinned: number;
-  had_pinned: number;
-  drainage_changed_ms: number;
-  current_since_ms: number;
-  ramping_since_ms: number;
-  first_activation_ms: number;
-  last_deactivation_ms: number;
-}
-
-interface QueueRow {
-  namespace: string;
-  deployment_name: string;
-  build_id: string;
-  task_queue: string;
-  kind: TaskKind;
-}
-
-interface PollerRow {
-  namespace: string;
-  task_queue: string;
-  kind: TaskKind;
-  identity: string;
-  deployment_name: string;
-  build_id: string;
-  last_access_ms: number;
-}
-
-function toDeployment(row: DeploymentRow): DeploymentRecord {
-  return {
-    namespace: row.namespace,
-    name: row.name,
-    createTimeMs: row.create_time_ms,
-    currentBuildId: row.current_build_id,
-    rampingBuildId: row.ramping_build_id,
-    rampingPercentage: row.ramping_percentage,
-    currentChangedMs: row.current_changed_ms,
-    rampingChangedMs: row.ramping_changed_ms,
-    rampingPercentageChangedMs: row.ramping_percentage_changed_ms,
-    revision: row.revision,
-    lastModifierIdentity: row.last_modifier_identity,
-  };
-}
-
-function toVersion(row: VersionRow): DeploymentVersionRecord {
-  return {
-    namespace: row.namespace,
-    deploymentName: row.deployment_name,
-    buildId: row.build_id,
-    createTimeMs: row.create_time_ms,
-    openPinned: row.open_pinned,
-    hadPinned: row.had_pinned === 1,
-    drainageChangedMs: row.drainage_changed_ms,
-    currentSinceMs: row.current_since_ms,
-    rampingSinceMs: row.ramping_since_ms,
-    firstActivationMs: row.first_activation_ms,
-    lastDeactivationMs: row.last_deactivation_ms,
-  };
-}
-
-function toQueue(row: QueueRow): VersionTaskQueue {
-  return {
-    namespace: row.namespace,
-    deploymentName: row.deployment_name,
-    buildId: row.build_id,
-    taskQueue: row.task_queue,
-    kind: row.kind,
-  };
-}
-
-function toPoller(row: PollerRow): PollerRecord {
-  return {
-    namespace: row.namespace,
-    taskQueue: row.task_queue,
-    kind: row.kind,
-    identity: row.identity,
-    deploymentName: row.deployment_name,
-    buildId: row.build_id,
-    lastAccessMs: row.last_access_ms,
-  };
-}
 
 /** Worker deployments, their versions, the queues each version polls, and pollers (migration 0003). */
 export class DeploymentTables {
