@@ -385,7 +385,7 @@ describe('worker versioning: routing (raw API)', () => {
     );
   });
 
-  it('V2: unversioned workers serve a deployment queue while no version is current, and stop once one is', async () => {
+  it('V2: unversioned workers serve a deployment queue while no version is current, stop once one is, and serve again when made current', async () => {
     const queue = 'routing-unversioned';
     const name = 'unv/prod';
     const opts = create(WorkerDeploymentOptionsSchema, {
@@ -423,6 +423,29 @@ describe('worker versioning: routing (raw API)', () => {
       (await t.client.pollWorkflowTaskQueue({ namespace: 'default', taskQueue: queue, identity: 'u' }))
         .taskToken,
     ).toHaveLength(0);
-    expect((await pollX()).workflowExecution?.workflowId).toBe('unv-1');
+    const onX = await pollX();
+    expect(onX.workflowExecution?.workflowId).toBe('unv-1');
+    await t.client.respondWorkflowTaskCompleted({
+      namespace: 'default',
+      taskToken: onX.taskToken,
+      commands: [],
+      deploymentOptions: opts,
+      versioningBehavior: VersioningBehavior.AUTO_UPGRADE,
+    });
+    // Unversioned workers made current again (build id ''): the auto-upgrade workflow goes back to them.
+    const back = await t.client.setWorkerDeploymentCurrentVersion({
+      namespace: 'default',
+      deploymentName: name,
+      buildId: '',
+    });
+    expect(back.previousVersion).toMatchObject({ deploymentName: name, buildId: 'x' });
+    await signal(t.client, 'unv-1');
+    expect((await pollX()).taskToken).toHaveLength(0);
+    const unversionedAgain = await t.client.pollWorkflowTaskQueue({
+      namespace: 'default',
+      taskQueue: queue,
+      identity: 'u',
+    });
+    expect(unversionedAgain.workflowExecution?.workflowId).toBe('unv-1');
   });
 });
