@@ -29,7 +29,7 @@ import { encodeMessage, type Mutation } from './state/mutation.js';
 import type { ActivityState } from './state/types.js';
 import { decodeTaskToken } from './task-token.js';
 import { checkFailure, checkPayloads, requireField } from './validation.js';
-import { notePoll } from './versioning/pollers.js';
+import { notePoll, pollVersion } from './versioning/pollers.js';
 import { longPoll } from './workflow-task-api.js';
 
 const maxStaleClaims = 64;
@@ -41,14 +41,15 @@ export async function pollActivityTask(
 ): Promise<PollActivityTaskQueueResponse> {
   const namespace = core.checkNamespace(request.namespace);
   const taskQueue = requireField(request.taskQueue, 'task_queue');
-  const version = await notePoll(core, {
+  const version = pollVersion(request.deploymentOptions);
+  const facts = {
     namespace,
     taskQueue,
-    kind: 'activity',
+    kind: 'activity' as const,
     identity: request.identity,
     options: request.deploymentOptions,
     sticky: false,
-  });
+  };
   const channel = queueChannel(namespace, taskQueue, 'activity', version);
   const claimInTx = async (
     tx: StoreTransaction,
@@ -70,7 +71,12 @@ export async function pollActivityTask(
     }
     return undefined;
   };
-  const response = await longPoll(core, channel, signal, () => core.transact(claimInTx), claimInTx);
+  const claim = () =>
+    core.transact(async (tx, effects) => {
+      await notePoll(core, tx, facts);
+      return claimInTx(tx, effects);
+    });
+  const response = await longPoll(core, channel, signal, claim, claimInTx);
   return response ?? create(PollActivityTaskQueueResponseSchema, {});
 }
 

@@ -32,7 +32,7 @@ import {
   settleTaskUpdates,
 } from './update-delivery.js';
 import { checkFailure, requireField } from './validation.js';
-import { completingWorker, notePoll } from './versioning/pollers.js';
+import { completingWorker, notePoll, pollVersion } from './versioning/pollers.js';
 import { sharedQueueKey } from './versioning/shared-queue.js';
 import { loadRegistry } from './visibility/search-attributes.js';
 
@@ -92,14 +92,15 @@ export async function pollWorkflowTask(
   const namespace = core.checkNamespace(request.namespace);
   const taskQueue = requireField(request.taskQueue, 'task_queue');
   const identity = request.identity;
-  const version = await notePoll(core, {
+  const version = pollVersion(request.deploymentOptions);
+  const facts = {
     namespace,
     taskQueue,
-    kind: 'workflow',
+    kind: 'workflow' as const,
     identity,
     options: request.deploymentOptions,
     sticky: request.taskQueueKind === TaskQueueKind.STICKY,
-  });
+  };
   const channel = queueChannel(namespace, taskQueue, 'workflow', version);
   const claimInTx = async (
     tx: StoreTransaction,
@@ -163,7 +164,10 @@ export async function pollWorkflowTask(
       return (
         (await claimOfferedTask(core, namespace, taskQueue, version, identity)) ??
         (await queries.take(namespace, sharedQueueKey(taskQueue, version), local)) ??
-        core.transact(claimInTx)
+        core.transact(async (tx, effects) => {
+          await notePoll(core, tx, facts);
+          return claimInTx(tx, effects);
+        })
       );
     },
     claimInTx,

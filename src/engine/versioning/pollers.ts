@@ -76,39 +76,37 @@ export interface PollFacts {
   sticky: boolean;
 }
 
-/** Registers the poll's version and records the poller when due; returns the version the poll serves. */
-export async function notePoll(core: EngineCore, poll: PollFacts): Promise<string> {
+/**
+ * Registers the poll's version and records the poller when due, in the poll's own claim transaction (no
+ * transaction of its own). A rolled back claim loses nothing that the next due poll does not write again.
+ */
+export async function notePoll(core: EngineCore, tx: StoreTransaction, poll: PollFacts): Promise<void> {
+  if (poll.sticky) return;
   const version = pollVersion(poll.options);
-  if (poll.sticky) return version;
   const memory = memoryOf(core);
-  const now = core.clock.nowMs();
   const wall = Date.now();
   const deploymentName = version === '' ? '' : (poll.options?.version?.deploymentName ?? '');
   const buildId = version === '' ? '' : (poll.options?.version?.buildId ?? '');
   const queueKey = `${poll.namespace}\u0000${poll.taskQueue}\u0000${poll.kind}`;
   const registrationKey = `${queueKey}\u0000${version}`;
   const pollerKey = `${queueKey}\u0000${poll.identity}`;
-  const register =
-    version !== '' && wall - (memory.registered.get(registrationKey) ?? -Infinity) >= registrationTtlMs;
-  const record = wall - (memory.recorded.get(pollerKey) ?? -Infinity) >= pollerRecordIntervalMs;
-  if (!register && !record) return version;
-  await core.store.transaction(async (tx) => {
-    if (register) await registerVersion(tx, { ...poll, deploymentName, buildId }, now);
-    if (record) {
-      await tx.recordPoller({
-        namespace: poll.namespace,
-        taskQueue: poll.taskQueue,
-        kind: poll.kind,
-        identity: poll.identity,
-        deploymentName,
-        buildId,
-        lastAccessMs: now,
-      });
-    }
-  });
-  if (register) memory.registered.set(registrationKey, wall);
-  if (record) memory.recorded.set(pollerKey, wall);
-  return version;
+  const now = core.clock.nowMs();
+  if (version !== '' && wall - (memory.registered.get(registrationKey) ?? -Infinity) >= registrationTtlMs) {
+    memory.registered.set(registrationKey, wall);
+    await registerVersion(tx, { ...poll, deploymentName, buildId }, now);
+  }
+  if (wall - (memory.recorded.get(pollerKey) ?? -Infinity) >= pollerRecordIntervalMs) {
+    memory.recorded.set(pollerKey, wall);
+    await tx.recordPoller({
+      namespace: poll.namespace,
+      taskQueue: poll.taskQueue,
+      kind: poll.kind,
+      identity: poll.identity,
+      deploymentName,
+      buildId,
+      lastAccessMs: now,
+    });
+  }
 }
 
 /** Creates the deployment and version rows if missing and adds the queue to the version's queues. */
