@@ -37,7 +37,8 @@ import type {
 import type { EngineCore } from './engine-core.js';
 import { EngineError, invalidArgument } from './errors.js';
 import { conflictTokenOf } from './versioning/conflict-token.js';
-import { deploymentNotFound, versionNotFound } from './versioning/deployment-errors.js';
+import { versionNotFound } from './versioning/deployment-errors.js';
+import { readDeployment } from './versioning/deployment-reads.js';
 import { pollerLivenessMs } from './versioning/pollers.js';
 import { deleteVersionProblem, type VersionStatus, versionState } from './versioning/version-status.js';
 
@@ -104,16 +105,6 @@ function checkVersion(version: WorkerDeploymentVersion | undefined): WorkerDeplo
     throw invalidArgument(`version is not valid: ${problem}; give the deployment name and the build id`);
   }
   return checked;
-}
-
-async function readDeployment(
-  tx: Pick<StoreTransaction, 'getDeployment'>,
-  namespace: string,
-  name: string,
-): Promise<DeploymentRecord> {
-  const deployment = await tx.getDeployment(namespace, name);
-  if (!deployment) throw deploymentNotFound(namespace, name);
-  return deployment;
 }
 
 async function readVersion(

@@ -20,21 +20,12 @@ import type { EngineCore } from '../engine-core.js';
 import { EngineError, invalidArgument } from '../errors.js';
 import { requireField } from '../validation.js';
 import { conflictTokenOf, revisionOfToken } from './conflict-token.js';
-import { deploymentNotFound, versionNotFound } from './deployment-errors.js';
+import { versionNotFound } from './deployment-errors.js';
+import { readDeployment } from './deployment-reads.js';
 import { pollerLivenessMs } from './pollers.js';
 
 function failedPrecondition(message: string): EngineError {
   return new EngineError({ code: 'FAILED_PRECONDITION', kind: 'failed_precondition', message });
-}
-
-async function requireDeployment(
-  tx: StoreTransaction,
-  namespace: string,
-  name: string,
-): Promise<DeploymentRecord> {
-  const deployment = await tx.getDeployment(namespace, name);
-  if (!deployment) throw deploymentNotFound(namespace, name);
-  return deployment;
 }
 
 async function requireVersion(
@@ -142,7 +133,7 @@ export async function setCurrentVersion(
   const name = requireField(request.deploymentName, 'deployment_name');
   const buildId = request.buildId;
   const result = await core.transact(async (tx) => {
-    const deployment = await requireDeployment(tx, namespace, name);
+    const deployment = await readDeployment(tx, namespace, name);
     checkConflictToken(deployment, request.conflictToken);
     const previous = deployment.currentBuildId;
     if (previous === buildId) return { deployment, previous, changed: false };
@@ -193,7 +184,7 @@ export async function setRampingVersion(
     );
   }
   const result = await core.transact(async (tx) => {
-    const deployment = await requireDeployment(tx, namespace, name);
+    const deployment = await readDeployment(tx, namespace, name);
     checkConflictToken(deployment, request.conflictToken);
     const previous = { buildId: deployment.rampingBuildId, percentage: deployment.rampingPercentage };
     if (previous.buildId === buildId && previous.percentage === percentage) {
