@@ -7,6 +7,7 @@ import { type Command, Option } from 'commander';
 import { DefaultLogger } from '../common/logger.js';
 import { inspect, RolloutController } from '../controller/controller.js';
 import { loadManifests } from '../controller/manifest.js';
+import { RefusalLog } from '../controller/refusals.js';
 import { LocalRuntime, readLocalRuntime } from '../controller/runtime/local.js';
 import {
   addGlobalOptions,
@@ -81,6 +82,7 @@ export function registerControllerCommands(program: Command): void {
         runtime,
         logger,
         identity: `strata-controller@${process.pid}`,
+        stateDir: path.resolve(flags.stateDir),
       });
       const stop = new AbortController();
       const onSignal = () => stop.abort();
@@ -115,11 +117,12 @@ export function registerControllerCommands(program: Command): void {
       ),
   ).action((flags: ControllerFlags) =>
     withClient(flags, async (client) => {
-      const reports = await inspect({
-        manifestPath: flags.file,
-        client,
-        runtime: readLocalRuntime(path.resolve(flags.stateDir)),
-      });
+      const stateDir = path.resolve(flags.stateDir);
+      const reports = await inspect(
+        { manifestPath: flags.file, client, runtime: readLocalRuntime(stateDir) },
+        Date.now(),
+        RefusalLog.read(stateDir),
+      );
       output(flags, statusDocument(reports), formatStatus(reports));
     }),
   );

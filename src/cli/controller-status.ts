@@ -75,7 +75,11 @@ export function formatStatus(reports: readonly DeploymentReport[]): string {
         report.actions.length === 0
           ? ['  nothing: all is as the manifest says']
           : report.actions.map((a) => `  ${actionLine(a)}`);
-      return `${header}\n\n${table}\n\nNext:\n${next.join('\n')}`;
+      const refused = report.refusals.map(
+        (refusal) => `  ${refusal.check} (${new Date(refusal.atMs).toISOString()}): ${refusal.message}`,
+      );
+      const blocked = refused.length === 0 ? '' : `\n\nRefused by replay:\n${refused.join('\n')}`;
+      return `${header}\n\n${table}${blocked}\n\nNext:\n${next.join('\n')}`;
     })
     .join('\n\n');
 }
@@ -90,5 +94,6 @@ export function statusDocument(reports: readonly DeploymentReport[]): unknown {
     versions: versionRows(report),
     gates: report.observed.gates ?? {},
     next: report.actions.map((action) => ({ ...action, summary: describeAction(action) })),
+    refusals: report.refusals,
   }));
 }

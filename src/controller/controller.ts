@@ -11,6 +11,7 @@ import { loadManifests, type WorkerDeploymentManifest } from './manifest.js';
 import { type ControllerClient, type ObserveSources, observe } from './observe.js';
 import type { ObservedDeployment } from './observed.js';
 import { nextDue, plan } from './planner.js';
+import { type Refusal, RefusalLog } from './refusals.js';
 import { divergenceReport, verifyPromotionReplay } from './replay-check.js';
 import type { WorkerRuntime } from './runtime/runtime.js';
 
@@ -25,6 +26,8 @@ export interface RolloutControllerOptions {
   logger: Logger;
   /** Recorded by the server with each routing change. @default 'strata-controller' */
   identity?: string;
+  /** Where replay refusals are written for `strata controller status`; in memory only when omitted. */
+  stateDir?: string;
 }
 
 /** One deployment's loop: what was seen, what was planned, and what failed. */
@@ -33,18 +36,30 @@ export interface DeploymentReport {
   observed: ObservedDeployment;
   actions: ControllerAction[];
   errors: string[];
+  /** Replay checks that refused this deployment's patch or promotion and still stand. */
+  refusals: Refusal[];
 }
 
-/** Loads the manifests, observes each deployment and plans, without acting (`strata controller status`). */
+/**
+ * Loads the manifests, observes each deployment and plans, without acting (`strata controller status`);
+ * `refusals` are the standing replay refusals to report with their deployments.
+ */
 export async function inspect(
   sources: ObserveSources & { manifestPath: string },
   nowMs = Date.now(),
+  refusals: readonly Refusal[] = [],
 ): Promise<DeploymentReport[]> {
   const manifests = await loadManifests(sources.manifestPath);
   return Promise.all(
     manifests.map(async (manifest) => {
       const observed = await observe(sources, manifest);
-      return { manifest, observed, actions: plan(observed, manifest, nowMs), errors: [] };
+      return {
+        manifest,
+        observed,
+        actions: plan(observed, manifest, nowMs),
+        errors: [],
+        refusals: refusals.filter((refusal) => refusal.deploymentName === manifest.deploymentName),
+      };
     }),
   );
 }
@@ -53,16 +68,17 @@ export class RolloutController {
   private readonly identity: string;
   /** The waits and blocks logged last loop, so each is logged once when it starts, not every loop. */
   private lastNotes = new Set<string>();
-  /** Replay checks that refused a patch or a promotion, by what they checked. */
-  private readonly refusals = new Map<string, { atMs: number; error: Error }>();
+  /** Replay checks that refused a patch or a promotion, by deployment and what they checked. */
+  private readonly refusals: RefusalLog;
 
   constructor(private readonly options: RolloutControllerOptions) {
     this.identity = options.identity ?? 'strata-controller';
+    this.refusals = new RefusalLog(options.stateDir);
   }
 
   /** One loop over every manifest; `ManifestError` if the manifests do not load (nothing is done then). */
   async reconcile(nowMs = Date.now()): Promise<DeploymentReport[]> {
-    const reports = await inspect(this.options, nowMs);
+    const reports = await inspect(this.options, nowMs, this.refusals.list());
     const notes = new Set<string>();
     for (const report of reports) {
       const { manifest } = report;
@@ -121,7 +137,7 @@ export class RolloutController {
    */
   private async verifyPromotion(manifest: WorkerDeploymentManifest, buildId: string): Promise<void> {
     const { deploymentName } = manifest;
-    await this.verified(`${deploymentName}|promote|${buildId}`, async () => {
+    await this.verified(deploymentName, `promote ${buildId}`, async () => {
       const count = await verifyPromotionReplay(
         this.options.client,
         deploymentName,
@@ -140,15 +156,16 @@ export class RolloutController {
    * Runs a replay check, remembering a refusal for {@link refusalRetryMs}: within it the same refusal is
    * thrown again without replaying (replays occupy the build's workers), after it the check runs again.
    */
-  private async verified(key: string, check: () => Promise<void>): Promise<void> {
+  private async verified(deploymentName: string, check: string, run: () => Promise<void>): Promise<void> {
+    const key = `${deploymentName}|${check}`;
     const refused = this.refusals.get(key);
-    if (refused !== undefined && Date.now() - refused.atMs < refusalRetryMs) throw refused.error;
+    if (refused !== undefined && Date.now() - refused.atMs < refusalRetryMs) throw new Error(refused.message);
     try {
-      await check();
+      await run();
       this.refusals.delete(key);
     } catch (err) {
       if (err instanceof Error && /^\[(PATCH_REFUSED|REPLAY_DIVERGED)\]/.test(err.message)) {
-        this.refusals.set(key, { atMs: Date.now(), error: err });
+        this.refusals.set(key, { deploymentName, check, message: err.message, atMs: Date.now() });
       }
       throw err;
     }
@@ -204,7 +221,7 @@ export class RolloutController {
           await deployments.deleteVersion({ deploymentName, buildId: action.buildId }, { identity });
         return;
       case 'patch':
-        await this.verified(`${deploymentName}|patch|${action.fromBuildId}|${action.buildId}`, async () => {
+        await this.verified(deploymentName, `patch ${action.fromBuildId} -> ${action.buildId}`, async () => {
           const result = await deployments.patch({
             deploymentName,
             from: action.fromBuildId,

@@ -16,6 +16,7 @@ import { RolloutController } from '../../src/controller/controller.js';
 import { parseManifests } from '../../src/controller/manifest.js';
 import { LocalRuntime } from '../../src/controller/runtime/local.js';
 import type { StrataServer } from '../../src/server/index.js';
+import { runCli } from '../helpers/run-cli.js';
 import { eventually, startTestServer } from '../helpers/strata-server.js';
 import { autoOrderWorkflow, orderWorkflow, release } from '../versioning/fixtures/patch-v1.2.0/workflows.js';
 
@@ -30,6 +31,7 @@ let connection: Connection;
 let client: Client;
 let runtime: LocalRuntime;
 let manifestPath: string;
+let stateDir: string;
 const logs: LogEntry[] = [];
 const stop = new AbortController();
 let loop: Promise<void> | undefined;
@@ -41,14 +43,15 @@ beforeAll(async () => {
   const work = await mkdtemp(path.join(tmpdir(), 'strata-patch-loop-'));
   manifestPath = path.join(work, 'deployment.yaml');
   const logger = new DefaultLogger('INFO', (entry) => logs.push(entry));
+  stateDir = path.join(work, 'state');
   runtime = await LocalRuntime.open({
-    stateDir: path.join(work, 'state'),
+    stateDir,
     address: server.address,
     namespace: 'default',
     logger,
     superviseIntervalMs: 200,
   });
-  const controller = new RolloutController({ manifestPath, client, runtime, logger });
+  const controller = new RolloutController({ manifestPath, client, runtime, logger, stateDir });
   loop = controller.run({ intervalMs: 200, signal: stop.signal });
 });
 afterAll(async () => {
@@ -195,6 +198,23 @@ describe('controller: replay checks', () => {
     expect(
       (await client.workerDeployments.describe(deploymentName)).routingConfig.currentVersion?.buildId,
     ).toBe(v1);
+    // Another process, `strata controller status`, shows why the promotion is held.
+    const status = await runCli(
+      ['controller', 'status', '-f', manifestPath, '--state-dir', stateDir, '-o', 'json'],
+      { STRATA_ADDRESS: server.address },
+    );
+    expect(status.exitCode, status.stderr).toBe(0);
+    const shop = (JSON.parse(status.stdout) as Array<{ deploymentName: string; refusals: unknown[] }>).find(
+      (document) => document.deploymentName === deploymentName,
+    );
+    expect(shop?.refusals).toEqual([
+      expect.objectContaining({
+        check: `promote ${v2}`,
+        message: expect.stringMatching(
+          /^\[REPLAY_DIVERGED\] 2 of 2 .* at event 5: DeterminismViolationError/,
+        ),
+      }),
+    ]);
 
     // v3 is compatible: verified, promoted; the workflows move to it at their next task and finish there.
     const v3 = await write('shop', 'v3', 'patch-v1.2.1', { strategy: 'AllAtOnce' });

@@ -17,7 +17,7 @@ function report(nowMs: number): DeploymentReport {
     ],
     runtime: [running(manifest.buildId), running('v1.2.0-dsf7'), running('v1.2.1-4543', 1)],
   });
-  return { manifest, observed, actions: plan(observed, manifest, nowMs), errors: [] };
+  return { manifest, observed, actions: plan(observed, manifest, nowMs), errors: [], refusals: [] };
 }
 
 describe('strata controller status output', () => {
@@ -42,7 +42,7 @@ describe('strata controller status output', () => {
   it('a deployment the server does not know yet says so; nothing to do says so', () => {
     const manifest = manifestOf();
     const fresh = formatStatus([
-      { manifest, observed: observedOf({ noServer: true }), actions: [], errors: [] },
+      { manifest, observed: observedOf({ noServer: true }), actions: [], errors: [], refusals: [] },
     ]);
     expect(fresh).toContain('Current     the server has no such deployment yet (no worker polled)');
     expect(fresh).toMatch(/not on the server\s+-\s+-/);
