@@ -3,7 +3,7 @@
  * `setRunVersioningOverride` for each workflow they change, so one run is changed the same way either way.
  */
 import { create } from '@bufbuild/protobuf';
-import type { VersioningOverride } from '../common/versioning.js';
+import { type VersioningOverride, versionProblem } from '../common/versioning.js';
 import { overrideFromProto, overrideToProto } from '../common/versioning-proto.js';
 import {
   type VersioningOverride as ProtoOverride,
@@ -26,11 +26,15 @@ export function checkVersioningOverride(
   override: ProtoOverride | undefined,
   field: string,
 ): VersioningOverride | undefined {
+  let checked: VersioningOverride | undefined;
   try {
-    return overrideFromProto(override);
+    checked = overrideFromProto(override);
   } catch (error) {
     throw invalidArgument(`${field}: ${String((error as Error).message).replace('[INVALID_ARGUMENT] ', '')}`);
   }
+  const problem = checked && checked !== 'AUTO_UPGRADE' ? versionProblem(checked.pinnedTo) : undefined;
+  if (problem) throw invalidArgument(`${field}: ${problem}`);
+  return checked;
 }
 
 /**

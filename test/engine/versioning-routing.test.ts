@@ -383,6 +383,20 @@ describe('worker versioning: routing (raw API)', () => {
     ).rejects.toThrow(
       /\[INVALID_ARGUMENT\] workflow_execution_options.versioning_override: a PINNED versioning override needs the version/,
     );
+    await expect(
+      t.client.updateWorkflowExecutionOptions({
+        namespace: 'default',
+        workflowId: 'v5-wf',
+        workflowExecutionOptions: {
+          versioningOverride: {
+            behavior: VersioningBehavior.PINNED,
+            pinnedVersion: { deploymentName: 'a:b', buildId: 'v1' },
+          },
+        },
+      }),
+    ).rejects.toThrow(
+      '[INVALID_ARGUMENT] workflow_execution_options.versioning_override: the deployment name "a:b" contains ":", which separates it from the build id',
+    );
   });
 
   it('V2: unversioned workers serve a deployment queue while no version is current, stop once one is, and serve again when made current', async () => {
