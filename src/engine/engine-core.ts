@@ -98,6 +98,8 @@ interface Handed {
 
 /** Shared plumbing of the engine's operations: transactions with retry, state decode, notifications. */
 export class EngineCore {
+  private activeTransactions = 0;
+  private endedTransactions = 0;
   readonly closeWaiters = new Map<string, Set<() => void>>();
   readonly updates = new UpdateRegistry((task) => {
     this.hooks.onCommit();
@@ -176,6 +178,29 @@ export class EngineCore {
    * went away after being taken, its started task times out and is retried like any lost one.
    */
   async transact<T>(fn: (tx: StoreTransaction, effects: CommitEffects) => Promise<T>): Promise<T> {
+    this.activeTransactions += 1;
+    try {
+      return await this.transactWithRetries(fn);
+    } finally {
+      this.activeTransactions -= 1;
+      this.endedTransactions += 1;
+      // A transaction that failed announced nothing: whoever waits for a quiet engine looks again.
+      if (this.activeTransactions === 0) this.hooks.onCommit();
+    }
+  }
+
+  /**
+   * A token that stays the same while no engine transaction runs or ends; undefined while one runs.
+   * Time skipping jumps the clock only when the token did not change during its look at the store, so
+   * no transaction computes deadlines from the clock of before the jump and commits them after it.
+   */
+  quietToken(): number | undefined {
+    return this.activeTransactions > 0 ? undefined : this.endedTransactions;
+  }
+
+  private async transactWithRetries<T>(
+    fn: (tx: StoreTransaction, effects: CommitEffects) => Promise<T>,
+  ): Promise<T> {
     let handoffs = true;
     for (let attempt = 1; ; attempt++) {
       const effects = new CommitEffects();

@@ -563,10 +563,14 @@ export class Engine {
 
   private async skipIfIdle(): Promise<void> {
     if (!this.timeSkipping || this.core.closed) return;
+    // The look below takes several reads; a transaction running or ending meanwhile makes it stale (the
+    // transaction's end schedules another look).
+    const quiet = this.core.quietToken();
+    if (quiet === undefined) return;
     // A speculative workflow task (updates) is work in flight too, though the store does not know it.
     if (this.core.updates.hasSpeculativeTasks() || (await this.core.store.hasBusyExecutions())) return;
     const next = await this.core.store.nextTimerDueMs();
-    if (next === undefined || !this.timeSkipping) return;
+    if (next === undefined || !this.timeSkipping || this.core.quietToken() !== quiet) return;
     this.virtualClock().advanceTo(next);
     await this.timerQueue.processDue();
   }
