@@ -85,8 +85,9 @@ export async function taskTarget(
 }
 
 /** Sets `version`, `pinned` and `rampBucket` on each task of the mutation (before it is written). */
-export async function routeTasks(tx: DeploymentReader, m: Mutation): Promise<void> {
+export async function routeTasks(store: DeploymentReader, m: Mutation): Promise<void> {
   if (m.closed || m.tasks.length === 0) return;
+  const tx = readOncePerQueue(store);
   const state = m.state;
   const bucket = rampBucket(state.workflowId);
   const pinnedTo = effectivePinnedVersion(state.versioning);
@@ -106,6 +107,25 @@ export async function routeTasks(tx: DeploymentReader, m: Mutation): Promise<voi
     }
     Object.assign(task, await taskTarget(tx, state, task));
   }
+}
+
+/**
+ * Reads each queue's deployments once for a mutation's tasks, which often share a queue (several
+ * activities, or a workflow task leaving its sticky queue): the answer cannot change within the transaction.
+ */
+function readOncePerQueue(tx: DeploymentReader): DeploymentReader {
+  const read = new Map<string, Promise<DeploymentRecord[]>>();
+  return {
+    deploymentsOfTaskQueue: (namespace, taskQueue, kind) => {
+      const key = `${namespace}\u0000${taskQueue}\u0000${kind}`;
+      let deployments = read.get(key);
+      if (deployments === undefined) {
+        deployments = tx.deploymentsOfTaskQueue(namespace, taskQueue, kind);
+        read.set(key, deployments);
+      }
+      return deployments;
+    },
+  };
 }
 
 /**
